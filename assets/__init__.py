@@ -1,0 +1,1 @@
+"""assay's asset graph: one subpackage per pipeline family, plus common helpers."""

@@ -1,0 +1,1 @@
+"""Pure helpers every family uses: ids, seeding, parsing, seeds, dedup, bookkeeping."""

@@ -1,0 +1,1 @@
+"""assay's Dagster code location: definitions, partitions, sensors, jobs and settings."""

@@ -1,0 +1,102 @@
+"""Seed-file sensors: a new or changed file under `seeds/<family>/` becomes a run.
+
+Each file is a dynamic partition keyed by its name. The cursor remembers each
+file's content hash, so an edited file is re-run (a new run key) while an
+unchanged one is not, and restarting the daemon re-requests nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+
+from dagster import (
+    DefaultSensorStatus,
+    DynamicPartitionsDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+SEED_SUFFIXES = (".jsonl", ".json")
+_VALID_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A file younger than this may still be being copied in; look again next tick.
+MIN_AGE_S = 2.0
+
+
+def seed_files(directory: Path, now: float | None = None, min_age_s: float = MIN_AGE_S) -> tuple[list[Path], list[str]]:
+    """Seed files ready to run, and the names skipped with why."""
+    now = time.time() if now is None else now
+    ready, skipped = [], []
+    if not directory.is_dir():
+        return ready, skipped
+    for path in sorted(directory.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.suffix not in SEED_SUFFIXES:
+            continue
+        if not _VALID_KEY.match(path.name):
+            skipped.append(f"{path.name}: name must use only letters, digits, '.', '_' and '-'")
+            continue
+        if now - path.stat().st_mtime < min_age_s:
+            continue
+        ready.append(path)
+    return ready, skipped
+
+
+def fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def build_seed_sensor(
+    family: str,
+    job: UnresolvedAssetJobDefinition,
+    partitions_def: DynamicPartitionsDefinition,
+    seed_dir: Path,
+    minimum_interval_seconds: int = 10,
+) -> SensorDefinition:
+    directory = seed_dir / family
+
+    @sensor(
+        name=f"{family}_seed_sensor",
+        job=job,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=f"Turns each new or changed file in {directory} into a partition and a run.",
+    )
+    def _sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        files, skipped = seed_files(directory)
+        for note in skipped:
+            context.log.warning(f"{family} seed sensor skipped {note}")
+        existing = set(context.instance.get_dynamic_partitions(partitions_def.name or ""))
+        new_keys, requests, current = [], [], {}
+        for path in files:
+            try:
+                fp = fingerprint(path)
+            except OSError as exc:  # removed between listing and reading
+                context.log.warning(f"{family} seed sensor could not read {path}: {exc}")
+                continue
+            current[path.name] = fp
+            if path.name not in existing:
+                new_keys.append(path.name)
+            if seen.get(path.name) != fp:
+                requests.append(RunRequest(run_key=f"{path.name}@{fp}", partition_key=path.name, tags={"assay/seed_file": str(path)}))
+        if not new_keys and not requests:
+            return SkipReason(f"no new or changed seed files in {directory}")
+        return SensorResult(
+            run_requests=requests,
+            dynamic_partitions_requests=[partitions_def.build_add_request(new_keys)] if new_keys else [],
+            cursor=json.dumps({**seen, **current}, sort_keys=True),
+        )
+
+    return _sensor

@@ -1,0 +1,45 @@
+"""Parquet IO manager whose local writes are atomic.
+
+dagster-polars writes straight to the final path, so a run killed mid-write
+would leave a truncated file that looks materialized. Locally we write to a
+sibling temp file and rename it into place; object stores (s3://, gs://) make a
+PUT visible only once it completes, so there we keep the library's behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING
+
+import polars as pl
+from dagster import OutputContext
+from dagster_polars import PolarsParquetIOManager
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+_LOCAL_PROTOCOLS = {"", "file", "local"}
+
+
+def _is_local(path: "UPath") -> bool:
+    protocol = getattr(path, "protocol", "") or ""
+    return protocol in _LOCAL_PROTOCOLS
+
+
+class AtomicParquetIOManager(PolarsParquetIOManager):
+    """`<base_dir>/<asset key>/<partition>.parquet`, never half-written."""
+
+    def write_df_to_path(self, context: OutputContext, df: pl.DataFrame, path: "UPath") -> None:
+        if not _is_local(path):
+            super().write_df_to_path(context, df, path)
+            return
+        final = os.fspath(path.path if hasattr(path, "path") else path)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        tmp = f"{final}.tmp-{uuid.uuid4().hex}"
+        try:
+            df.write_parquet(tmp, compression="zstd")
+            os.replace(tmp, final)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
