@@ -1,0 +1,244 @@
+"""Engine-independent batch driver: expand requests into samples, serve what the cache has,
+hand the rest to an engine, and record every outcome (answer or reason) as it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
+from resources.llm.types import BatchResult, BatchStats, Completion, LLMRequest
+
+# Finish reasons that mean the text is not a whole answer: recorded as failures, never cached.
+REJECTED_FINISH_REASONS = frozenset({"length", "content_filter"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SamplingDefaults:
+    """The resource-level sampling settings a request falls back to."""
+
+    model: str
+    temperature: float
+    top_p: float
+    max_tokens: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sample to produce: the unit of caching, sending and accounting."""
+
+    position: int  # index into the flat completions list
+    key: str
+    params: SampleParams
+    cache_key: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    model: str
+
+
+class Engine(Protocol):
+    """Produces answers for units not in the cache, reporting each through the recorder."""
+
+    def run(self, units: Sequence[Unit], recorder: "BatchRecorder") -> None: ...
+
+
+def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[Unit]:
+    """Requests → units in request order then sample index (the order completions come back in)."""
+    units: list[Unit] = []
+    for request in requests:
+        for index in range(request.n):
+            params = SampleParams(
+                model=defaults.model,
+                messages=request.messages,
+                temperature=defaults.temperature if request.temperature is None else request.temperature,
+                top_p=defaults.top_p,
+                max_tokens=defaults.max_tokens if request.max_tokens is None else request.max_tokens,
+                stop=request.stop,
+                sample_index=index,
+                seed=defaults.seed,
+            )
+            units.append(Unit(len(units), request.key, params, params.cache_key()))
+    return units
+
+
+class BatchRecorder:
+    """Collects outcomes, writes successes to the cache immediately, and logs progress.
+
+    Thread-safe, so engines may report from an event loop thread or worker threads.
+    """
+
+    def __init__(
+        self,
+        units: Sequence[Unit],
+        cache: AnswerCache | None,
+        stats: BatchStats,
+        log: logging.Logger | None,
+        progress_every_s: float = 5.0,
+    ) -> None:
+        self._slots: list[Completion | None] = [None] * len(units)
+        self._cache = cache
+        self.stats = stats
+        self._log = log
+        self._every = progress_every_s
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._last_log = self._started
+        self._done = 0
+        self._done_at_start = 0
+
+    def cached(self, unit: Unit, hit: CachedAnswer) -> None:
+        with self._lock:
+            self.stats.cache_hits += 1
+            self._slots[unit.position] = Completion(
+                unit.key, unit.params.sample_index, hit.text, hit.finish_reason, None,
+                hit.prompt_tokens, hit.completion_tokens, True, hit.model,
+            )
+            self._done += 1
+            self._done_at_start += 1
+
+    def attempt(self, retry: bool) -> None:
+        """Count one request sent to the engine (retries included)."""
+        with self._lock:
+            self.stats.sent += 1
+            if retry:
+                self.stats.retries += 1
+
+    def answer(self, unit: Unit, answer: Answer) -> None:
+        """An answer arrived: accept and cache it, or record why it is not acceptable."""
+        if answer.finish_reason in REJECTED_FINISH_REASONS:
+            self._finish(unit, answer, f"finish_reason={answer.finish_reason}")
+            return
+        if self._cache is not None:
+            self._cache.put(
+                unit.cache_key,
+                CachedAnswer(answer.text, answer.finish_reason, answer.prompt_tokens, answer.completion_tokens, answer.model),
+            )
+        self._finish(unit, answer, None)
+
+    def fail(self, unit: Unit, reason: str, detail: str | None = None) -> None:
+        """No answer: `reason` is the category counted in stats, `detail` the text on the completion."""
+        self._finish(unit, None, reason, detail)
+
+    def _finish(self, unit: Unit, answer: Answer | None, reason: str | None, detail: str | None = None) -> None:
+        with self._lock:
+            if self._slots[unit.position] is not None:
+                return
+            if answer is not None:
+                self.stats.prompt_tokens += answer.prompt_tokens
+                self.stats.completion_tokens += answer.completion_tokens
+            if reason is not None:
+                self.stats.failed += 1
+                self.stats.failure_reasons[reason] += 1
+            self._slots[unit.position] = Completion(
+                key=unit.key,
+                sample_index=unit.params.sample_index,
+                text=answer.text if answer else None,
+                finish_reason=answer.finish_reason if answer else None,
+                error=None if reason is None else (detail or reason),
+                prompt_tokens=answer.prompt_tokens if answer else 0,
+                completion_tokens=answer.completion_tokens if answer else 0,
+                cached=False,
+                model=answer.model if answer else unit.params.model,
+            )
+            self._done += 1
+            self._maybe_log()
+
+    def _maybe_log(self) -> None:
+        now = time.monotonic()
+        if self._log is None or now - self._last_log < self._every:
+            return
+        self._last_log = now
+        self._log.info(self.progress_line(now))
+
+    def progress_line(self, now: float | None = None) -> str:
+        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
+        fresh = self._done - self._done_at_start
+        return (
+            f"llm: {self._done}/{len(self._slots)} samples done, {fresh / elapsed:.1f} req/s, "
+            f"{self.stats.completion_tokens / elapsed:.0f} completion tok/s, "
+            f"{self.stats.cache_hits} cache hits, {self.stats.retries} retries, {self.stats.failed} failed"
+        )
+
+    def completions(self) -> list[Completion]:
+        """Every slot filled; any unit an engine never reported is recorded, not dropped."""
+        with self._lock:
+            missing = [i for i, slot in enumerate(self._slots) if slot is None]
+        if missing:
+            raise RuntimeError(f"engine left {len(missing)} samples unreported")
+        return [slot for slot in self._slots if slot is not None]
+
+
+def run_batch(
+    requests: Sequence[LLMRequest],
+    defaults: SamplingDefaults,
+    engine_factory: Any,
+    cache: AnswerCache | None,
+    log: logging.Logger | None = None,
+) -> BatchResult:
+    """Drive one batch. `engine_factory()` is only called when something is not cached,
+    so a fully cached re-run never starts a model or opens a connection."""
+    started = time.monotonic()
+    units = expand(requests, defaults)
+    stats = BatchStats(requests=len(requests), samples=len(units))
+    recorder = BatchRecorder(units, cache, stats, log)
+    hits = cache.get_many(u.cache_key for u in units) if cache is not None else {}
+    pending: list[Unit] = []
+    for unit in units:
+        hit = hits.get(unit.cache_key)
+        if hit is not None:
+            recorder.cached(unit, hit)
+        else:
+            pending.append(unit)
+    if log is not None:
+        log.info(f"llm: {len(units)} samples for {len(requests)} requests, {len(units) - len(pending)} cached")
+    if pending:
+        engine: Engine = engine_factory()
+        try:
+            engine.run(pending, recorder)
+        except BaseException as exc:
+            # Record whatever the engine did not finish, then let the error propagate.
+            for unit in pending:
+                recorder.fail(unit, "engine_error", f"engine_error: {type(exc).__name__}: {exc}"[:300])
+            raise
+        for unit in pending:  # an engine bug must not silently drop rows
+            recorder.fail(unit, "unreported")
+    stats.elapsed_s = time.monotonic() - started
+    if log is not None and pending:
+        log.info(recorder.progress_line())
+    return BatchResult(recorder.completions(), stats)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to completion from sync code, even when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="assay-llm-batch")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,189 @@
+"""Any OpenAI-compatible chat endpoint (OpenAI, vLLM/SGLang servers, llama.cpp, Ollama, …).
+
+One client path for every HTTP engine: bounded concurrency on one event loop,
+the SDK's own retries off so backoff, Retry-After and the circuit breaker are ours,
+and a connection pool sized to the concurrency so no request waits for a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import openai
+
+from resources.llm.client import Answer, BatchRecorder, Unit, run_coroutine
+from resources.llm.retry import CircuitBreaker, RetryPolicy, parse_retry_after
+
+try:  # recent openai SDKs ship their own httpx fork; limits must come from the same package
+    import httpx2 as _httpx
+except ImportError:  # pragma: no cover - depends on the installed SDK
+    import httpx as _httpx  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How one HTTP attempt ended when it did not produce an answer."""
+
+    reason: str  # category, e.g. "http_429", "timeout", "connection", "bad_response"
+    retryable: bool
+    retry_after_s: float | None = None
+    connection_failure: bool = False  # counts towards the circuit breaker
+
+
+def classify(exc: BaseException) -> _Outcome:
+    """Map a client exception to a failure category and whether it is worth retrying."""
+    if isinstance(exc, openai.APITimeoutError):
+        return _Outcome("timeout", True, connection_failure=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return _Outcome("connection", True, connection_failure=True)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        retry_after = parse_retry_after(exc.response.headers if exc.response is not None else None)
+        retryable = status in (408, 409, 425, 429) or status >= 500
+        return _Outcome(f"http_{status}", retryable, retry_after)
+    if isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError, ValueError, KeyError, TypeError)):
+        return _Outcome("bad_response", True)
+    return _Outcome(f"error_{type(exc).__name__}", False)
+
+
+class OpenAIEngine:
+    """Sends each missing sample as its own chat completion (n=1 with a per-sample seed)."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str,
+        model: str,
+        concurrency: int,
+        timeout_s: float,
+        retry: RetryPolicy,
+        breaker_threshold: int,
+        send_seed: bool = True,
+    ) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.model = model
+        self.concurrency = max(1, concurrency)
+        self.timeout_s = timeout_s
+        self.retry = retry
+        self.breaker_threshold = breaker_threshold
+        self.send_seed = send_seed
+
+    def run(self, units: Sequence[Unit], recorder: BatchRecorder) -> None:
+        run_coroutine(self._run(units, recorder))
+
+    async def _run(self, units: Sequence[Unit], recorder: BatchRecorder) -> None:
+        limits = _httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        http_client = openai.DefaultAsyncHttpxClient(limits=limits, timeout=self.timeout_s)
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            max_retries=0,
+            timeout=self.timeout_s,
+            http_client=http_client,
+        )
+        breaker = CircuitBreaker(self.breaker_threshold)
+        queue: asyncio.Queue[Unit] = asyncio.Queue()
+        for unit in units:
+            queue.put_nowait(unit)
+        rng = random.Random()
+
+        async def worker() -> None:
+            while True:
+                try:
+                    unit = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                try:
+                    await self._complete(client, unit, recorder, breaker, rng)
+                except Exception as exc:  # noqa: BLE001 - one sample's bug must not drop the others
+                    recorder.fail(unit, "client_error", f"client_error: {type(exc).__name__}: {exc}"[:300])
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(units)))))
+        finally:
+            await client.close()
+
+    def _body(self, unit: Unit) -> dict:
+        p = unit.params
+        body: dict = {
+            "model": self.model,
+            "messages": [dict(m) for m in p.messages],
+            "temperature": p.temperature,
+            "top_p": p.top_p,
+            "max_tokens": p.max_tokens,
+            "n": 1,
+        }
+        if p.stop:
+            body["stop"] = list(p.stop)
+        if self.send_seed:
+            body["seed"] = p.sampling_seed()
+        return body
+
+    async def _complete(
+        self,
+        client: openai.AsyncOpenAI,
+        unit: Unit,
+        recorder: BatchRecorder,
+        breaker: CircuitBreaker,
+        rng: random.Random,
+    ) -> None:
+        body = self._body(unit)
+        attempts = 0
+        while True:
+            if breaker.is_open:
+                recorder.fail(unit, "circuit_open", f"circuit_open after {attempts} attempts")
+                return
+            recorder.attempt(retry=attempts > 0)
+            attempts += 1
+            try:
+                response = await client.chat.completions.create(**body)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                outcome = classify(exc)
+                if outcome.connection_failure:
+                    breaker.record_connection_failure()
+                else:
+                    breaker.record_response()
+                if not outcome.retryable or attempts > self.retry.max_retries:
+                    recorder.fail(unit, outcome.reason, f"{outcome.reason} after {attempts} attempts")
+                    return
+                await asyncio.sleep(self.retry.delay(attempts, outcome.retry_after_s, rng))
+                continue
+            breaker.record_response()
+            answer = _answer_from(response, self.model)
+            if answer is None:
+                if attempts > self.retry.max_retries:
+                    recorder.fail(unit, "bad_response", f"bad_response after {attempts} attempts")
+                    return
+                await asyncio.sleep(self.retry.delay(attempts, None, rng))
+                continue
+            recorder.answer(unit, answer)
+            return
+
+
+def _answer_from(response: object, fallback_model: str) -> Answer | None:
+    """The first choice as an Answer, or None when the body lacks one (treated as a bad response)."""
+    choices = getattr(response, "choices", None)
+    if not choices:
+        return None
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    text = getattr(message, "content", None)
+    finish = getattr(choice, "finish_reason", None) or "stop"
+    if text is None:
+        if finish in ("length", "content_filter"):
+            text = ""
+        else:
+            return None
+    usage = getattr(response, "usage", None)
+    return Answer(
+        text=text,
+        finish_reason=finish,
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        model=getattr(response, "model", None) or fallback_model,
+    )

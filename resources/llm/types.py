@@ -1,0 +1,107 @@
+"""The values that cross the LLMResource boundary: requests in, completions out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """One prompt for which `n` independent samples are wanted.
+
+    `key` is the stable id of the row the request belongs to; it comes back on
+    every completion so callers can join answers to rows without relying on order.
+    """
+
+    key: str
+    messages: tuple[dict, ...]
+    n: int = 1
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stop: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        # Accept lists from callers but keep the dataclass hashable-ish and immutable.
+        object.__setattr__(self, "messages", tuple(dict(m) for m in self.messages))
+        if self.stop is not None:
+            object.__setattr__(self, "stop", tuple(self.stop))
+        if self.n < 1:
+            raise ValueError(f"LLMRequest {self.key!r}: n must be >= 1, got {self.n}")
+        if not self.messages:
+            raise ValueError(f"LLMRequest {self.key!r}: messages is empty")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One sample's outcome: text when it succeeded, otherwise the reason it did not."""
+
+    key: str
+    sample_index: int
+    text: str | None
+    finish_reason: str | None
+    error: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    model: str
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.text is not None
+
+
+@dataclass
+class BatchStats:
+    """What a batch cost and how it went; surfaced as Dagster metadata."""
+
+    requests: int = 0
+    samples: int = 0
+    cache_hits: int = 0
+    sent: int = 0  # HTTP attempts (or engine calls), retries included
+    retries: int = 0
+    failed: int = 0
+    failure_reasons: Counter = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def failed_share(self) -> float:
+        return self.failed / self.samples if self.samples else 0.0
+
+
+@dataclass
+class BatchResult:
+    """Every sample of every request, in request order then sample index."""
+
+    completions: list[Completion]
+    stats: BatchStats
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat numbers for `context.add_output_metadata`, so the UI can plot them over runs."""
+        s = self.stats
+        meta: dict[str, Any] = {
+            "llm/requests": s.requests,
+            "llm/samples": s.samples,
+            "llm/cache_hits": s.cache_hits,
+            "llm/sent": s.sent,
+            "llm/retries": s.retries,
+            "llm/failed": s.failed,
+            "llm/failed_share": float(s.failed_share),
+            "llm/prompt_tokens": s.prompt_tokens,
+            "llm/completion_tokens": s.completion_tokens,
+            "llm/elapsed_s": float(s.elapsed_s),
+        }
+        for reason, count in sorted(s.failure_reasons.items()):
+            meta[f"llm/failed/{reason}"] = count
+        return meta
+
+
+class LLMBatchFailed(RuntimeError):
+    """Too large a share of a batch failed; carries the result so callers can inspect it."""
+
+    def __init__(self, message: str, result: BatchResult) -> None:
+        super().__init__(message)
+        self.result = result
