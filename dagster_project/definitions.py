@@ -24,7 +24,9 @@ def build_definitions() -> Definitions:
         assets += module.ASSETS
         checks += module.CHECKS
         job = family_job(family)
-        jobs += [job, release_job(family)]
+        jobs.append(job)
+        if any(f"{family}_release" in (a.group_names_by_key or {}).values() for a in module.ASSETS):
+            jobs.append(release_job(family))
         sensors.append(build_seed_sensor(family, job, PARTITIONS[family], settings.seed_dir))
     return Definitions(
         assets=assets,

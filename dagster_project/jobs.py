@@ -1,16 +1,14 @@
-"""One partitioned job per family: every asset of the family for one seed file."""
+"""One partitioned job per family (every asset of the family for one seed file), one release job."""
 
 from dagster import AssetSelection, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from dagster_project.partitions import PARTITIONS
 
 
 def family_job(family: str) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
         name=f"{family}_job",
         selection=AssetSelection.groups(family),
-        partitions_def=PARTITIONS[family],
         description=f"All {family} assets for one seed file (partition).",
     )
 

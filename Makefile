@@ -1,0 +1,56 @@
+# assay: two commands set everything up on a fresh machine — `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null)
+export ASSAY_HOME ?= $(CURDIR)/.assay
+export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
+
+.PHONY: install system-deps demo demo-codeio demo-case2code demo-all dev test test-fast bench clean
+
+# bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
+system-deps:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)); \
+	  else echo "assay needs bubblewrap: sudo apt-get install bubblewrap" >&2; exit 1; fi; }
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(UV)" || python3 -m pip install -q uv
+	uv venv -q --allow-existing --python 3.11 $(VENV)
+	uv pip install -q --python $(PY) -e '.[dev,model,model-small]'
+	@touch $@
+
+install: system-deps $(VENV)/.installed
+
+# The KodCode family end to end on seeds/kodcode/ with the embedded model and the bubblewrap sandbox.
+demo: install
+	$(PY) -m dagster_project.demo kodcode
+
+demo-codeio: install
+	$(PY) -m dagster_project.demo codeio
+
+demo-case2code: install
+	$(PY) -m dagster_project.demo case2code
+
+demo-all: install
+	$(PY) -m dagster_project.demo kodcode codeio case2code
+
+# The Dagster UI and daemon (sensors on) over the same instance and data as `make demo`.
+dev: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+test: install
+	$(PY) -m pytest -q
+
+# Everything but the real-model smoke tests.
+test-fast: install
+	$(PY) -m pytest -q -m "not model"
+
+bench: install
+	$(PY) bench/sandbox_throughput.py
+	$(PY) bench/llm_client.py
+
+clean:
+	rm -rf $(ASSAY_HOME)

@@ -1,0 +1,152 @@
+"""Pure parsers for KodCode answers: questions, solution/test trials, test_info."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from assets.common.parsing import code_blocks, extract_tag
+
+ABSTAIN = "<|Abstain|>"
+MIN_QUESTION_CHARS = 30
+MAX_QUESTION_CHARS = 8000
+_SPECIAL_TAG = re.compile(r"<\|[A-Za-z ]+\|>")
+_LEADING_LABEL = re.compile(r"^\s*(?:\*\*|#+\s*)?(?:new\s+)?question\s*[:.]?\s*(?:\*\*)?\s*", re.IGNORECASE)
+
+
+def _between(text: str, begin: str, end: str) -> str | None:
+    start = text.rfind(begin)
+    if start < 0:
+        return None
+    body = text[start + len(begin):]
+    stop = body.find(end)
+    return (body[:stop] if stop >= 0 else body).strip()
+
+
+def sanitize_question(text: str) -> str:
+    """Strip labels, leftover special tags and surrounding whitespace."""
+    text = _SPECIAL_TAG.sub("", text)
+    text = _LEADING_LABEL.sub("", text, count=1)
+    return text.strip().strip('"').strip()
+
+
+@dataclass(frozen=True)
+class QuestionParse:
+    question: str | None
+    drop_reason: str | None
+
+
+def extract_question(mode: str, answer: str, prefix: str | None = None) -> QuestionParse:
+    """The question in a model answer by the mode's format, or why there is none."""
+    if mode == "docs" and ABSTAIN in answer and "<|Question Begin|>" not in answer:
+        return QuestionParse(None, "abstained")
+    body = _between(answer, "<|Question Begin|>", "<|Question End|>")
+    if body is None:
+        body = extract_tag(answer, "question")
+    if body is None:
+        # A bare answer is accepted only where no analysis was requested.
+        if mode in ("algorithm", "data_structure", "docs"):
+            return QuestionParse(None, "no_question_tags")
+        body = answer
+    question = sanitize_question(body)
+    if mode == "prefill" and prefix and not question.lower().startswith(prefix.strip().lower()[:20]):
+        question = f"{prefix.strip()} {question}"
+    if len(question) < MIN_QUESTION_CHARS:
+        return QuestionParse(None, "empty_or_too_short")
+    if len(question) > MAX_QUESTION_CHARS:
+        return QuestionParse(None, "too_long")
+    return QuestionParse(question, None)
+
+
+@dataclass(frozen=True)
+class TrialParse:
+    solution: str | None
+    tests: str | None
+    error: str | None
+
+
+def parse_trial(answer: str) -> TrialParse:
+    """Solution and pytest code from a tagged answer; falls back to the first two code blocks."""
+    solution_part = _between(answer, "<|Solution Begin|>", "<|Solution End|>")
+    test_part = _between(answer, "<|Test Begin|>", "<|Test End|>")
+    solution = _code_of(solution_part) if solution_part is not None else None
+    tests = _code_of(test_part) if test_part is not None else None
+    if solution is None or tests is None:
+        blocks = code_blocks(answer)
+        if len(blocks) >= 2:
+            solution, tests = solution or blocks[0], tests or blocks[1]
+    if not solution or not tests:
+        return TrialParse(None, None, "missing_solution_or_tests")
+    if "def test" not in tests:
+        return TrialParse(solution, tests, "no_test_functions")
+    if not re.search(r"^\s*(from\s+solution\s+import|import\s+solution)", tests, re.MULTILINE):
+        tests = "from solution import *\n" + tests
+    try:
+        ast.parse(solution)
+        ast.parse(tests)
+    except SyntaxError as exc:
+        return TrialParse(solution, tests, f"syntax_error: line {exc.lineno}: {exc.msg}")
+    return TrialParse(solution, tests, None)
+
+
+def _code_of(part: str) -> str:
+    blocks = code_blocks(part)
+    return (blocks[0] if blocks else part).strip()
+
+
+def imported_names(test_code: str) -> list[str] | None:
+    """Names the tests take from `solution`; None means everything (`import *` / `import solution`)."""
+    tree = ast.parse(test_code)
+    names: list[str] = []
+    star = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "solution":
+            for alias in node.names:
+                if alias.name == "*":
+                    star = True
+                elif alias.name not in names:
+                    names.append(alias.name)
+        elif isinstance(node, ast.Import) and any(a.name == "solution" for a in node.names):
+            star = True
+    return None if star and not names else names
+
+
+def test_info(solution: str, test_code: str) -> list[dict[str, str]]:
+    """KodCode's `test_info`: name, parameters, declaration and docstring of each tested function.
+
+    Covers every function the tests import (not only the first), and methods are
+    reached through their class.
+    """
+    tree = ast.parse(solution)
+    wanted = imported_names(test_code)
+    info = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if wanted is not None and node.name not in wanted:
+                continue
+            if isinstance(node, ast.ClassDef):
+                info.append(_describe(node, f"class {node.name}", ""))
+                continue
+            params = f"({ast.unparse(node.args)})"
+            info.append(_describe(node, f"def {node.name}{params}:", params))
+    return info
+
+
+def _describe(node: ast.AST, declaration: str, params: str) -> dict[str, str]:
+    return {
+        "function_name": node.name,  # type: ignore[attr-defined]
+        "parameter_list": params,
+        "function_declaration": declaration,
+        "docstring": ast.get_docstring(node) or "",  # type: ignore[arg-type]
+    }
+
+
+def difficulty(passes: int, trials: int) -> str:
+    """KodCode's buckets by pass rate: easy ≥ 2/3, hard < 1/3, else medium."""
+    rate = passes / trials if trials else 0.0
+    if rate >= 2 / 3:
+        return "easy"
+    if rate < 1 / 3:
+        return "hard"
+    return "medium"
