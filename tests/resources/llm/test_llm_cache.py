@@ -1,0 +1,109 @@
+"""The durable per-sample cache: a re-run never pays twice, and only good answers are kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
+from tests.fakes.openai_server import FaultPlan, OpenAIServer
+
+
+def _params(**changes: object) -> SampleParams:
+    base = SampleParams(
+        model="m",
+        messages=({"role": "user", "content": "hi"},),
+        temperature=0.7,
+        top_p=0.95,
+        max_tokens=64,
+        stop=None,
+        sample_index=0,
+        seed=0,
+    )
+    return replace(base, **changes)
+
+
+def test_cache_key_is_stable_and_ignores_dict_key_order():
+    a = _params(messages=({"role": "user", "content": "hi"},))
+    b = _params(messages=({"content": "hi", "role": "user"},))
+    assert a.cache_key() == b.cache_key()
+    assert len(a.cache_key()) == 64
+
+
+def test_cache_key_changes_with_everything_that_determines_the_answer():
+    base = _params().cache_key()
+    variants = [
+        _params(model="other"),
+        _params(messages=({"role": "user", "content": "hello"},)),
+        _params(temperature=0.2),
+        _params(top_p=0.5),
+        _params(max_tokens=65),
+        _params(stop=("\n",)),
+        _params(sample_index=1),
+        _params(seed=1),
+    ]
+    keys = {v.cache_key() for v in variants}
+    assert base not in keys
+    assert len(keys) == len(variants)
+
+
+def test_sampling_seed_differs_per_sample_and_is_reproducible():
+    seeds = [_params(sample_index=i).sampling_seed() for i in range(4)]
+    assert len(set(seeds)) == 4
+    assert seeds == [_params(sample_index=i).sampling_seed() for i in range(4)]
+    assert _params(seed=1).sampling_seed() != _params(seed=0).sampling_seed()
+
+
+def test_cache_file_uses_wal_and_survives_reopening(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = AnswerCache(path)
+    cache.put("k", CachedAnswer("text", "stop", 3, 4, "m"))
+    cache.close()
+    reopened = AnswerCache(path)
+    assert reopened.get_many(["k", "missing"]) == {"k": CachedAnswer("text", "stop", 3, 4, "m")}
+    reopened.close()
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_rerun_is_served_from_cache_with_zero_requests(server, cache_path, make_resource, prompts):
+    resource = make_resource(server.base_url, cache_path)
+    first = resource.generate(prompts(20, n=2))
+    sent_first = server.stats.requests
+
+    second = resource.generate(prompts(20, n=2))
+
+    assert sent_first == 40
+    assert server.stats.requests == sent_first
+    assert second.stats.cache_hits == 40 and second.stats.sent == 0
+    assert all(c.cached for c in second.completions)
+    assert [c.text for c in second.completions] == [c.text for c in first.completions]
+
+
+def test_fully_cached_batch_needs_no_endpoint(server, cache_path, make_resource, prompts):
+    make_resource(server.base_url, cache_path).generate(prompts(5))
+    dead = make_resource("http://127.0.0.1:9/v1", cache_path)
+
+    result = dead.generate(prompts(5))
+
+    assert [c.ok and c.cached for c in result.completions] == [True] * 5
+
+
+def test_changing_a_sampling_parameter_misses_the_cache(server, cache_path, make_resource, prompts):
+    make_resource(server.base_url, cache_path).generate(prompts(5))
+    make_resource(server.base_url, cache_path, temperature=0.1).generate(prompts(5))
+    assert server.stats.requests == 10
+
+
+def test_only_successful_answers_are_cached(cache_path, make_resource, prompts):
+    # Every body is truncated on its first arrival and answered properly afterwards.
+    plan = FaultPlan(truncated=1.0, first_attempts_only=1)
+    with OpenAIServer(faults=plan) as fake:
+        resource = make_resource(fake.base_url, cache_path, failure_threshold=1.0)
+        first = resource.generate(prompts(6))
+        second = resource.generate(prompts(6))
+        third = resource.generate(prompts(6))
+
+    assert [c.error for c in first.completions] == ["finish_reason=length"] * 6
+    assert second.stats.cache_hits == 0 and all(c.ok for c in second.completions)
+    assert third.stats.sent == 0 and third.stats.cache_hits == 6
