@@ -1,0 +1,173 @@
+"""What a function did on each example, in our form and in Case2Code's.
+
+The sandbox reports one outcome per input: a returned value's `repr`, or the
+exception's type and message. Case2Code stores a return as
+`{"return": json.dumps(repr(value))}` and an exception as
+`{"error": '<|EXCEPTION|> ' + json.dumps(str(type(e)) + ': ' + str(e))}`;
+comparing two runs means comparing those strings exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from math import comb
+from typing import Any, Iterable, Mapping, Sequence
+
+EXCEPTION_MARK = "<|EXCEPTION|>"
+RETURN = "return"
+EXCEPTION = "exception"
+# No value and no exception: the example ran out of time or memory, or the worker died.
+NO_RESULT = "no_result"
+_CLASS_PREFIX = "<class '"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One example's outcome: `kind` is return / exception / no_result."""
+
+    kind: str
+    value_repr: str | None = None
+    exception_type: str | None = None
+    exception_message: str | None = None
+    reason: str | None = None  # for no_result: timeout, memory, crashed, missing
+
+    @property
+    def returned(self) -> bool:
+        return self.kind == RETURN
+
+    def exception_text(self) -> str:
+        """`str(type(e)) + ': ' + str(e)` as Case2Code prints it."""
+        return f"{class_text(self.exception_type or 'Exception')}: {self.exception_message or ''}"
+
+    def canonical(self) -> str:
+        """The string two runs must agree on."""
+        if self.kind == RETURN:
+            return f"return {self.value_repr}"
+        if self.kind == EXCEPTION:
+            return f"error {self.exception_text()}"
+        return f"no_result {self.reason}"
+
+    def case2code(self) -> dict[str, str]:
+        """This outcome in Case2Code's `example_outputs` encoding."""
+        if self.kind == RETURN:
+            return {"return": json.dumps(self.value_repr)}
+        if self.kind == EXCEPTION:
+            return {"error": f"{EXCEPTION_MARK} {json.dumps(self.exception_text())}"}
+        return {"error": f"{EXCEPTION_MARK} {json.dumps(f'<no result: {self.reason}>')}"}
+
+    def shown(self) -> str:
+        """How a prompt shows this outcome: the value's repr, or the exception."""
+        if self.kind == RETURN:
+            return self.value_repr or ""
+        if self.kind == EXCEPTION:
+            return f"{short_type(self.exception_type or 'Exception')}: {self.exception_message or ''}".rstrip(": ")
+        return f"<no result: {self.reason}>"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "CaseResult":
+        return cls(**{k: data.get(k) for k in ("kind", "value_repr", "exception_type", "exception_message", "reason")})
+
+
+def class_text(exception_type: str) -> str:
+    """`str(type(e))` from a type name: builtins unqualified, others as reported."""
+    if exception_type.startswith(_CLASS_PREFIX):
+        return exception_type
+    name = exception_type.removeprefix("builtins.")
+    return f"<class '{name}'>"
+
+
+def short_type(exception_type: str) -> str:
+    text = exception_type
+    if text.startswith(_CLASS_PREFIX) and text.endswith("'>"):
+        text = text[len(_CLASS_PREFIX) : -2]
+    return text.removeprefix("builtins.")
+
+
+def from_outcome(outcome: Mapping[str, Any]) -> CaseResult:
+    """One sandbox `call` outcome as a CaseResult."""
+    if outcome.get("ok"):
+        return CaseResult(kind=RETURN, value_repr=str(outcome.get("value_repr")))
+    etype = outcome.get("exception_type")
+    if etype:
+        lowered = str(etype).lower()
+        if lowered in ("timeout", "timeouterror_sandbox", "memory", "crashed"):
+            return CaseResult(kind=NO_RESULT, reason=lowered)
+        return CaseResult(kind=EXCEPTION, exception_type=str(etype), exception_message=str(outcome.get("exception_message") or ""))
+    return CaseResult(kind=NO_RESULT, reason=str(outcome.get("status") or "no value and no exception"))
+
+
+def job_results(job: Mapping[str, Any], n_inputs: int) -> list[CaseResult]:
+    """Exactly `n_inputs` CaseResults for one call job; inputs the job never reached have no result."""
+    outcomes = list(job.get("outcomes") or [])[:n_inputs]
+    results = [from_outcome(o) for o in outcomes]
+    status = str(job.get("status") or "missing")
+    reason = status if status in ("timeout", "memory", "crashed") else f"not run ({status})"
+    results += [CaseResult(kind=NO_RESULT, reason=reason)] * (n_inputs - len(results))
+    return results
+
+
+def gold_canonical(output: Mapping[str, Any]) -> str:
+    """A Case2Code `example_outputs` entry as a canonical string (traces are ignored)."""
+    if "return" in output:
+        return f"return {_unquote(output['return'])}"
+    if "error" in output:
+        text = str(output["error"]).strip()
+        if text.startswith(EXCEPTION_MARK):
+            text = text[len(EXCEPTION_MARK) :].strip()
+        return f"error {_unquote(text)}"
+    raise ValueError(f"example output has neither 'return' nor 'error': {sorted(output)}")
+
+
+def _unquote(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return str(text)
+    return value if isinstance(value, str) else str(text)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How one run's outcomes compare with expected ones."""
+
+    matched: int
+    total: int
+    first_mismatch: int | None  # index of the first differing example
+    detail: str | None  # what differed there
+
+    @property
+    def all_match(self) -> bool:
+        return self.total > 0 and self.matched == self.total
+
+
+def agreement(actual: Sequence[str], expected: Sequence[str]) -> Agreement:
+    """Compare canonical strings pairwise; a length difference counts as a mismatch."""
+    total = max(len(actual), len(expected))
+    matched, first, detail = 0, None, None
+    for i in range(total):
+        a = actual[i] if i < len(actual) else "<missing>"
+        e = expected[i] if i < len(expected) else "<missing>"
+        if a == e:
+            matched += 1
+        elif first is None:
+            first, detail = i, f"example {i}: got {a[:200]!r}, expected {e[:200]!r}"
+    return Agreement(matched=matched, total=total, first_mismatch=first, detail=detail)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): chance that k of n samples, c correct, include a correct one."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
+    """Mean pass@k over items given (samples, correct) per item; 0.0 when there are none."""
+    values = [pass_at_k(n, c, k) for n, c in counts]
+    return sum(values) / len(values) if values else 0.0

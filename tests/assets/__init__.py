@@ -1,0 +1,1 @@
+"""Tests of the asset families and their shared helpers."""

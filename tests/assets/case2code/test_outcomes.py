@@ -1,0 +1,60 @@
+"""Outcomes in Case2Code's encoding, exact comparison, and pass@k."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assets.case2code.outcomes import CaseResult, agreement, from_outcome, gold_canonical, job_results, mean_pass_at_k, pass_at_k
+
+
+def test_a_return_is_encoded_as_json_dumps_of_its_repr():
+    result = from_outcome({"ok": True, "value_repr": "'héllo'"})
+    assert result.case2code() == {"return": json.dumps("'héllo'")}
+    assert gold_canonical(result.case2code()) == result.canonical() == "return 'héllo'"
+
+
+def test_an_exception_is_encoded_like_str_of_its_type_then_message():
+    result = from_outcome({"ok": False, "exception_type": "NameError", "exception_message": "name 'n' is not defined"})
+    assert result.case2code() == {"error": '<|EXCEPTION|> "<class \'NameError\'>: name \'n\' is not defined"'}
+    assert gold_canonical(result.case2code()) == result.canonical()
+    assert result.shown() == "NameError: name 'n' is not defined"
+
+
+def test_recorded_outputs_with_traces_compare_on_their_return_only():
+    recorded = {"trace": "[\"Line 1\"]", "return": "\"[0, 1]\""}
+    assert gold_canonical(recorded) == "return [0, 1]"
+    with pytest.raises(ValueError):
+        gold_canonical({"trace": "x"})
+
+
+def test_a_job_that_stopped_early_leaves_the_rest_without_a_result():
+    job = {"status": "timeout", "outcomes": [{"ok": True, "value_repr": "1"}]}
+    results = job_results(job, 3)
+    assert [r.kind for r in results] == ["return", "no_result", "no_result"]
+    assert results[1].reason == "timeout"
+    assert [r.kind for r in job_results({"status": "error", "outcomes": []}, 2)] == ["no_result", "no_result"]
+
+
+def test_agreement_counts_matches_and_reports_the_first_difference():
+    got = agreement(["return 1", "return 2", "return 3"], ["return 1", "return 5", "return 3"])
+    assert (got.matched, got.total, got.first_mismatch, got.all_match) == (2, 3, 1, False)
+    assert "return 5" in got.detail
+    assert not agreement(["return 1"], ["return 1", "return 2"]).all_match, "a missing example is a mismatch"
+    assert agreement(["return 1"], ["return 1"]).all_match
+
+
+def test_pass_at_k_is_the_unbiased_estimator():
+    assert pass_at_k(1, 1, 1) == 1.0 and pass_at_k(1, 0, 1) == 0.0
+    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
+    assert pass_at_k(4, 1, 2) == pytest.approx(0.5)
+    assert pass_at_k(5, 4, 2) == 1.0
+    assert mean_pass_at_k([(2, 2), (2, 0)], 1) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        pass_at_k(1, 1, 2)
+
+
+def test_results_survive_a_round_trip_through_json():
+    result = CaseResult(kind="exception", exception_type="ValueError", exception_message="bad")
+    assert CaseResult.from_dict(json.loads(json.dumps(result.as_dict()))) == result
