@@ -1,0 +1,74 @@
+"""Deciding an item's I/O pairs from its two sandbox runs.
+
+Run 1 (harness.pair_search_job) draws inputs and computes outputs; run 2
+(harness.rerun_job) recomputes every kept output in a fresh process. An item is
+kept only with at least `min_pairs` pairs, a stable first run, and a second run
+that reproduces every output exactly. Everything else gets a drop reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from assets.codeio.compare import canonical_json
+
+# Sandbox statuses that mean the job produced no usable outcome.
+_JOB_FAILURES = {"timeout", "memory", "crashed", "error"}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the pair search found, or why it found nothing usable."""
+
+    pairs: list[dict] = field(default_factory=list)
+    draws: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    reason: str | None = None
+    detail: str = ""
+
+
+def _job_failure(result: dict, stage: str) -> tuple[str, str] | None:
+    status = str(result.get("status"))
+    outcomes = result.get("outcomes") or []
+    if status in _JOB_FAILURES or not outcomes:
+        detail = str(result.get("error") or result.get("message") or result.get("stderr") or status)[:300]
+        return f"{stage}_{status}", detail
+    return None
+
+
+def read_search(result: dict, min_pairs: int) -> SearchResult:
+    """Interpret the pair-search job's result."""
+    failure = _job_failure(result, "search")
+    if failure:
+        return SearchResult(reason=failure[0], detail=failure[1])
+    outcome = result["outcomes"][0]
+    if not outcome.get("ok") or outcome.get("value_json") is None:
+        kind = outcome.get("exception_type") or "no_value"
+        return SearchResult(reason="search_exception", detail=f"{kind}: {outcome.get('exception_message') or ''}"[:300])
+    found = json.loads(outcome["value_json"])
+    pairs, draws, rejected = found["pairs"], int(found["draws"]), dict(found["rejected"])
+    if found.get("unstable"):
+        return SearchResult(pairs, draws, rejected, "nondeterministic", "two runs on the same input gave different outputs")
+    if len(pairs) < min_pairs:
+        top = ", ".join(f"{k}={v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1])[:3])
+        return SearchResult(pairs, draws, rejected, "too_few_pairs", f"{len(pairs)} pairs from {draws} draws ({top})")
+    return SearchResult(pairs, draws, rejected)
+
+
+def rerun_mismatch(pairs: list[dict], result: dict) -> tuple[str, str] | None:
+    """(reason, detail) when the fresh-process rerun does not reproduce every output; None when it does."""
+    failure = _job_failure(result, "rerun")
+    if failure:
+        return failure
+    outcomes = result["outcomes"]
+    if len(outcomes) != len(pairs):
+        return "rerun_incomplete", f"{len(outcomes)} outcomes for {len(pairs)} inputs"
+    for index, (pair, outcome) in enumerate(zip(pairs, outcomes)):
+        if not outcome.get("ok"):
+            return "nondeterministic", f"pair {index}: rerun raised {outcome.get('exception_type')}"
+        again: Any = json.loads(outcome["value_json"]) if outcome.get("value_json") is not None else None
+        if canonical_json(again) != canonical_json(pair["output"]):
+            return "nondeterministic", f"pair {index}: rerun gave a different output"
+    return None

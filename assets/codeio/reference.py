@@ -1,0 +1,195 @@
+"""Cross-checking our execution and comparator against CodeI/O's released pairs.
+
+Each reference record carries `refcode` (with `main_solution`) and `ios`
+(recorded input/output pairs). We run the code on every recorded input twice,
+in two separate sandbox runs, and compare with the recorded outputs. Every
+disagreement gets a class:
+
+- `random`: the outputs of our two runs differ, or the code draws random numbers
+  (the recorded output came from a different random state);
+- `time dependent`: the code reads the clock or today's date;
+- `input mutated`: the code changes its arguments in place and CodeI/O recorded
+  the input *after* the call, so the recorded input is not the one that
+  produced the recorded output. Seen by a third run (`mutation_probe_job`) or,
+  when the recorded input is already a fixed point of the mutation, by finding
+  in-place writes to a parameter in the source (`writes_to_parameter`);
+- `environment`: deterministic here and free of those cues, yet different —
+  library versions, platform, limits, a module we do not have.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from assets.codeio.compare import canonical_json, values_agree
+from assets.codeio.harness import runnable
+
+RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
+_RANDOM_CUES = re.compile(r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random")
+_TIME_CUES = re.compile(r"\btime\.(time|perf_counter|monotonic|localtime|gmtime|strftime)\b|\.now\(|\.today\(|\butcnow\b")
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    record: int
+    pair: int
+    agrees: bool
+    cls: str | None  # None when it agrees
+    detail: str
+
+
+def reference_job(index: int, record: dict) -> dict:
+    return {
+        "id": f"ref-{index}",
+        "kind": "call",
+        "code": runnable(record["refcode"]),
+        "entry_point": record.get("funcname") or "main_solution",
+        "inputs": [io["input"] for io in record["ios"]],
+    }
+
+
+_MUTATION_PROBE = '''
+
+def _assay_mutation_probe(calls, entry):
+    import json as _json
+    fn = globals()[entry]
+    flags = []
+    for kwargs in calls:
+        before = _json.dumps(kwargs, sort_keys=True, default=repr)
+        try:
+            fn(**kwargs)
+        except Exception:
+            pass
+        flags.append(_json.dumps(kwargs, sort_keys=True, default=repr) != before)
+    return flags
+'''
+
+
+def mutation_probe_job(index: int, record: dict) -> dict:
+    """A job answering, per recorded input, whether main_solution changes its arguments."""
+    return {
+        "id": f"mut-{index}",
+        "kind": "call",
+        "code": runnable(record["refcode"]) + _MUTATION_PROBE,
+        "entry_point": "_assay_mutation_probe",
+        "inputs": [{"calls": [io["input"] for io in record["ios"]], "entry": record.get("funcname") or "main_solution"}],
+    }
+
+
+def mutation_flags(result: dict, pairs: int) -> list[bool]:
+    outcomes = result.get("outcomes") or []
+    if outcomes and outcomes[0].get("ok") and outcomes[0].get("value_json"):
+        flags = json.loads(outcomes[0]["value_json"])
+        if isinstance(flags, list) and len(flags) == pairs:
+            return [bool(f) for f in flags]
+    return [False] * pairs
+
+
+_MUTATING_METHODS = frozenset(
+    {"append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "add", "discard", "popitem", "setdefault"}
+)
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def writes_to_parameter(code: str) -> bool:
+    """Whether some function assigns into, or calls a mutating method on, one of its parameters."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs} - {"self", "cls"}
+        for node in ast.walk(fn):
+            targets: list[ast.AST] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.Delete):
+                targets = node.targets
+            for target in targets:
+                if isinstance(target, ast.Subscript) and _root_name(target) in params:
+                    return True
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _MUTATING_METHODS
+                and _root_name(node.func.value) in params
+            ):
+                return True
+    return False
+
+
+def _value(outcome: dict | None) -> tuple[bool, Any, str]:
+    """(ran ok, value, text for reports)."""
+    if not outcome:
+        return False, None, "no outcome"
+    if not outcome.get("ok"):
+        return False, None, f"{outcome.get('exception_type')}: {outcome.get('exception_message') or ''}"[:200]
+    text = outcome.get("value_json")
+    if text is None:
+        return True, None, f"not JSON: {outcome.get('value_repr')}"[:200]
+    return True, json.loads(text), text[:200]
+
+
+def classify(
+    code: str, expected: Any, first: dict | None, second: dict | None, mutated: bool = False
+) -> tuple[str | None, str]:
+    """(class or None when it agrees, detail) for one recorded pair."""
+    ok1, v1, t1 = _value(first)
+    ok2, v2, t2 = _value(second)
+    if ok1 and values_agree(v1, expected):
+        if not (ok2 and values_agree(v2, expected)):
+            return RANDOM, f"second run differs: {t2}"
+        return None, ""
+    expected_text = (canonical_json(expected) or repr(expected))[:200]
+    differs = ok1 != ok2 or canonical_json(v1) != canonical_json(v2)
+    if _TIME_CUES.search(code):
+        return TIME, f"expected {expected_text}, got {t1}"
+    if mutated and not differs:
+        return MUTATED, f"expected {expected_text}, got {t1} from the recorded (already mutated) input"
+    if differs or _RANDOM_CUES.search(code):
+        return RANDOM, f"expected {expected_text}, got {t1}" + (f" then {t2}" if differs else "")
+    return ENVIRONMENT, f"expected {expected_text}, got {t1}"
+
+
+def cross_check(records: list[dict], first: list[dict], second: list[dict], probes: list[dict]) -> list[PairCheck]:
+    """Every recorded pair of every record, judged from the three runs' results (job order = records)."""
+    checks = []
+    for r, (record, res1, res2, probe) in enumerate(zip(records, first, second, probes)):
+        out1, out2 = res1.get("outcomes") or [], res2.get("outcomes") or []
+        mutated = mutation_flags(probe, len(record["ios"]))
+        if writes_to_parameter(record["refcode"]):
+            mutated = [True] * len(record["ios"])
+        for p, io in enumerate(record["ios"]):
+            o1 = out1[p] if p < len(out1) else {"ok": False, "exception_type": res1.get("status"), "exception_message": ""}
+            o2 = out2[p] if p < len(out2) else {"ok": False, "exception_type": res2.get("status"), "exception_message": ""}
+            cls, detail = classify(record["refcode"], io["output"], o1, o2, mutated[p])
+            checks.append(PairCheck(r, p, cls is None, cls, detail))
+    return checks
+
+
+def summary(checks: Iterable[PairCheck]) -> dict[str, Any]:
+    checks = list(checks)
+    classes = Counter(c.cls for c in checks if not c.agrees)
+    records_all_agree = len({c.record for c in checks}) - len({c.record for c in checks if not c.agrees})
+    return {
+        "pairs": len(checks),
+        "agree": sum(c.agrees for c in checks),
+        "agree_share": sum(c.agrees for c in checks) / max(1, len(checks)),
+        "records": len({c.record for c in checks}),
+        "records_all_agree": records_all_agree,
+        "disagreements_by_class": dict(sorted(classes.items())),
+    }

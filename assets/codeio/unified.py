@@ -1,0 +1,129 @@
+"""Reading the model's unified-code answer: four sections, two functions.
+
+The answer is split by its section headers and each code section contributes its
+last Python block. Small models drift from the layout, so when a header is
+missing the function is looked for in every code block of the answer (the last
+block that defines it wins). An item is usable only if `main_solution` and a
+zero-argument `input_generator` are both defined at module level and parse.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from assets.codeio.prompts import INPUT_GENERATOR, IO_DESCRIPTION, MAIN_FUNCTION, PROBLEM_STATEMENT, SECTION_HEADERS
+from assets.common.parsing import code_blocks, last_code_block, section, strip_reasoning
+
+ENTRY_POINT = "main_solution"
+GENERATOR = "input_generator"
+
+
+@dataclass(frozen=True)
+class UnifiedCode:
+    main_code: str
+    generator_code: str
+    io_description: str
+    problem_statement: str
+
+    @property
+    def program(self) -> str:
+        """Main function and input generator as one module."""
+        return f"{self.main_code.rstrip()}\n\n\n{self.generator_code.rstrip()}\n"
+
+
+@dataclass(frozen=True)
+class UnifyParse:
+    """Either `code` or the `reason` (a short snake_case tag) and a human `detail`."""
+
+    code: UnifiedCode | None
+    reason: str | None = None
+    detail: str = ""
+
+
+def top_level_function(code: str, name: str) -> ast.FunctionDef | None:
+    """The last module-level `def name` in `code`, or None (also when it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    found = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            found = node
+    return found
+
+
+def required_positional_args(fn: ast.FunctionDef) -> int:
+    args = fn.args
+    positional = len(args.posonlyargs) + len(args.args)
+    kw_required = sum(1 for d in args.kw_defaults if d is None)
+    return positional - len(args.defaults) + kw_required
+
+
+def syntax_error(code: str) -> str | None:
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _block_defining(text: str, name: str, preferred: str | None) -> str | None:
+    """`preferred` if it defines `name`, else the last block in `text` that does."""
+    if preferred and top_level_function(preferred, name):
+        return preferred
+    for block in reversed(code_blocks(text)):
+        if top_level_function(block, name):
+            return block
+    return None
+
+
+def _section_code(text: str, header: str) -> str | None:
+    body = section(text, header, SECTION_HEADERS)
+    return last_code_block(body) if body else None
+
+
+def _prose(text: str, header: str) -> str:
+    body = section(text, header, SECTION_HEADERS) or ""
+    # Some models fence the description; the words matter, not the fence.
+    return body.replace("```", "").strip()
+
+
+def parse_unified(answer: str) -> UnifyParse:
+    """The four parts of a unified-code answer, or why it cannot be used."""
+    text = strip_reasoning(answer)
+    main_pref = _section_code(text, MAIN_FUNCTION)
+    gen_pref = _section_code(text, INPUT_GENERATOR)
+    main_code = _block_defining(text, ENTRY_POINT, main_pref)
+    if main_code is None:
+        bad = main_pref and syntax_error(main_pref)
+        if bad:
+            return UnifyParse(None, "syntax_error", f"main function: {bad}")
+        return UnifyParse(None, "no_main_solution", "no code block defines main_solution at module level")
+    gen_code = _block_defining(text, GENERATOR, gen_pref)
+    if gen_code is None:
+        bad = gen_pref and syntax_error(gen_pref)
+        if bad:
+            return UnifyParse(None, "syntax_error", f"input generator: {bad}")
+        return UnifyParse(None, "no_input_generator", "no code block defines input_generator at module level")
+    generator = top_level_function(gen_code, GENERATOR)
+    assert generator is not None
+    if required_positional_args(generator):
+        return UnifyParse(None, "generator_takes_arguments", "input_generator must take no arguments")
+    if gen_code == main_code:
+        # Both functions in one block: keep it once.
+        gen_code = ""
+    io_description = _prose(text, IO_DESCRIPTION)
+    statement = _prose(text, PROBLEM_STATEMENT)
+    if not io_description:
+        return UnifyParse(None, "no_io_description", "the Input Output Description section is missing or empty")
+    if not statement:
+        return UnifyParse(None, "no_problem_statement", "the Problem Statement section is missing or empty")
+    code = UnifiedCode(main_code.strip("\n"), gen_code.strip("\n"), io_description, statement)
+    bad = syntax_error(code.program)
+    if bad:
+        return UnifyParse(None, "syntax_error", f"combined program: {bad}")
+    return UnifyParse(code)

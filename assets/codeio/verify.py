@@ -1,0 +1,131 @@
+"""Verdicts on predictions, with the feedback text CodeI/O++ shows the model.
+
+Output predictions are judged here directly (compare.values_agree). Input
+predictions need the code run on the predicted input: `input_call_job` builds
+the sandbox job and `judge_input` turns its result into a verdict. Statuses are
+CodeI/O's: success, failed (with feedback), no_answer, exception (with its
+type), timeout; plus llm_error when there was no answer text at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from assets.codeio.answers import extract_answer
+from assets.codeio.compare import values_agree
+from assets.codeio.prompts import FEEDBACK
+from assets.codeio.unified import ENTRY_POINT
+
+SUCCESS, FAILED, NO_ANSWER, EXCEPTION, TIMEOUT, LLM_ERROR = (
+    "success", "failed", "no_answer", "exception", "timeout", "llm_error",
+)
+STATUSES = (SUCCESS, FAILED, NO_ANSWER, EXCEPTION, TIMEOUT, LLM_ERROR)
+# Statuses a revision turn can help with: the model answered, and the answer was wrong.
+REVISABLE = frozenset({FAILED, NO_ANSWER, EXCEPTION, TIMEOUT})
+# How much of a long exception message or value goes into feedback.
+_FEEDBACK_CHARS = 500
+
+FIELD = {"output": "output", "input": "input"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    feedback: str | None
+    predicted_json: str | None = None  # what the model answered, as JSON
+    actual_json: str | None = None  # input predictions: what the code returned on it
+    exception_type: str | None = None
+
+
+def dumps(value: Any) -> str:
+    """The JSON text shown in prompts and feedback (key order as given)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _FEEDBACK_CHARS else text[: _FEEDBACK_CHARS - 1] + "…"
+
+
+def no_answer(kind: str) -> Verdict:
+    return Verdict(NO_ANSWER, FEEDBACK["no_answer"].substitute(field=FIELD[kind]))
+
+
+def verify_output(answer: str | None, given_input: Any, expected_output: Any) -> Verdict:
+    """Judge an output prediction against the recorded output."""
+    got = extract_answer(answer, "output")
+    if not got.found:
+        return no_answer("output")
+    predicted = dumps(got.value)
+    if values_agree(got.value, expected_output):
+        return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted)
+    feedback = FEEDBACK["output_mismatch"].substitute(input=_clip(dumps(given_input)), predicted=_clip(predicted))
+    return Verdict(FAILED, feedback, predicted)
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """An input prediction read from the answer: a verdict already, or a job to run."""
+
+    verdict: Verdict | None
+    predicted: Any = None
+
+
+def read_input_prediction(answer: str | None) -> InputCheck:
+    got = extract_answer(answer, "input")
+    if not got.found:
+        return InputCheck(no_answer("input"))
+    if not isinstance(got.value, dict) or not all(isinstance(k, str) for k in got.value):
+        predicted = dumps(got.value)
+        return InputCheck(Verdict(FAILED, FEEDBACK["input_not_dict"].substitute(predicted=_clip(predicted)), predicted))
+    return InputCheck(None, got.value)
+
+
+def input_call_job(job_id: str, program: str, predicted: dict) -> dict:
+    """A sandbox `call` job running main_solution on the predicted keyword arguments."""
+    return {"id": job_id, "kind": "call", "code": program, "entry_point": ENTRY_POINT, "inputs": [predicted]}
+
+
+_CRASH_TYPES = {"memory": "MemoryError", "crashed": "Crashed", "error": "LoadError"}
+
+
+def judge_input(predicted: dict, given_output: Any, result: dict) -> Verdict:
+    """Verdict for an input prediction from its sandbox result (see input_call_job)."""
+    predicted_json = dumps(predicted)
+    status = result.get("status")
+    outcomes = result.get("outcomes") or []
+    if status == "timeout":
+        return Verdict(TIMEOUT, FEEDBACK["timeout"].substitute(), predicted_json)
+    if not outcomes:
+        exc_type = _CRASH_TYPES.get(str(status), str(status))
+        message = str(result.get("error") or result.get("message") or status)
+        return Verdict(
+            EXCEPTION,
+            FEEDBACK["exception"].substitute(exception_type=exc_type, message=_clip(message)),
+            predicted_json,
+            exception_type=exc_type,
+        )
+    outcome = outcomes[0]
+    if not outcome.get("ok"):
+        exc_type = outcome.get("exception_type") or "Exception"
+        message = _clip(str(outcome.get("exception_message") or ""))
+        return Verdict(
+            EXCEPTION,
+            FEEDBACK["exception"].substitute(exception_type=exc_type, message=message),
+            predicted_json,
+            exception_type=exc_type,
+        )
+    actual_text = outcome.get("value_json")
+    if actual_text is None:
+        actual_text = str(outcome.get("value_repr"))
+        agrees = False
+    else:
+        actual = json.loads(actual_text)
+        agrees = values_agree(actual, given_output)
+    if agrees:
+        return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted_json, actual_text)
+    feedback = FEEDBACK["input_mismatch"].substitute(
+        output=_clip(dumps(given_output)), predicted=_clip(predicted_json), actual=_clip(actual_text)
+    )
+    return Verdict(FAILED, feedback, predicted_json, actual_text)
