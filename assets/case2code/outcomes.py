@@ -10,6 +10,7 @@ comparing two runs means comparing those strings exactly.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from math import comb
 from typing import Any, Iterable, Mapping, Sequence
@@ -20,6 +21,11 @@ EXCEPTION = "exception"
 # No value and no exception: the example ran out of time or memory, or the worker died.
 NO_RESULT = "no_result"
 _CLASS_PREFIX = "<class '"
+# The sandbox cuts reprs at this many characters (resources/sandbox/assay_runtime/call_runner.py).
+REPR_CHARS = 2000
+# Outcomes that say something about the run, not the function: sandbox exception name -> reason.
+_NOT_BEHAVIOUR = {"Timeout": "timeout", "MemoryError": "memory"}
+_GOLD_EXCEPTION = re.compile(r"^<class '([^']+)'>: (.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,11 @@ class CaseResult:
         return f"{class_text(self.exception_type or 'Exception')}: {self.exception_message or ''}"
 
     def canonical(self) -> str:
-        """The string two runs must agree on."""
+        """The string two runs must agree on; exception classes by name (the sandbox reports no module)."""
         if self.kind == RETURN:
             return f"return {self.value_repr}"
         if self.kind == EXCEPTION:
-            return f"error {self.exception_text()}"
+            return f"error {short_type(self.exception_type or 'Exception')}: {self.exception_message or ''}"
         return f"no_result {self.reason}"
 
     def case2code(self) -> dict[str, str]:
@@ -81,21 +87,34 @@ def class_text(exception_type: str) -> str:
 
 
 def short_type(exception_type: str) -> str:
+    """`NameError` from `NameError`, `builtins.NameError` or `<class 'json.decoder.JSONDecodeError'>` alike."""
     text = exception_type
     if text.startswith(_CLASS_PREFIX) and text.endswith("'>"):
         text = text[len(_CLASS_PREFIX) : -2]
-    return text.removeprefix("builtins.")
+    return text.rsplit(".", 1)[-1]
 
 
 def from_outcome(outcome: Mapping[str, Any]) -> CaseResult:
-    """One sandbox `call` outcome as a CaseResult."""
+    """One sandbox `call` outcome as a CaseResult.
+
+    A value whose repr the sandbox had to cut or could not compute, a per-input
+    time limit and running out of memory are not facts about the function's
+    behaviour, so they have no result rather than a wrong one.
+    """
     if outcome.get("ok"):
-        return CaseResult(kind=RETURN, value_repr=str(outcome.get("value_repr")))
+        text = outcome.get("value_repr")
+        if text is None:
+            return CaseResult(kind=NO_RESULT, reason="no repr")
+        text = str(text)
+        if len(text) >= REPR_CHARS and text.endswith("..."):
+            return CaseResult(kind=NO_RESULT, reason="repr_truncated")
+        if text.startswith("<unrepresentable "):
+            return CaseResult(kind=NO_RESULT, reason="unrepresentable")
+        return CaseResult(kind=RETURN, value_repr=text)
     etype = outcome.get("exception_type")
     if etype:
-        lowered = str(etype).lower()
-        if lowered in ("timeout", "timeouterror_sandbox", "memory", "crashed"):
-            return CaseResult(kind=NO_RESULT, reason=lowered)
+        if etype in _NOT_BEHAVIOUR:
+            return CaseResult(kind=NO_RESULT, reason=_NOT_BEHAVIOUR[etype])
         return CaseResult(kind=EXCEPTION, exception_type=str(etype), exception_message=str(outcome.get("exception_message") or ""))
     return CaseResult(kind=NO_RESULT, reason=str(outcome.get("status") or "no value and no exception"))
 
@@ -118,7 +137,9 @@ def gold_canonical(output: Mapping[str, Any]) -> str:
         text = str(output["error"]).strip()
         if text.startswith(EXCEPTION_MARK):
             text = text[len(EXCEPTION_MARK) :].strip()
-        return f"error {_unquote(text)}"
+        text = _unquote(text)
+        match = _GOLD_EXCEPTION.match(text)
+        return f"error {short_type(match.group(1))}: {match.group(2)}" if match else f"error {text}"
     raise ValueError(f"example output has neither 'return' nor 'error': {sorted(output)}")
 
 

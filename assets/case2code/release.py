@@ -143,8 +143,8 @@ def score_rows(items: list[EvalItem], completions: list, sandbox_run, timeout_s:
             job = results.get(eval_id, {"status": "missing"})
             passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
             status = "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
-            if job.get("status") == "error" and job.get("error"):
-                diff = str(job["error"])[:300]
+            if job.get("status") == "error":
+                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[:300]
         rows.append({
             "eval_id": eval_id, "item_id": item.id, "sample_index": c.sample_index, "func_name": item.func_name, "status": status,
             "passed": passed, "matched": matched, "n_examples": len(item.inputs_py), "first_difference": diff, "code": code,

@@ -58,3 +58,17 @@ def test_pass_at_k_is_the_unbiased_estimator():
 def test_results_survive_a_round_trip_through_json():
     result = CaseResult(kind="exception", exception_type="ValueError", exception_message="bad")
     assert CaseResult.from_dict(json.loads(json.dumps(result.as_dict()))) == result
+
+
+def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
+    assert from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason == "timeout"
+    assert from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason == "memory"
+    assert from_outcome({"ok": True, "value_repr": "'" + "a" * 1994 + "..."}).reason == "repr_truncated"
+    assert from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason == "unrepresentable"
+    assert from_outcome({"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}).kind == "exception"
+
+
+def test_exception_classes_compare_by_name_whatever_module_the_recording_names():
+    ours = from_outcome({"ok": False, "exception_type": "JSONDecodeError", "exception_message": "Expecting value"})
+    recorded = {"error": '<|EXCEPTION|> "<class \'json.decoder.JSONDecodeError\'>: Expecting value"'}
+    assert gold_canonical(recorded) == ours.canonical() == "error JSONDecodeError: Expecting value"

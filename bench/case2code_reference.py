@@ -1,0 +1,160 @@
+"""Case2Code reference agreement: do our sandbox `call` jobs and our evaluation reproduce the original?
+
+1. Execution: every item of `test_sample.jsonl` runs its recorded `code` on its
+   examples (from `example_str`, as the original did) in our sandbox; the
+   outcomes are compared exactly with the recorded `example_outputs`.
+2. Evaluation: the `case2code_eval` asset scores the reference `output` of each
+   item (served by a scripted model on loopback), then a deliberately wrong
+   variant of it (the right function, its result wrapped in a list).
+
+    python bench/case2code_reference.py [--reference ../shared/reference/case2code] [--workers 2]
+"""
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from assets.case2code.outcomes import agreement, job_results  # noqa: E402
+from assets.case2code.testset import call_job, extract_code, read_test_set  # noqa: E402
+
+
+def explain(actual: str, expected: str) -> str:
+    """A short classification of one differing outcome, for the printed report."""
+    if actual.startswith("no_result"):
+        return f"no result in our run ({actual.split(' ', 1)[1]})"
+    if actual.startswith("error") and expected.startswith("error"):
+        a_type, e_type = actual.split(":", 1)[0], expected.split(":", 1)[0]
+        if a_type != e_type:
+            return f"different exception class ({a_type[6:]} vs {e_type[6:]})"
+        return "same exception class, different message (Python version wording)"
+    if actual.startswith("error") != expected.startswith("error"):
+        return "one run raised, the other returned"
+    a, e = actual[7:], expected[7:]
+    if sorted(a) == sorted(e):
+        return "same characters in another order (set/dict iteration or hash order)"
+    if re.sub(r"0x[0-9a-f]+", "0x…", a) == re.sub(r"0x[0-9a-f]+", "0x…", e):
+        return "object address in repr"
+    return "different value"
+
+
+def execution_agreement(test_set, workers: int) -> dict:
+    from resources.sandbox import Sandbox
+
+    jobs = [call_job(item.id, item.reference_code, item) for item in test_set.items]
+    started = time.monotonic()
+    with Sandbox(backend="bwrap", workers=workers, timeout_s=30.0, memory_mb=1024) as sandbox:
+        results = {r["id"]: r for r in sandbox.run(jobs)}
+    elapsed = time.monotonic() - started
+    items_ok = examples_ok = examples_total = 0
+    first10_ok = 0
+    differences = []
+    reasons = Counter()
+    for item in test_set.items:
+        got = [r.canonical() for r in job_results(results[item.id], len(item.inputs_py))]
+        check = agreement(got, item.expected)
+        examples_ok += check.matched
+        examples_total += check.total
+        items_ok += check.all_match
+        first10_ok += agreement(got[:10], list(item.expected[:10])).all_match
+        if not check.all_match:
+            diffs = [(i, a, e) for i, (a, e) in enumerate(zip(got, item.expected)) if a != e]
+            why = Counter(explain(a, e) for _, a, e in diffs)
+            reasons.update(why)
+            i, a, e = diffs[0]
+            differences.append((item.id, item.func_name, len(diffs), check.total, dict(why), i, a[:160], e[:160]))
+    return {
+        "items": len(test_set.items), "items_ok": items_ok, "first10_ok": first10_ok, "examples_ok": examples_ok,
+        "examples_total": examples_total, "differences": differences, "reasons": reasons, "elapsed_s": elapsed,
+    }
+
+
+def wrong_variant(code: str, func_name: str) -> str:
+    """The right function, then a wrapper of the same name whose result is wrapped in a list."""
+    return f"{code.rstrip()}\n\n_reference_{func_name} = {func_name}\n\ndef {func_name}(*args, **kwargs):\n    return [_reference_{func_name}(*args, **kwargs)]\n"
+
+
+def eval_scores(reference_file: Path, workers: int) -> dict:
+    """pass@1 of the eval asset for the reference answers and for the wrong variant."""
+    from dagster import DagsterInstance, materialize
+
+    from assets.case2code.release import case2code_eval
+    from io_managers import AtomicParquetIOManager
+    from resources.llm import LLMResource
+    from resources.sandbox import SandboxResource
+    from resources.workspace import Workspace
+    from tests.fakes import openai_server
+
+    server_cls = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
+    rows = [json.loads(line) for line in reference_file.read_text().splitlines() if line.strip()]
+    answers = {r["prompt"]: r for r in rows}
+    scores = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in ("reference", "wrong"):
+            def responder(body: dict, variant: str = variant) -> str:
+                row = answers[body["messages"][-1]["content"]]
+                if variant == "reference":
+                    return row["output"]
+                code = extract_code(row["output"], row["func_name"])
+                return f"The function is:\n\n```python\n{wrong_variant(code, row['func_name'])}```"
+
+            with server_cls(responder) as server:
+                llm = LLMResource(engine="openai", model=f"reference-{variant}", base_url=server.base_url, api_key_env="NO_KEY",
+                                  cache_path=str(Path(tmp) / "cache.sqlite"), max_retries=1, timeout_s=30)
+                resources = {
+                    "io_manager": AtomicParquetIOManager(base_dir=str(Path(tmp) / "storage")),
+                    "llm": llm, "reasoner": llm, "evaluator": llm,
+                    "sandbox": SandboxResource(backend="bwrap", workers=workers, timeout_s=30.0, coverage=False),
+                    "workspace": Workspace(seed_dir=str(Path(tmp) / "seeds"), home=tmp),
+                }
+                config = {"ops": {"case2code_eval": {"config": {"test_set": str(reference_file), "max_tokens": 2048, "timeout_s": 30.0}}}}
+                result = materialize([case2code_eval], instance=DagsterInstance.ephemeral(), resources=resources, run_config=config)
+                (mat,) = result.get_asset_materialization_events()
+                meta = {k: getattr(v, "value", v) for k, v in mat.materialization.metadata.items()}
+                scores[variant] = meta
+    return scores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=REPO.parent / "shared" / "reference" / "case2code")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-eval", action="store_true")
+    args = parser.parse_args()
+    path = args.reference / "test_sample.jsonl"
+    if not path.exists():
+        print(f"reference data not found at {path}", file=sys.stderr)
+        return 2
+    test_set = read_test_set(path)
+    print(f"== Case2Code reference: {path}")
+    print(f"items readable: {len(test_set.items)}  skipped: {test_set.skipped or 'none'}")
+
+    ex = execution_agreement(test_set, args.workers)
+    print("\n== 1. Executing each item's code on its examples (sandbox call jobs)")
+    print(f"items reproduced exactly, all examples : {ex['items_ok']}/{ex['items']} = {ex['items_ok'] / ex['items']:.1%}")
+    print(f"items reproduced on the first 10 examples (example_inputs): {ex['first10_ok']}/{ex['items']} = {ex['first10_ok'] / ex['items']:.1%}")
+    print(f"examples reproduced                   : {ex['examples_ok']}/{ex['examples_total']} = {ex['examples_ok'] / ex['examples_total']:.2%}")
+    print(f"sandbox wall time                     : {ex['elapsed_s']:.1f} s")
+    for reason, count in ex["reasons"].most_common():
+        print(f"  differing examples, {reason}: {count}")
+    for item_id, name, n_diff, total, why, i, a, e in ex["differences"]:
+        print(f"  - {item_id} {name}: {n_diff}/{total} differ {why}\n      first at example {i}: ours {a!r}\n                        recorded {e!r}")
+
+    if not args.skip_eval:
+        scores = eval_scores(path, args.workers)
+        print("\n== 2. case2code_eval on the same file")
+        for variant, meta in scores.items():
+            statuses = {k.split('/', 1)[1]: v for k, v in meta.items() if k.startswith("status/")}
+            print(f"{variant:<10} pass@1 = {meta['pass@1']:.3f}  example match rate = {meta['example_match_rate']:.3f}  statuses = {statuses}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Case2Code end to end: two seed files, a scripted model on loopback, the real sandbox."""
+
+import json
+import shutil
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, materialize
+
+from assets.case2code import ASSETS, CHECKS
+from assets.case2code import assets as stages
+from assets.case2code.release import case2code_eval, case2code_sft
+from dagster_project.partitions import PARTITIONS
+from io_managers import AtomicParquetIOManager
+from resources.llm import LLMResource
+from resources.sandbox import SandboxResource
+from resources.workspace import Workspace
+from tests.assets.case2code.scripted import ScriptedCase2Code
+from tests.fakes import openai_server
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+FakeServer = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
+
+PARTITIONED = [stages.case2code_functions, stages.case2code_example_inputs, stages.case2code_outputs,
+               stages.case2code_cases, stages.case2code_prompts]
+
+FUNCTIONS = {
+    "run_length": "def run_length(s):\n    out = []\n    for ch in s:\n        if out and out[-1][0] == ch:\n"
+                  "            out[-1][1] += 1\n        else:\n            out.append([ch, 1])\n"
+                  "    return ''.join(f'{ch}{n}' for ch, n in out)\n",
+    "scaled": "def scaled(values, factor):\n    return [v * factor * SCALE for v in values]\n",
+    "halve_until_odd": "def halve_until_odd(n):\n    if n == 0:\n        raise ValueError('zero has no odd part')\n"
+                       "    while n % 2 == 0:\n        n //= 2\n    return n\n",
+    "never_answered": "def never_answered(p):\n    return p\n",
+    "countdown": "def countdown(n):\n    steps = 0\n    while n != 0:\n        n -= 1\n        steps += 1\n    return steps\n",
+}
+SEEDS = {
+    "a.jsonl": [{"id": "rl", "content": FUNCTIONS["run_length"]}, {"id": "sc", "content": FUNCTIONS["scaled"]},
+                {"id": "hu", "content": FUNCTIONS["halve_until_odd"]}, "{not json"],
+    "b.jsonl": [{"id": "na", "content": FUNCTIONS["never_answered"], "import_code": []},
+                {"id": "cd", "content": FUNCTIONS["countdown"]}],
+}
+RUN_CONFIG = {"ops": {"case2code_outputs": {"config": {"example_timeout_s": 1.0}}}}
+
+
+def _resources(tmp_path, server):
+    llm = LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
+                      cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10)
+    return {
+        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
+        "llm": llm, "reasoner": llm, "evaluator": llm,
+        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
+        "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
+    }
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Both partitions, then the release, once for the module (the sandbox and fake model are shared)."""
+    tmp = tmp_path_factory.mktemp("case2code")
+    seed_dir = tmp / "seeds" / "case2code"
+    seed_dir.mkdir(parents=True)
+    for name, lines in SEEDS.items():
+        (seed_dir / name).write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, list(SEEDS))
+    model = ScriptedCase2Code(solutions=FUNCTIONS)
+    with FakeServer(model) as server:
+        resources = _resources(tmp, server)
+        results = {key: materialize(PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources, run_config=RUN_CONFIG)
+                   for key in SEEDS}
+        yield {"tmp": tmp, "instance": instance, "resources": resources, "results": results, "model": model, "server": server}
+
+
+def _read(run, asset, key):
+    return pl.read_parquet(run["tmp"] / "storage" / asset / f"{key}.parquet")
+
+
+def _meta(result, asset):
+    (mat,) = [m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == asset]
+    return {k: getattr(v, "value", v) for k, v in mat.materialization.metadata.items()}
+
+
+def test_both_partitions_materialize_and_their_checks_pass(run):
+    for key, result in run["results"].items():
+        assert result.success, key
+        checks = result.get_asset_check_evaluations()
+        assert len(checks) == 2 and all(c.passed for c in checks), key
+
+
+def test_a_bad_seed_line_is_quarantined_with_its_line_number(run):
+    assert _read(run, "case2code_functions", "a.jsonl")["func_name"].to_list() == ["run_length", "scaled", "halve_until_odd"]
+    report = run["tmp"] / "quarantine" / "case2code" / "a.jsonl.quarantine.jsonl"
+    assert json.loads(report.read_text())["line"] == 4
+
+
+def test_examples_are_parsed_checked_against_the_signature_and_retried_when_unusable(run):
+    df = _read(run, "case2code_example_inputs", "a.jsonl")
+    by_name = {r["func_name"]: r for r in df.iter_rows(named=True)}
+    assert by_name["run_length"]["n_examples"] == 5, "dict(t='x') names no parameter"
+    assert by_name["halve_until_odd"]["attempts"] == 2 and by_name["halve_until_odd"]["n_examples"] == 5
+    assert run["model"].asked["never_answered"] == 4, "the first answer and three retries"
+    b = {r["func_name"]: r for r in _read(run, "case2code_example_inputs", "b.jsonl").iter_rows(named=True)}
+    assert b["never_answered"]["n_examples"] == 0 and b["never_answered"]["examples_error"].startswith("no usable example")
+    assert b["countdown"]["n_examples"] == 5
+    meta = _meta(run["results"]["a.jsonl"], "case2code_example_inputs")
+    assert meta["rejected/unknown argument"] == 1 and meta["retried_functions"] == 1
+
+
+def test_outputs_are_computed_by_running_the_function_with_exceptions_per_example(run):
+    df = _read(run, "case2code_outputs", "a.jsonl")
+    row = df.filter(pl.col("func_name") == "run_length").row(0, named=True)
+    results = json.loads(row["results_json"])
+    assert [r.get("value_repr") for r in results[:4]] == ["'a3b1'", "''", "'a1b1c1'", "'z6'"]
+    assert results[4]["kind"] == "exception" and results[4]["exception_type"].endswith("TypeError")
+    scaled = df.filter(pl.col("func_name") == "scaled").row(0, named=True)
+    assert scaled["n_exceptions"] == 3 and scaled["n_returned"] == 0
+
+
+def test_an_example_that_runs_past_its_time_limit_has_no_result_and_the_others_still_count(run):
+    row = _read(run, "case2code_outputs", "b.jsonl").filter(pl.col("func_name") == "countdown").row(0, named=True)
+    kinds = [r["kind"] for r in json.loads(row["results_json"])]
+    assert kinds == ["return", "no_result", "return", "return", "return"]
+
+
+def test_the_filter_keeps_items_with_returns_and_counts_every_drop(run):
+    a = _read(run, "case2code_cases", "a.jsonl")
+    assert sorted(a["func_name"].to_list()) == ["halve_until_odd", "run_length"]
+    assert _meta(run["results"]["a.jsonl"], "case2code_cases")["dropped/only_exceptions"] == 1
+    b_meta = _meta(run["results"]["b.jsonl"], "case2code_cases")
+    assert b_meta["dropped/no_usable_examples"] == 1 and b_meta["examples_removed/no_result"] == 1
+    countdown = _read(run, "case2code_cases", "b.jsonl").row(0, named=True)
+    assert countdown["n_cases"] == 4
+    record = json.loads(countdown["case2code_json"])
+    assert record["example_outputs"][0] == {"return": '"3"'} and record["example_inputs"][0] == json.dumps("{'n': 3}")
+
+
+def test_prompts_show_at_least_three_recorded_cases_and_target_the_function(run):
+    df = _read(run, "case2code_prompts", "a.jsonl")
+    assert df.height == 2
+    for row in df.iter_rows(named=True):
+        assert row["n_shown"] >= 3
+        assert row["response"] == f"The function is:\n\n```python\n{FUNCTIONS[row['func_name']].strip()}\n```"
+
+
+def test_prompts_are_drawn_from_seeded_randomness_so_a_rerun_reproduces_them(run):
+    before = _read(run, "case2code_prompts", "a.jsonl")
+    assert materialize(PARTITIONED, partition_key="a.jsonl", instance=run["instance"], resources=run["resources"],
+                       run_config=RUN_CONFIG, selection=[stages.case2code_prompts]).success
+    assert _read(run, "case2code_prompts", "a.jsonl")["prompt"].to_list() == before["prompt"].to_list()
+
+
+@pytest.fixture(scope="module")
+def release(run):
+    result = materialize([*PARTITIONED, case2code_sft], instance=run["instance"], resources=run["resources"], selection=[case2code_sft])
+    assert result.success
+    return run["tmp"] / "datasets" / "case2code"
+
+
+def test_the_release_combines_partitions_into_parquet_sharegpt_and_case2code_files(release):
+    train = pl.read_parquet(release / "data")
+    assert sorted(train["func_name"].to_list()) == ["countdown", "halve_until_odd", "run_length"]
+    sharegpt = json.loads((release / "sft_sharegpt.json").read_text())
+    assert [turn["from"] for turn in sharegpt[0]["conversations"]] == ["human", "gpt"]
+    assert "sharegpt" in (release / "dataset_info.json").read_text()
+    records = [json.loads(line) for line in (release / "case2code_format.jsonl").read_text().splitlines()]
+    assert len(records) == 3 and all(len(r["example_inputs"]) == len(r["example_outputs"]) for r in records)
+    assert "Counts by template" in (release / "README.md").read_text()
+
+
+def _eval(run, test_set, evaluator, n_samples=1):
+    resources = {**run["resources"], "evaluator": evaluator}
+    config = {"ops": {"case2code_eval": {"config": {"test_set": str(test_set), "n_samples": n_samples}}}}
+    result = materialize([case2code_eval], instance=run["instance"], resources=resources, run_config=config)
+    assert result.success
+    return _meta(result, "case2code_eval"), pl.read_parquet(run["tmp"] / "storage" / "case2code_eval.parquet")
+
+
+def test_eval_scores_the_reference_code_of_our_own_release_at_100_percent(run, release):
+    meta, df = _eval(run, release / "case2code_format.jsonl", run["resources"]["llm"])
+    assert meta["items"] == 3 and meta["pass@1"] == 1.0
+    assert df["status"].to_list() == ["passed"] * 3
+
+
+def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_path):
+    wrong = {name: code.replace("return ", "return 1 + ", 1) if name != "run_length" else code.replace("''.join", "'-'.join")
+             for name, code in FUNCTIONS.items()}
+    with FakeServer(ScriptedCase2Code(solutions=wrong)) as server:
+        evaluator = LLMResource(engine="openai", model="scripted-wrong", base_url=server.base_url, api_key_env="NO_KEY",
+                                cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10)
+        meta, df = _eval(run, release / "case2code_format.jsonl", evaluator, n_samples=2)
+    assert meta["pass@1"] == 0.0 and meta["pass@2"] == 0.0
+    assert set(df["status"].to_list()) == {"mismatch"} and df.height == 6
+    assert all(d for d in df["first_difference"].to_list())
