@@ -63,7 +63,7 @@ def test_results_survive_a_round_trip_through_json():
 def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
     assert from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason == "timeout"
     assert from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason == "memory"
-    assert from_outcome({"ok": True, "value_repr": "'" + "a" * 1994 + "..."}).reason == "repr_truncated"
+    assert from_outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason == "repr_truncated"
     assert from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason == "unrepresentable"
     assert from_outcome({"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}).kind == "exception"
 
