@@ -53,7 +53,7 @@ class Answer:
 class Engine(Protocol):
     """Produces answers for units not in the cache, reporting each through the recorder."""
 
-    def run(self, units: Sequence[Unit], recorder: "BatchRecorder") -> None: ...
+    def run(self, units: Sequence[Unit], recorder: BatchRecorder) -> None: ...
 
 
 def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[Unit]:

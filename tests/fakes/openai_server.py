@@ -13,6 +13,7 @@ benchmark):  python -m tests.fakes.openai_server --latency-s 0.1
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import random
@@ -23,7 +24,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Responder = Callable[[dict], str]
@@ -82,7 +82,7 @@ class FaultPlan:
     first_attempts_only: int | None = None
 
     @classmethod
-    def uniform(cls, total_rate: float, seed: int = 0, **overrides: Any) -> "FaultPlan":
+    def uniform(cls, total_rate: float, seed: int = 0, **overrides: Any) -> FaultPlan:
         """Spread `total_rate` evenly over every fault kind."""
         each = total_rate / len(FAULT_KINDS)
         return cls(seed=seed, **{kind: each for kind in FAULT_KINDS}, **overrides)
@@ -130,102 +130,24 @@ class ServerStats:
             return {"requests": self.requests, "ok": self.ok, "faults": dict(self.faults)}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: "_HTTPServer"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        self._send_raw(status, json.dumps(payload).encode(), headers)
-
-    def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        fake: OpenAIServer = self.server.fake
-        if self.path.rstrip("/") == "/stats":
-            self._send_json(200, fake.stats.snapshot())
-        elif self.path.rstrip("/") == "/v1/models":
-            self._send_json(
-                200,
-                {"object": "list", "data": [{"id": fake.model, "object": "model", "owned_by": "fake"}]},
-            )
-        else:
-            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-
-    def do_POST(self) -> None:
-        fake: OpenAIServer = self.server.fake
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.rstrip("/") != "/v1/chat/completions":
-            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-            return
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
-            return
-        digest = hashlib.sha256(raw).hexdigest()[:16]
-        attempt = fake.stats._arrive(digest, fake._seen)
-        fault = fake.faults.choose(digest, attempt) if fake.faults else None
-        if fake.latency_s:
-            time.sleep(fake.latency_s)
-        plan = fake.faults
-        if fault == "connection_reset":
-            fake.stats._record(digest, fault)
-            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-            return
-        if fault in ("rate_limit_retry_after", "rate_limit"):
-            fake.stats._record(digest, fault)
-            headers = {"Retry-After": f"{plan.retry_after_s:g}"} if fault == "rate_limit_retry_after" else {}
-            self._send_json(429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}, headers)
-            return
-        if fault in ("server_error", "unavailable"):
-            fake.stats._record(digest, fault)
-            status = 500 if fault == "server_error" else 503
-            self._send_json(status, {"error": {"message": fault, "type": "server_error"}})
-            return
-        if fault == "empty_body":
-            fake.stats._record(digest, fault)
-            self._send_raw(200, b"")
-            return
-        if fault == "malformed_json":
-            fake.stats._record(digest, fault)
-            self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [{"mess')
-            return
-        if fault == "read_timeout":
-            fake.stats._record(digest, fault)
-            time.sleep(plan.timeout_sleep_s)
-        elif fault == "slow":
-            time.sleep(plan.slow_s)
-        finish = {"truncated": "length", "content_filter": "content_filter"}.get(fault or "", "stop")
-        payload = fake._answer(body, finish)
-        if fault != "read_timeout":
-            fake.stats._record(digest, fault if fault in ("truncated", "content_filter") else "ok")
-            if fault == "slow":
-                with fake.stats._lock:
-                    fake.stats.faults["slow"] += 1
-        try:
-            self._send_json(200, payload)
-        except OSError:
-            self.close_connection = True
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 503: "Service Unavailable"}
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 1024
-    fake: "OpenAIServer"
+def _response(status: int, data: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """The whole HTTP/1.1 response as one buffer, so it leaves in one send."""
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}", "Content-Type: application/json",
+             f"Content-Length: {len(data)}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> bytes:
+    return _response(status, json.dumps(payload).encode(), headers)
+
+
+def _error(status: int, message: str, kind: str) -> bytes:
+    return _json_response(status, {"error": {"message": message, "type": kind}})
 
 
 class OpenAIServer:
@@ -233,6 +155,8 @@ class OpenAIServer:
 
     Use as a context manager; `base_url` ends in /v1 and `stats` counts what arrived
     (also served as JSON at GET /stats for a server running in another process).
+    An asyncio server with keep-alive: thousands of concurrent slow requests cost
+    sleeping coroutines, not threads. `responder` runs on the server's loop, so keep it quick.
     """
 
     def __init__(
@@ -250,35 +174,154 @@ class OpenAIServer:
         self.stats = ServerStats()
         self._seen: Counter = Counter()
         self._port = port
-        self._httpd: _HTTPServer | None = None
+        self._address: tuple[str, int] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
         self._ids = 0
 
     @property
     def base_url(self) -> str:
-        if self._httpd is None:
+        if self._address is None:
             raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
+        host, port = self._address
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> "OpenAIServer":
-        self._httpd = _HTTPServer(("127.0.0.1", self._port), _Handler)
-        self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    def start(self) -> OpenAIServer:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            try:
+                self._server = loop.run_until_complete(
+                    asyncio.start_server(self._connection, "127.0.0.1", self._port, backlog=4096)
+                )
+                self._address = self._server.sockets[0].getsockname()[:2]
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                tasks = asyncio.all_tasks(loop)
+                for task in tasks:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+                loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-openai-server", daemon=True)
         self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        loop, server = self._loop, self._server
+        if loop is None or server is None or self._thread is None:
+            return
 
-    def __enter__(self) -> "OpenAIServer":
+        def close() -> None:
+            server.close()
+            loop.stop()
+
+        loop.call_soon_threadsafe(close)
+        self._thread.join(timeout=10)
+        self._loop = self._server = None
+
+    def __enter__(self) -> OpenAIServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = (request_line.split(" ") + ["", "", ""])[:3]
+                headers = {}
+                for line in header_lines:
+                    name, sep, value = line.partition(":")
+                    if sep:
+                        headers[name.strip().lower()] = value.strip()
+                raw = await reader.readexactly(int(headers.get("content-length") or 0))
+                response = await self._handle(method, path.split("?")[0].rstrip("/"), raw)
+                if response is None:  # connection reset fault: RST instead of an answer
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                writer.write(response)
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            if not writer.transport.is_closing():
+                writer.close()
+
+    async def _handle(self, method: str, path: str, raw: bytes) -> bytes | None:
+        if method == "GET" and path == "/stats":
+            return _json_response(200, self.stats.snapshot())
+        if method == "GET" and path == "/v1/models":
+            return _json_response(
+                200, {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "fake"}]}
+            )
+        if method != "POST" or path != "/v1/chat/completions":
+            return _error(404, f"no route {method} {path}", "not_found")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return _error(400, "body is not JSON", "invalid_request_error")
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        attempt = self.stats._arrive(digest, self._seen)
+        fault = self.faults.choose(digest, attempt) if self.faults else None
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        plan = self.faults
+        if fault == "connection_reset":
+            self.stats._record(digest, fault)
+            return None
+        if fault in ("rate_limit_retry_after", "rate_limit"):
+            self.stats._record(digest, fault)
+            headers = {"Retry-After": f"{plan.retry_after_s:g}"} if fault == "rate_limit_retry_after" else {}
+            return _json_response(429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}, headers)
+        if fault in ("server_error", "unavailable"):
+            self.stats._record(digest, fault)
+            return _error(500 if fault == "server_error" else 503, fault, "server_error")
+        if fault == "empty_body":
+            self.stats._record(digest, fault)
+            return _response(200, b"")
+        if fault == "malformed_json":
+            self.stats._record(digest, fault)
+            return _response(200, b'{"id": "chatcmpl-broken", "choices": [{"mess')
+        if fault == "read_timeout":
+            self.stats._record(digest, fault)
+            await asyncio.sleep(plan.timeout_sleep_s)
+        elif fault == "slow":
+            await asyncio.sleep(plan.slow_s)
+        finish = {"truncated": "length", "content_filter": "content_filter"}.get(fault or "", "stop")
+        payload = self._answer(body, finish)
+        if fault in ("truncated", "content_filter"):
+            self.stats._record(digest, fault)
+        elif fault != "read_timeout":
+            self.stats._record(digest, "ok")
+            if fault == "slow":
+                with self.stats._lock:
+                    self.stats.faults["slow"] += 1
+        return _json_response(200, payload)
 
     def _answer(self, body: dict, finish_reason: str) -> dict:
         n = int(body.get("n") or 1)

@@ -13,8 +13,8 @@ _ROOT = Path(__file__).resolve().parents[3]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from resources.llm import LLMRequest, LLMResource  # noqa: E402
-from tests.fakes.openai_server import OpenAIServer  # noqa: E402
+from resources.llm import LLMRequest, LLMResource
+from tests.fakes.openai_server import OpenAIServer
 
 
 @pytest.fixture

@@ -1,0 +1,82 @@
+"""How close the LLM client gets to ideal throughput against a fixed-latency endpoint.
+
+2,000 requests at concurrency 64 against the loopback fake server answering after
+100 ms: ideal wall time is requests x latency / concurrency. Prints the achieved
+ratio (ideal / measured; 1.0 is perfect, target >= 0.9). The server runs in its own
+process so its request handling does not share the client's GIL.
+
+    python bench/llm_client.py [--requests 2000] [--concurrency 64] [--latency-s 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from resources.llm import LLMRequest, LLMResource
+
+
+def start_fake_server(latency_s: float, fault_rate: float = 0.0, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start tests/fakes/openai_server.py in a child process; returns it and its base URL."""
+    cmd = [sys.executable, "-m", "tests.fakes.openai_server", "--latency-s", str(latency_s)]
+    if fault_rate:
+        cmd += ["--fault-rate", str(fault_rate)]
+    cmd += extra or []
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latency-s", type=float, default=0.1)
+    args = parser.parse_args()
+
+    server, base_url = start_fake_server(args.latency_s)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            resource = LLMResource(
+                engine="openai",
+                base_url=base_url,
+                model="fake-model",
+                concurrency=args.concurrency,
+                cache_path=str(Path(tmp) / "bench_cache.sqlite"),
+            )
+            requests = [
+                LLMRequest(f"row-{i}", [{"role": "user", "content": f"benchmark question {i}"}])
+                for i in range(args.requests)
+            ]
+            # Warm-up: first-use imports and connection setup are not what this measures.
+            resource.generate([LLMRequest(f"warm-{i}", [{"role": "user", "content": f"warm {i}"}]) for i in range(args.concurrency)])
+            started, cpu_started = time.perf_counter(), time.process_time()
+            result = resource.generate(requests)
+            measured, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            rerun_started = time.perf_counter()
+            rerun = resource.generate(requests)
+            rerun_s = time.perf_counter() - rerun_started
+    finally:
+        server.terminate()
+        server.wait()
+
+    ideal = args.requests * args.latency_s / args.concurrency
+    ok = sum(c.ok for c in result.completions)
+    print(f"requests            {args.requests} (ok {ok}, failed {result.stats.failed}, sent {result.stats.sent})")
+    print(f"concurrency         {args.concurrency}, server latency {args.latency_s * 1000:.0f} ms")
+    print(f"ideal wall time     {ideal:.2f} s  ({args.requests / ideal:.0f} req/s)")
+    print(f"measured wall time  {measured:.2f} s  ({args.requests / measured:.0f} req/s)")
+    print(f"client CPU          {cpu:.2f} s  ({cpu / args.requests * 1000:.2f} ms per request)")
+    print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
+    print(f"cached re-run       {rerun_s:.2f} s, {rerun.stats.cache_hits} cache hits, {rerun.stats.sent} sent")
+
+
+if __name__ == "__main__":
+    main()
