@@ -1,0 +1,122 @@
+"""The CodeI/O release: every partition's final records as one dataset.
+
+Exports the CodeI/O++ records (`prompt, turn_1, feedback_1, turn_2, feedback_2`
+plus ids and statuses) as Parquet shards and the SFT conversations as
+LLaMA-Factory sharegpt JSON. A source file that appears in several seed files
+is kept once, from the first seed file by name.
+"""
+
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetIn, Config, asset
+from pydantic import Field
+
+from assets.codeio.assets import FINAL_SCHEMA
+from assets.common.bookkeeping import frame_metadata
+from assets.common.release import card_markdown, combine_partitions, counts_table, export_parquet_dataset, json_records
+from resources.workspace import Workspace
+
+FAMILY = "codeio"
+RELEASE_GROUP = f"{FAMILY}_release"
+EXPORT_COLUMNS = [
+    "prompt_id", "item_id", "partition", "kind", "pair_index", "prompt", "turn_1", "feedback_1", "turn_2", "feedback_2",
+    "status_1", "status_2", "final_status", "verified",
+]
+_ROLES = {"user": "human", "assistant": "gpt"}
+
+CARD_METHOD = """\
+Follows CodeI/O (hkust-nlp/CodeIO) and its CodeI/O++ revision turn. A generator
+model rewrote each raw code file into a `main_solution` function with
+JSON-serialisable arguments and result, an input/output description, a
+randomised `input_generator` and a problem statement. The sandbox called the
+generator (seeded, up to 1,000 draws), kept distinct inputs and non-None
+outputs within CodeI/O's size limits (under 1 KB serialised, containers under
+20 elements, strings under 100 characters), stopped at 10 pairs and kept items
+with at least 2; every output was computed twice in one process and again in a
+fresh one, and items whose outputs differed were dropped. For the first three
+pairs the model predicted the output from the input and a feasible input from
+the output, with the code as a tip. Outputs are compared with CodeI/O's
+tolerance (ints exact, floats relative 1e-3, lists and dicts structurally);
+inputs are verified by running `main_solution` on them. Wrong answers got the
+verifier's feedback and one chance to revise (`turn_2`, `feedback_2`).
+"""
+
+
+class ReleaseConfig(Config):
+    dataset_name: str = Field(default="codeio", description="folder name under the export directory")
+    sft_verified_only: bool = Field(
+        default=True, description="SFT conversations only for records whose final answer was verified (CodeI/O++ keeps all)"
+    )
+
+
+def as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
+    """All partitions as a dict: the IO manager hands over a bare frame when only one partition exists."""
+    if frames is None:
+        return {}
+    if isinstance(frames, pl.DataFrame):
+        return {"_": frames}
+    return dict(frames)
+
+
+def first_copy_per_source(df: pl.DataFrame) -> pl.DataFrame:
+    """Rows of each source file (content_sha) from the first partition by name that has it."""
+    if df.height == 0:
+        return df
+    first = df.group_by("content_sha").agg(pl.col("partition").min().alias("_keep"))
+    return df.join(first, on="content_sha").filter(pl.col("partition") == pl.col("_keep")).drop("_keep")
+
+
+def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
+    rows = df.filter(pl.col("verified")) if verified_only else df.filter(pl.col("turns") > 0)
+    return [
+        {"id": r["prompt_id"], "kind": r["kind"],
+         "conversations": [{"from": _ROLES[m["role"]], "value": m["content"]} for m in r["messages"]]}
+        for r in rows.sort("prompt_id").iter_rows(named=True)
+    ]
+
+
+@asset(
+    group_name=RELEASE_GROUP,
+    ins={"codeio_final": AssetIn(metadata={"allow_missing_partitions": True})},
+    description="Every partition's CodeI/O++ records, one copy per source file, exported as Parquet + sharegpt SFT JSON.",
+)
+def codeio_release(
+    context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace, codeio_final: dict[str, pl.DataFrame]
+) -> pl.DataFrame:
+    frames = as_partition_dict(codeio_final)
+    combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame(schema=FINAL_SCHEMA)
+    if combined.height == 0:
+        combined = pl.DataFrame(schema=FINAL_SCHEMA)
+    df = first_copy_per_source(combined)
+    sft = sharegpt_records(df, config.sft_verified_only)
+    counts = {"kind": counts_table(df, "kind"), "final status": counts_table(df, "final_status")}
+    card = card_markdown(
+        "CodeI/O++ (assay)",
+        f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} programs; "
+        f"{len(sft)} SFT conversations.",
+        {"Method": CARD_METHOD,
+         "Files": "`data/train-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`)."},
+        counts,
+    )
+    export_meta = export_parquet_dataset(
+        {"train": df.select(EXPORT_COLUMNS)}, Path(workspace.export_dir) / config.dataset_name, card, sort_by="prompt_id",
+        extra_files={
+            "sft_sharegpt.json": json_records(sft),
+            "dataset_info.json": json.dumps({config.dataset_name: {"file_name": "sft_sharegpt.json", "formatting": "sharegpt",
+                                                                   "columns": {"messages": "conversations"}}}, indent=2) + "\n",
+        },
+    )
+    extra = {
+        "partitions": len(frames), "sft_conversations": len(sft),
+        "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
+        **export_meta, **{f"final_status/{k}": v for k, v in counts["final status"].items()},
+    }
+    context.add_output_metadata(
+        frame_metadata(df, rows_in=combined.height, drops={"duplicate_source_across_partitions": combined.height - df.height},
+                       preview=["kind", "final_status", "prompt"], extra=extra)
+    )
+    return df

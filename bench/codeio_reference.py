@@ -1,0 +1,72 @@
+"""Cross-check against CodeI/O's released pairs: do our `call` jobs and comparator reproduce them?
+
+For every record of `../shared/reference/codeio/parsed_sample.jsonl` (relative to
+the repo root, or --reference), runs `refcode` on each recorded input twice (two
+sandbox runs, so two processes) plus a mutation probe, compares with the
+recorded outputs using CodeI/O's tolerance, and classifies every disagreement
+(random, time dependent, input mutated, environment).
+
+    .venv/bin/python bench/codeio_reference.py [--reference PATH] [--workers 2] [--limit N] [--show 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary  # noqa: E402
+from resources.sandbox import Sandbox  # noqa: E402
+
+DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout-s", type=float, default=10.0)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--show", type=int, default=30, help="disagreeing records to list")
+    args = parser.parse_args(argv)
+    if not args.reference.exists():
+        print(f"reference data not found at {args.reference}", file=sys.stderr)
+        return 2
+    records = [json.loads(line) for line in args.reference.read_text().splitlines() if line.strip()][: args.limit]
+    started = time.monotonic()
+    with Sandbox(backend="bwrap", workers=args.workers, timeout_s=args.timeout_s, memory_mb=1024, coverage=False) as sandbox:
+        jobs = [reference_job(i, r) for i, r in enumerate(records)]
+        first = sandbox.run(jobs)
+        second = sandbox.run(jobs)
+        probes = sandbox.run([mutation_probe_job(i, r) for i, r in enumerate(records)])
+    elapsed = time.monotonic() - started
+    checks = cross_check(records, first, second, probes)
+    figures = summary(checks)
+    print(f"CodeI/O reference cross-check: {figures['records']} records, {figures['pairs']} recorded pairs, {elapsed:.1f} s")
+    print(f"  agree:                {figures['agree']} / {figures['pairs']} pairs = {figures['agree_share']:.1%}")
+    print(f"  records fully agreed: {figures['records_all_agree']} / {figures['records']}")
+    for cls, count in figures["disagreements_by_class"].items():
+        print(f"  disagree ({cls}): {count} pairs")
+    unclassified = sum(1 for c in checks if not c.agrees and not c.cls)
+    print(f"  unclassified disagreements: {unclassified}")
+    by_record: dict[int, list] = defaultdict(list)
+    for c in checks:
+        if not c.agrees:
+            by_record[c.record].append(c)
+    flagged = sum(1 for cs in by_record.values() if cs[0].cls == "random")
+    print(f"  records whose disagreement is random: {flagged}; time dependent: "
+          f"{sum(1 for cs in by_record.values() if cs[0].cls == 'time dependent')}; input mutated: "
+          f"{sum(1 for cs in by_record.values() if cs[0].cls == 'input mutated')}")
+    for record, cs in list(sorted(by_record.items()))[: args.show]:
+        print(f"  record {record:>3}: {len(cs)} of {len(records[record]['ios'])} pairs differ, {cs[0].cls}: {cs[0].detail[:150]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""CodeI/O end to end: two seed files, a scripted model on loopback, the real sandbox, then the release."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, materialize
+
+from assets.codeio import ASSETS, CHECKS
+from assets.codeio.release import codeio_release
+from dagster_project.partitions import PARTITIONS
+from io_managers import AtomicParquetIOManager
+from resources.llm import LLMResource
+from resources.sandbox import SandboxResource
+from resources.workspace import Workspace
+from tests.assets.codeio.scripted import RAW, answer, refuse_revisions
+from tests.fakes.openai_server import OpenAIServer
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+
+PARTITIONED = [a for a in ASSETS if a is not codeio_release]
+
+
+def seed_line(source: str) -> str:
+    return json.dumps({"blob_id": f"blob-{source}", "repo_name": "demo/repo", "path": f"/{source}.py", "content": RAW[source]})
+
+
+SEEDS = {
+    "a.jsonl": [seed_line("adder"), seed_line("dice"), seed_line("broken"), '{"content": 12}', "not json"],
+    "b.jsonl": [seed_line("sorter"), seed_line("constant"), seed_line("adder")],
+}
+
+
+def _environment(tmp_path, responder):
+    seed_dir = tmp_path / "seeds" / "codeio"
+    seed_dir.mkdir(parents=True)
+    for name, lines in SEEDS.items():
+        (seed_dir / name).write_text("".join(line + "\n" for line in lines))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTITIONS["codeio"].name, list(SEEDS))
+    server = OpenAIServer(responder)
+    resources = {
+        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
+        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
+        "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
+    }
+    return instance, server, resources
+
+
+def _llm(server, tmp_path, **kwargs) -> LLMResource:
+    return LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
+                       cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Both partitions, then the release, once for the module (the sandbox and fake model are shared)."""
+    tmp = tmp_path_factory.mktemp("codeio")
+    instance, server, resources = _environment(tmp, answer)
+    with server:
+        resources["llm"] = _llm(server, tmp)
+        results = {key: materialize(PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources)
+                   for key in SEEDS}
+        release = materialize(ASSETS, instance=instance, resources=resources, selection=[codeio_release])
+    yield {"tmp": tmp, "results": results, "release": release, "instance": instance}
+
+
+def read(run, asset, key):
+    return pl.read_parquet(run["tmp"] / "storage" / asset / f"{key}.parquet")
+
+
+def metadata(run, key, asset):
+    result = run["results"][key] if key else run["release"]
+    mats = [e.materialization for e in result.get_asset_materialization_events() if e.materialization.asset_key.path[-1] == asset]
+    return {k: getattr(v, "value", v) for k, v in mats[0].metadata.items()}
+
+
+def test_both_partitions_and_the_release_succeed_with_passing_checks(run):
+    assert all(r.success for r in run["results"].values()) and run["release"].success
+    for result in run["results"].values():
+        evaluations = result.get_asset_check_evaluations()
+        assert len(evaluations) == 2 and all(e.passed for e in evaluations)
+
+
+def test_bad_seed_lines_are_quarantined_with_their_line_numbers(run):
+    assert read(run, "codeio_raw_code", "a.jsonl").height == 3
+    report = run["tmp"] / "quarantine" / "codeio" / "a.jsonl.quarantine.jsonl"
+    assert [json.loads(line)["line"] for line in report.read_text().splitlines()] == [4, 5]
+
+
+def test_unified_code_drops_an_answer_without_input_generator(run):
+    meta = metadata(run, "a.jsonl", "codeio_unified")
+    assert meta["rows_in"] == 3 and meta["rows_out"] == 2 and meta["dropped/no_input_generator"] == 1
+
+
+def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
+    a, b = read(run, "codeio_io_pairs", "a.jsonl"), read(run, "codeio_io_pairs", "b.jsonl")
+    assert metadata(run, "a.jsonl", "codeio_io_pairs")["dropped/nondeterministic"] == 1
+    assert metadata(run, "b.jsonl", "codeio_io_pairs")["dropped/too_few_pairs"] == 1
+    assert a.height == 1 and b.height == 2
+    for row in pl.concat([a, b]).iter_rows(named=True):
+        pairs = json.loads(row["ios_json"])
+        assert row["n_pairs"] == len(pairs) == 10
+        for pair in pairs:
+            expected = sum(pair["input"].values()) if "a" in pair["input"] else sorted(pair["input"]["nums"])
+            assert pair["output"] == expected
+
+
+def test_the_same_source_in_two_files_draws_different_seeded_pairs(run):
+    a = read(run, "codeio_io_pairs", "a.jsonl")
+    b = read(run, "codeio_io_pairs", "b.jsonl").filter(pl.col("content_sha") == a["content_sha"][0])
+    assert b.height == 1 and a["search_seed"][0] != b["search_seed"][0]
+
+
+def test_three_pairs_give_one_output_and_one_input_prompt_each(run):
+    prompts = read(run, "codeio_prediction_prompts", "b.jsonl")
+    assert prompts.height == 2 * 3 * 2
+    assert sorted(prompts.group_by("kind").len().rows()) == [("input", 6), ("output", 6)]
+    first = prompts.row(0, named=True)
+    assert "Tip: here is reference code" in first["prompt"] and '{"' + first["kind"] + '": <your ' in first["prompt"]
+
+
+def test_turn_one_statuses_follow_the_scripted_mistakes(run):
+    preds = pl.concat([read(run, "codeio_predictions", k) for k in SEEDS])
+    for row in preds.iter_rows(named=True):
+        given_in, given_out = json.loads(row["input_json"]), json.loads(row["output_json"])
+        if "nums" in given_in:
+            assert row["status_1"] == ("success" if row["kind"] == "output" else "no_answer")
+        elif row["kind"] == "output":
+            assert row["status_1"] == ("success" if given_out % 2 == 0 else "failed")
+            if given_out % 2:
+                assert row["feedback_1"].startswith("[Mismatch] Your output is not correct!")
+        else:
+            assert row["status_1"] == ("exception" if given_out % 3 == 0 else "success")
+            if given_out % 3 == 0:
+                assert row["exception_type_1"] == "TypeError"
+
+
+def test_revisions_fix_what_they_can_and_a_failed_revision_keeps_turn_one(run):
+    final = pl.concat([read(run, "codeio_final", k) for k in SEEDS])
+    preds = pl.concat([read(run, "codeio_predictions", k) for k in SEEDS])
+    assert final.height == preds.height, "every prompt has a final record"
+    revised = final.filter(pl.col("turns") == 2)
+    assert revised.height > 0 and revised["verified"].all()
+    assert (revised["feedback_2"] == "[Correct] Your answer is correct.").all()
+    refused = final.filter(pl.col("revision_error").is_not_null())
+    assert refused.height == 3 and (refused["final_status"] == "no_answer").all() and (refused["turns"] == 1).all()
+    for row in revised.iter_rows(named=True):
+        roles = [m["role"] for m in row["messages"]]
+        assert roles == ["user", "assistant", "user", "assistant"]
+        assert row["messages"][2]["content"].startswith(row["feedback_1"])
+    assert final.filter(pl.col("status_1") == "success")["turns"].to_list() == [1] * final.filter(pl.col("status_1") == "success").height
+
+
+def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
+    meta = metadata(run, None, "codeio_release")
+    assert meta["rows_in"] == 18 and meta["dropped/duplicate_source_across_partitions"] == 6
+    out = run["tmp"] / "datasets" / "codeio"
+    train = pl.read_parquet(out / "data")
+    assert train.height == 12 and set(train["partition"]) == {"a.jsonl", "b.jsonl"}
+    assert {"prompt", "turn_1", "feedback_1", "turn_2", "feedback_2"} <= set(train.columns)
+    sft = json.loads((out / "sft_sharegpt.json").read_text())
+    assert len(sft) == train.filter(pl.col("verified")).height
+    assert all(c["conversations"][-1]["from"] == "gpt" for c in sft)
+    assert "CodeI/O++" in (out / "README.md").read_text()
+
+
+def test_a_failed_revision_batch_never_loses_an_item(tmp_path):
+    instance, server, resources = _environment(tmp_path, refuse_revisions)
+    with server:
+        resources["llm"] = _llm(server, tmp_path, failure_threshold=0.5)
+        result = materialize(PARTITIONED + CHECKS, partition_key="b.jsonl", instance=instance, resources=resources)
+    assert result.success
+    final = pl.read_parquet(tmp_path / "storage" / "codeio_final" / "b.jsonl.parquet")
+    assert final.height == 12 and (final["turns"] <= 1).all()
+    assert final.filter(pl.col("status_1") != "success")["revision_error"].is_not_null().all()
