@@ -1,0 +1,265 @@
+"""The verdict guard: an audit hook that owns the result channel and judges who may use it.
+
+A pytest run happens in the same interpreter as the job's code, so anything kept in an
+ordinary Python object (a list of outcomes, a nonce, the result descriptor) could be
+reached and rewritten by that code. The guard keeps all of it in the closure of an audit
+hook, which cannot be removed once installed and is not reachable from Python once the
+frames and the garbage collector are off limits:
+
+* observations (a phase of a test started, ended, raised) are accepted only when every
+  frame on the stack, up to the job's entry point, belongs to code loaded before the
+  job's code ran (pytest, pluggy, this runtime): a call coming from job code, or from any
+  function it created, is refused and marks the run as tampered;
+* the single result frame is written by the hook itself, with the per-job nonce the host
+  checks, so bytes the job writes to the descriptor can only spoil the channel;
+* introspection that could reach that state (gc, tracebacks' and generators' frames,
+  settrace, ctypes, code object surgery, class attribute writes on trusted code) is
+  refused while job code is on the stack, and every refusal is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any
+
+from . import protocol
+
+TRUSTED_PACKAGES = ("_pytest", "pytest", "pluggy", "iniconfig", "assay_runtime")
+
+# Events refused whenever job code is on the stack.
+DENIED_EVENTS = frozenset(
+    {
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.addaudithook",
+        "code.__new__",
+        "function.__new__",
+        "sys._current_exceptions",
+        "cpython.PyInterpreterState_Clear",
+        "cpython.run_interactivehook",
+    }
+)
+# Attribute reads that hand out frames or code objects, and so a way to the guard's state.
+FRAME_ATTRS = frozenset(
+    {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "f_locals", "f_globals", "__code__", "gi_code", "cr_code", "ag_code", "f_code"}
+)
+
+
+def _is_trusted_module(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in TRUSTED_PACKAGES)
+
+
+def _codes_in(obj: Any, out: set[int], keep: list, depth: int = 0) -> None:
+    if depth > 4:
+        return
+    code = getattr(obj, "__code__", None) if isinstance(obj, (types.FunctionType, types.MethodType)) else None
+    if isinstance(obj, types.MethodType):
+        obj = obj.__func__
+        code = obj.__code__
+    if isinstance(obj, (staticmethod, classmethod)):
+        _codes_in(obj.__func__, out, keep, depth + 1)
+        return
+    if isinstance(obj, property):
+        for f in (obj.fget, obj.fset, obj.fdel):
+            if f is not None:
+                _codes_in(f, out, keep, depth + 1)
+        return
+    if isinstance(obj, types.FunctionType):
+        code = obj.__code__
+        wrapped = getattr(obj, "__wrapped__", None)
+        if isinstance(wrapped, types.FunctionType):
+            _codes_in(wrapped, out, keep, depth + 1)
+    if isinstance(code, types.CodeType):
+        _add_code(code, out, keep)
+    elif isinstance(obj, type):
+        for value in list(vars(obj).values()):
+            _codes_in(value, out, keep, depth + 1)
+
+
+def _add_code(code: types.CodeType, out: set[int], keep: list) -> None:
+    if id(code) in out:
+        return
+    out.add(id(code))
+    keep.append(code)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _add_code(const, out, keep)
+
+
+def trusted_modules() -> list[types.ModuleType]:
+    return [m for n, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and _is_trusted_module(n)]
+
+
+def trusted_code_ids(modules: Iterable[types.ModuleType]) -> tuple[frozenset[int], list]:
+    """Ids of every code object reachable from trusted modules (kept alive by the list)."""
+    out: set[int] = set()
+    keep: list = []
+    for mod in modules:
+        for value in list(vars(mod).values()):
+            if isinstance(value, types.ModuleType):
+                continue
+            owner = getattr(value, "__module__", None)
+            if isinstance(value, type) and isinstance(owner, str) and not _is_trusted_module(owner):
+                continue
+            _codes_in(value, out, keep)
+    return frozenset(out), keep
+
+
+class Trust:
+    """What existed before any job code ran: computed once in the zygote, inherited by forks."""
+
+    def __init__(self) -> None:
+        modules = trusted_modules()
+        self.codes, self.keep = trusted_code_ids(modules)
+        self.type_ids = frozenset(
+            id(v)
+            for m in modules
+            for v in list(vars(m).values())
+            if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
+        )
+        self.keep.extend(modules)
+
+
+class Guard:
+    """Installs the hook for one job; its methods are the only doors into the hook's state."""
+
+    def __init__(self, trust: "Trust", fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str) -> None:
+        self._install(trust, fd, nonce_fd, anchor, scratch)
+
+    def _install(self, trust: "Trust", fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str) -> None:
+        # The nonce is created by the zygote after the fork and read straight into this
+        # closure: no frame, global or object the job can reach ever holds it.
+        nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
+        os.close(nonce_fd)
+        codes, keep, trusted_type_ids = trust.codes, trust.keep, trust.type_ids
+        anchor_id = id(anchor)
+        report_code_id = id(Guard.report.__code__)
+        getframe = sys._getframe
+        write_frame = protocol.write_frame
+        # `keep` holds the trusted code objects alive so that no later object reuses their ids.
+        state: dict[str, Any] = {"obs": [], "denied": [], "tampered": [], "sent": False, "busy": False, "keep": (keep, anchor)}
+
+        def stack_trusted(start: Any) -> bool:
+            frame = start
+            while frame is not None:
+                cid = id(frame.f_code)
+                if cid == anchor_id:
+                    return True
+                if cid not in codes:
+                    return False
+                frame = frame.f_back
+            return False
+
+        def is_job_file(filename: str) -> bool:
+            # The standard library and other site packages are neutral; code the job brought
+            # (its files, strings it exec'd) counts. A job cannot pass its code off as a
+            # library's: compiling under a real path outside scratch is refused below.
+            return filename.startswith(scratch) or not (filename.startswith("/") or filename.startswith("<frozen"))
+
+        def job_on_stack(start: Any) -> bool:
+            frame = start
+            while frame is not None:
+                cid = id(frame.f_code)
+                if cid == anchor_id:
+                    return False
+                if cid not in codes and is_job_file(frame.f_code.co_filename):
+                    return True
+                frame = frame.f_back
+            return False
+
+        def deny(event: str) -> None:
+            state["denied"].append(event)
+            raise RuntimeError(f"blocked by the sandbox guard: {event}")
+
+        def hook(event: str, args: tuple) -> None:
+            if state["busy"]:
+                return
+            if event.startswith("assay."):
+                state["busy"] = True
+                try:
+                    caller = getframe(1)
+                    if event == "assay.observe":
+                        if stack_trusted(caller):
+                            state["obs"].append(args[0])
+                        else:
+                            state["tampered"].append("observation from untrusted code")
+                    elif event == "assay.report":
+                        if id(caller.f_code) == report_code_id and stack_trusted(caller) and not state["sent"]:
+                            state["sent"] = True
+                            payload = dict(args[0])
+                            payload["guard"] = {
+                                "observations": list(state["obs"]),
+                                "denied": list(state["denied"]),
+                                "tampered": list(state["tampered"]),
+                            }
+                            write_frame(fd, {"nonce": nonce, "result": payload})
+                        else:
+                            state["tampered"].append("report from untrusted code")
+                finally:
+                    state["busy"] = False
+                return
+            if event == "object.__getattr__":
+                # Frames and code objects: refused to job code itself; pytest and the tracer
+                # legitimately read them while job frames are further down the stack.
+                if type(args[1]) is str and args[1] in FRAME_ATTRS:
+                    state["busy"] = True
+                    try:
+                        caller = getframe(1)
+                        job_caller = id(caller.f_code) not in codes and is_job_file(caller.f_code.co_filename)
+                    finally:
+                        state["busy"] = False
+                    if job_caller:
+                        deny(event + " " + args[1])
+                return
+            sensitive = (
+                event in DENIED_EVENTS
+                or event.startswith("ctypes.")
+                or (
+                    event == "object.__setattr__"
+                    and type(args[1]) is str
+                    and (args[1] == "__code__" or id(args[0]) in trusted_type_ids)
+                )
+                or (event == "object.__delattr__" and id(args[0]) in trusted_type_ids)
+                or (
+                    event == "compile"
+                    and type(args[1]) is str
+                    and args[1].startswith("/")
+                    and not args[1].startswith(scratch)
+                )
+            )
+            if not sensitive:
+                return
+            state["busy"] = True
+            try:
+                on_stack = job_on_stack(getframe(1))
+            finally:
+                state["busy"] = False
+            if on_stack:
+                deny(event)
+
+        sys.addaudithook(hook)
+
+    @staticmethod
+    def observe(record: dict) -> None:
+        sys.audit("assay.observe", record)
+
+    @staticmethod
+    def report(payload: dict) -> None:
+        sys.audit("assay.report", payload)
+
+
+def close_other_fds(keep: Iterable[int]) -> None:
+    keep = sorted(set(keep))
+    low = 3
+    for fd in keep:
+        if fd >= low:
+            os.closerange(low, fd)
+        low = max(low, fd + 1)
+    os.closerange(low, 65536)

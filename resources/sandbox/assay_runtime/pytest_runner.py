@@ -1,0 +1,201 @@
+"""pytest jobs: a session prepared once in the zygote, collected and run in each fork.
+
+Configuring pytest (argument parsing, plugin registration, the fixture manager) costs
+tens of milliseconds and is the same for every job, because every job's files sit at
+the same scratch path. The zygote does it once; a forked job only collects its own test
+file and runs it, which keeps full pytest semantics (fixtures, tmp_path, parametrize,
+raises, approx, unittest classes) at a few milliseconds per file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import pytest
+
+from .guard import Guard
+
+SOLUTION_FILE = "solution.py"
+TEST_FILE = "test_solution.py"
+MESSAGE_CHARS = 600
+
+DISABLED_PLUGINS = (
+    "cacheprovider",
+    "faulthandler",
+    "debugging",
+    "pastebin",
+    "junitxml",
+    "stepwise",
+    "terminal",
+    "setuponly",
+    "setupplan",
+)
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
+
+
+def _exc_fields(exc: BaseException) -> tuple[str, str]:
+    name = type(exc).__name__
+    try:
+        message = str(exc)
+    except BaseException:  # noqa: BLE001 - a job's __str__ may raise anything
+        message = "<unprintable>"
+    return name, _short(message)
+
+
+class Observer:
+    """pytest plugin: reports each phase's real outcome to the guard, outermost of all wrappers."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, str] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_finish(self, session: Any) -> None:
+        items = []
+        for item in session.items:
+            obj = getattr(item, "obj", None)
+            items.append(
+                {
+                    "nodeid": item.nodeid,
+                    "item": id(item),
+                    "obj": id(obj),
+                    "code": id(getattr(obj, "__code__", None)),
+                }
+            )
+        Guard.observe({"kind": "collected", "items": items})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed:
+            text = _short(str(report.longrepr))
+            Guard.observe({"kind": "collect_error", "nodeid": report.nodeid, "message": text})
+
+    def _phase(self, item: Any, phase: str):  # type: ignore[no-untyped-def]
+        obj = getattr(item, "obj", None)
+        record = {
+            "kind": "phase",
+            "phase": phase,
+            "nodeid": item.nodeid,
+            "item": id(item),
+            "obj": id(obj),
+            "code": id(getattr(obj, "__code__", None)),
+            "overridden": "runtest" in vars(item),
+            "ok": False,
+            "exc_type": None,
+            "message": "",
+        }
+        try:
+            yield
+        except BaseException as exc:
+            record["exc_type"], record["message"] = _exc_fields(exc)
+            Guard.observe(record)
+            raise
+        record["ok"] = True
+        Guard.observe(record)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: Any):  # type: ignore[no-untyped-def]
+        return (yield from self._phase(item, "setup"))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: Any):  # type: ignore[no-untyped-def]
+        return (yield from self._phase(item, "call"))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: Any, nextitem: Any):  # type: ignore[no-untyped-def]
+        return (yield from self._phase(item, "teardown"))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed and report.nodeid not in self.messages:
+            longrepr = report.longrepr
+            crash = getattr(longrepr, "reprcrash", None)
+            text = crash.message if crash is not None else str(longrepr)
+            self.messages[report.nodeid] = _short(text)
+
+
+class PreparedSession:
+    """A configured pytest session rooted at the scratch directory, ready to be forked."""
+
+    def __init__(self, scratch: str) -> None:
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        self.scratch = scratch
+        self.observer = Observer()
+        args = [os.path.join(scratch, TEST_FILE), "--rootdir", scratch, "--capture=no"]
+        args += ["--basetemp", os.path.join(scratch, ".pytest_tmp")]
+        args += ["-o", "python_files=test_*.py", "-W", "ignore::DeprecationWarning"]
+        for name in DISABLED_PLUGINS:
+            args += ["-p", f"no:{name}"]
+        self.config = _prepareconfig(args, plugins=[self.observer])
+        self.config._do_configure()
+        self.session = Session.from_config(self.config)
+        self.config.hook.pytest_sessionstart(session=self.session)
+
+    def run(self) -> dict:
+        """Collect and run the job's test file; the verdict itself travels as guard observations."""
+        session = self.session
+        session.testsfailed = 0
+        session.testscollected = 0
+        session.shouldstop = False
+        session.shouldfail = False
+        error = None
+        try:
+            self.config.hook.pytest_collection(session=session)
+            self.config.hook.pytest_runtestloop(session=session)
+        except (session.Interrupted, session.Failed):
+            pass
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, pytest.exit, anything
+            error = "%s: %s" % _exc_fields(exc)
+        return {"messages": dict(self.observer.messages), "harness_error": error}
+
+
+def run_pytest_job(prepared: PreparedSession, job: dict, coverage_on: bool) -> dict:
+    """Write the job's files into scratch and run them; returns the non-verdict payload."""
+    scratch = prepared.scratch
+    solution_path = os.path.join(scratch, SOLUTION_FILE)
+    with open(solution_path, "w", encoding="utf-8") as fh:
+        fh.write(job.get("solution_code") or "")
+    with open(os.path.join(scratch, TEST_FILE), "w", encoding="utf-8") as fh:
+        fh.write(job.get("test_code") or "")
+    cov = None
+    if coverage_on:
+        import coverage
+
+        cov = coverage.Coverage(data_file=None, include=[solution_path], branch=False, config_file=False)
+        cov.start()
+    payload = prepared.run()
+    if cov is not None:
+        cov.stop()
+        payload["coverage"] = _line_coverage(cov, solution_path)
+    return payload
+
+
+def _line_coverage(cov: Any, path: str) -> float | None:
+    try:
+        _, statements, _, missing, _ = cov.analysis2(path)
+    except BaseException:  # noqa: BLE001 - solution never imported, or unparsable
+        return None
+    if not statements:
+        return None
+    return round(100.0 * (len(statements) - len(missing)) / len(statements), 2)
+
+
+def preload_pytest_modules() -> None:
+    """Import pytest's lazily loaded modules now, so that they count as trusted code."""
+    import importlib
+    import pkgutil
+
+    import _pytest
+
+    for info in pkgutil.walk_packages(_pytest.__path__, "_pytest."):
+        try:
+            importlib.import_module(info.name)
+        except Exception:  # noqa: BLE001 - optional integrations (e.g. twisted) may be absent
+            continue

@@ -1,0 +1,410 @@
+"""The warm worker: imports the test stack once, then forks one isolated child per job.
+
+Runs inside the sandbox (one per bubblewrap or container), speaking length-prefixed
+JSON frames on the descriptors that were its stdin and stdout. Per job it prepares an
+empty scratch directory, forks, and in the child: new session, limits, an unprivileged
+uid, a cleared environment, closed descriptors, the verdict guard, then the job. The
+parent enforces the wall-clock limit, reads the one guarded result frame, kills every
+process the job left behind and wipes what it wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import secrets
+import select
+import shutil
+import signal
+import sys
+import time
+from typing import Any
+
+from . import call_runner, limits, protocol, trace_runner, verdict
+from .guard import Guard, Trust, close_other_fds
+from .pytest_runner import PreparedSession, preload_pytest_modules, run_pytest_job
+
+PR_SET_CHILD_SUBREAPER = 36
+RESULT_LIMIT = 16 * 1024 * 1024
+FILE_LIMIT = 64 * 1024 * 1024
+NOFILE = 256
+NPROC = 64
+MAX_TRACE_EVENTS = 2000
+LIGHT_PRELOAD = ("numpy",)
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+class Zygote:
+    def __init__(self, scratch: str, uid: int | None, proc: str | None, preload: list[str]) -> None:
+        self.scratch = scratch.rstrip("/")
+        self.uid = uid
+        self.proc = proc
+        os.makedirs(self.scratch, mode=0o755, exist_ok=True)
+        os.chdir(self.scratch)
+        for name in preload:
+            try:
+                __import__(name)
+            except Exception:  # noqa: BLE001 - a missing optional package only costs its jobs
+                continue
+        preload_pytest_modules()
+        import coverage  # noqa: F401 - imported now so that coverage=True costs nothing per job
+
+        self.prepared = PreparedSession(self.scratch)
+        self.trust = Trust()
+        self.baseline_vm = limits.virtual_size_bytes()
+        limits.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        limits.prctl(limits.PR_SET_DUMPABLE, 0)
+        gc.collect()
+        gc.freeze()
+
+    # ----------------------------------------------------------------- host side
+    def serve(self, in_fd: int, out_fd: int) -> None:
+        protocol.write_frame(out_fd, {"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]})
+        while True:
+            try:
+                request = protocol.read_frame(in_fd)
+            except EOFError:
+                return
+            job = request.get("job") or {}
+            try:
+                result = self.handle(job, request)
+            except Exception as exc:  # noqa: BLE001 - the zygote must outlive any single job
+                result = {"id": job.get("id"), "_zygote_error": f"{type(exc).__name__}: {exc}"}
+            protocol.write_frame(out_fd, result)
+            if result.pop("_restart", False):
+                return
+
+    def handle(self, job: dict, request: dict) -> dict:
+        kind = job.get("kind")
+        timeout_s = float(request.get("timeout_s") or 10.0)
+        memory_mb = int(request.get("memory_mb") or 1024)
+        if kind == "call":
+            n_inputs = len(job.get("inputs_py") or job.get("inputs") or [])
+            wall_s = timeout_s * (n_inputs + 1) + 1.0
+        else:
+            wall_s = timeout_s
+        self._prepare_scratch()
+        r_fd, w_fd = os.pipe()
+        nonce_r, nonce_w = os.pipe()
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r_fd)
+            os.close(nonce_w)
+            self.child(job, request, w_fd, nonce_r, timeout_s, memory_mb)
+        os.close(w_fd)
+        os.close(nonce_r)
+        # Made after the fork, so the child's memory (which the job can walk) never held it.
+        nonce = secrets.token_hex(16)
+        os.write(nonce_w, nonce.encode("ascii"))
+        os.close(nonce_w)
+        data, wait_status, timed_out, overflow = self._supervise(pid, r_fd, started + wall_s)
+        duration = time.perf_counter() - started
+        leftovers = self._reap(pid)
+        self._wipe()
+        payload, channel_error = self._decode(data, nonce, overflow)
+        result = self._result(job, payload, channel_error, wait_status, timed_out, duration)
+        if leftovers == "restart":
+            result["_restart"] = True
+        return result
+
+    def _supervise(self, pid: int, r_fd: int, deadline: float) -> tuple[bytes, int | None, bool, bool]:
+        pidfd = os.pidfd_open(pid)
+        chunks: list[bytes] = []
+        size = 0
+        timed_out = overflow = False
+        exited = False
+        poller = select.poll()
+        poller.register(r_fd, select.POLLIN | select.POLLHUP)
+        poller.register(pidfd, select.POLLIN)
+        reading = True
+        while not exited:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                timed_out = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            for fd, _ in poller.poll(remaining * 1000):
+                if fd == pidfd:
+                    exited = True
+                elif reading:
+                    chunk = os.read(r_fd, 1 << 20)
+                    if not chunk:
+                        reading = False
+                        poller.unregister(r_fd)
+                        continue
+                    size += len(chunk)
+                    if size > RESULT_LIMIT:
+                        overflow = True
+                        os.kill(pid, signal.SIGKILL)
+                        exited = True
+                        break
+                    chunks.append(chunk)
+        _, wait_status = os.waitpid(pid, 0)
+        os.close(pidfd)
+        # The child is gone; take what is already in the pipe without waiting for writers
+        # it may have left behind.
+        os.set_blocking(r_fd, False)
+        while reading and not overflow:
+            try:
+                chunk = os.read(r_fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > RESULT_LIMIT:
+                overflow = True
+                break
+            chunks.append(chunk)
+        os.close(r_fd)
+        return b"".join(chunks), wait_status, timed_out, overflow
+
+    def _decode(self, data: bytes, nonce: str, overflow: bool) -> tuple[dict | None, str | None]:
+        if overflow:
+            return None, "result channel overflowed"
+        if not data:
+            return None, None
+        try:
+            frames = protocol.split_frames(data)
+        except protocol.ProtocolError as exc:
+            return None, f"result channel corrupted: {exc}"
+        if len(frames) != 1 or not isinstance(frames[0], dict) or frames[0].get("nonce") != nonce:
+            return None, "result channel carried frames the harness did not write"
+        result = frames[0].get("result")
+        return (result if isinstance(result, dict) else None), None
+
+    def _result(
+        self,
+        job: dict,
+        payload: dict | None,
+        channel_error: str | None,
+        wait_status: int | None,
+        timed_out: bool,
+        duration: float,
+    ) -> dict:
+        kind = job.get("kind")
+        ended = verdict.ended_by(wait_status)
+        cpu_killed = ended in ("killed by SIGXCPU", "killed by SIGKILL") and payload is None and not timed_out
+        if kind == "pytest":
+            out = verdict.pytest_verdict(payload)
+        else:
+            out = dict(payload or {})
+            out.pop("guard", None)
+            out.setdefault("status", verdict.CRASHED)
+        if channel_error:
+            out["status"] = verdict.ERROR
+            out.setdefault("failures", []).insert(0, {"test": "<sandbox>", "message": channel_error})
+        elif timed_out or (cpu_killed and ended == "killed by SIGXCPU"):
+            out["status"] = verdict.TIMEOUT
+        elif payload is None:
+            out["status"] = verdict.CRASHED
+            reason = ended or "exited without reporting a result"
+            if kind == "pytest":
+                out["failures"] = [{"test": "<sandbox>", "message": reason}]
+            else:
+                out["error"] = reason
+        if kind == "call":
+            n = len(job.get("inputs_py") or job.get("inputs") or [])
+            outcomes = list(out.get("outcomes") or [])[:n]
+            missing = {"ok": False, "value_json": None, "value_repr": None, "exception_type": "Timeout"}
+            missing["exception_message"] = "not run: the job was stopped"
+            missing["duration_s"] = 0.0
+            if out["status"] != verdict.TIMEOUT:
+                missing["exception_type"] = "Crashed"
+            out["outcomes"] = outcomes + [dict(missing) for _ in range(n - len(outcomes))]
+        out["id"] = job.get("id")
+        out["duration_s"] = round(duration, 6)
+        return out
+
+    # ----------------------------------------------------------- scratch and reaping
+    def _prepare_scratch(self) -> None:
+        self._wipe()
+        if self.uid is not None:
+            os.chown(self.scratch, self.uid, self.uid)
+            os.chmod(self.scratch, 0o700)
+
+    def _wipe(self) -> None:
+        for entry in os.scandir(self.scratch):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                if os.path.lexists(entry.path):
+                    _force_rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        if self.uid is not None:
+            os.chown(self.scratch, 0, 0)
+            os.chmod(self.scratch, 0o755)
+            for shared in ("/dev/shm", "/tmp"):
+                try:
+                    for entry in os.scandir(shared):
+                        if entry.path != self.scratch and entry.stat(follow_symlinks=False).st_uid == self.uid:
+                            if entry.is_dir(follow_symlinks=False):
+                                _force_rmtree(entry.path)
+                            else:
+                                os.unlink(entry.path)
+                except OSError:
+                    continue
+
+    def _reap(self, pid: int) -> str:
+        """Kill every process the job left; 'restart' when that is only possible by dying."""
+        self._collect_zombies()
+        if self.uid is None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._collect_zombies()
+            if self.proc is not None and self._others():
+                return "restart"
+            return "clean"
+        for _ in range(100):
+            if not self._others():
+                return "clean"
+            reaper = os.fork()
+            if reaper == 0:
+                try:
+                    os.setresgid(self.uid, self.uid, self.uid)
+                    os.setresuid(self.uid, self.uid, self.uid)
+                    for _ in range(1000):
+                        try:
+                            os.kill(-1, signal.SIGKILL)
+                        except ProcessLookupError:
+                            break
+                finally:
+                    os._exit(0)
+            os.waitpid(reaper, 0)
+            self._collect_zombies()
+        return "restart"
+
+    def _others(self) -> list[int]:
+        """Live processes in this sandbox other than init and the zygote."""
+        if self.proc is None:
+            return []
+        me = os.getpid()
+        out = []
+        for name in os.listdir(self.proc):
+            if not name.isdigit() or int(name) in (1, me):
+                continue
+            try:
+                with open(f"{self.proc}/{name}/stat", "rb") as fh:
+                    state = fh.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in (b"Z", b"X"):
+                out.append(int(name))
+        return out
+
+    def _collect_zombies(self) -> None:
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    # ------------------------------------------------------------------ job side
+    def child(self, job: dict, request: dict, w_fd: int, nonce_r: int, timeout_s: float, memory_mb: int) -> None:
+        """Runs in the fork; never returns. Its code object anchors the guard's trusted stack."""
+        try:
+            os.setsid()
+            fd = 100 + secrets.randbelow(NOFILE - 110)
+            os.dup2(w_fd, fd, inheritable=False)
+            os.close(w_fd)
+            nonce_fd = fd + 1 if fd + 1 < NOFILE else fd - 1
+            os.dup2(nonce_r, nonce_fd, inheritable=False)
+            os.close(nonce_r)
+            null = os.open(os.devnull, os.O_RDWR)
+            for target in (0, 1, 2):
+                os.dup2(null, target)
+            close_other_fds([0, 1, 2, fd, nonce_fd])
+            os.environ.clear()
+            os.environ.update(
+                {
+                    "HOME": self.scratch,
+                    "TMPDIR": self.scratch,
+                    "PATH": "/usr/local/bin:/usr/bin:/bin",
+                    "LANG": "C.UTF-8",
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONBREAKPOINT": "0",
+                    "USER": "sandbox",
+                    "LOGNAME": "sandbox",
+                    **{k: "1" for k in THREAD_ENV},
+                }
+            )
+            os.umask(0o077)
+            cpu_s = timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
+            limits.set_limits(
+                cpu_s=cpu_s,
+                memory_bytes=self.baseline_vm + memory_mb * 1024 * 1024,
+                nproc=NPROC if self.uid is not None else None,
+                fsize_bytes=FILE_LIMIT,
+                nofile=NOFILE,
+            )
+            if self.uid is not None:
+                limits.drop_privileges(self.uid, self.uid)
+            limits.die_with_parent()
+            limits.reset_signals()
+            sys.dont_write_bytecode = True
+            if sys.path[:1] != [self.scratch]:
+                sys.path.insert(0, self.scratch)
+            Guard(self.trust, fd, nonce_fd, Zygote.child.__code__, self.scratch + "/")
+            payload = self._run_kind(job, request, timeout_s)
+            Guard.report(payload)
+        except BaseException:  # noqa: BLE001 - nothing may escape a fork of the zygote
+            pass
+        os._exit(0)
+
+    def _run_kind(self, job: dict, request: dict, timeout_s: float) -> dict:
+        kind = job.get("kind")
+        if kind == "pytest":
+            return run_pytest_job(self.prepared, job, bool(request.get("coverage")))
+        if kind == "call":
+            outcomes: list[dict] = []
+            result = call_runner.run_call_job(job, self.scratch + "/code.py", timeout_s, outcomes.append)
+            result["outcomes"] = outcomes
+            return result
+        if kind == "trace":
+            max_events = int(job.get("max_events") or MAX_TRACE_EVENTS)
+            return trace_runner.run_trace_job(job, self.scratch + "/code.py", timeout_s, min(max_events, 20_000))
+        return {"status": verdict.ERROR, "error": f"unknown job kind {kind!r}"}
+
+
+def _force_rmtree(path: str) -> None:
+    def onerror(func: Any, p: str, exc: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=onerror)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="assay-zygote")
+    parser.add_argument("--scratch", required=True)
+    parser.add_argument("--uid", type=int, default=None, help="unprivileged uid for jobs (needs root)")
+    parser.add_argument("--proc", default=None, help="procfs of this sandbox's PID namespace")
+    parser.add_argument("--preload", default=",".join(LIGHT_PRELOAD))
+    args = parser.parse_args(argv)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    for key in THREAD_ENV:
+        os.environ[key] = "1"
+    in_fd = os.dup(0)
+    out_fd = os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.set_inheritable(in_fd, False)
+    os.set_inheritable(out_fd, False)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    zygote = Zygote(args.scratch, args.uid, args.proc, [p for p in args.preload.split(",") if p])
+    zygote.serve(in_fd, out_fd)
+
+
+if __name__ == "__main__":
+    main()

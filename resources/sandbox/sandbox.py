@@ -1,0 +1,131 @@
+"""The plain Python API: `with Sandbox(...) as sb: results = sb.run(jobs)`.
+
+No Dagster needed. The worker pool starts lazily on the first batch and stays warm
+until the context exits, so a pipeline pays the interpreter start-up once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .backends import make_backend
+from .jobs import invalid_result, problem
+from .pool import Pool
+
+DEFAULT_PRELOAD = ("numpy",)
+PROGRESS_EVERY_S = 10.0
+
+
+class Sandbox:
+    """Runs untrusted pytest, call and trace jobs in a warm, isolated worker pool.
+
+    backend: "bwrap" (default, local), "docker" (deployment), "process" (unsafe, says so).
+    timeout_s: wall-clock limit per job (per input for `call` jobs).
+    memory_mb: address space a job may add on top of the pre-imported interpreter.
+    coverage: measure the solution's line coverage in pytest jobs.
+    """
+
+    def __init__(
+        self,
+        backend: str = "bwrap",
+        workers: int = 2,
+        timeout_s: float = 10.0,
+        memory_mb: int = 1024,
+        coverage: bool = False,
+        *,
+        preload: Sequence[str] = DEFAULT_PRELOAD,
+        docker_client: Any = None,
+    ) -> None:
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        if memory_mb < 64:
+            raise ValueError("memory_mb must be at least 64")
+        self.backend_name = backend
+        self.workers = int(workers)
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self.coverage = bool(coverage)
+        self.preload = tuple(preload)
+        self._docker_client = docker_client
+        self._pool: Pool | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pool(self) -> Pool:
+        with self._lock:
+            if self._pool is None:
+                backend = make_backend(self.backend_name, memory_mb=self.memory_mb, docker_client=self._docker_client)
+                pool = Pool(backend, self.workers, self.preload)
+                pool.start()
+                self._pool = pool
+            return self._pool
+
+    def run(self, jobs: Sequence[dict], log: logging.Logger | None = None) -> list[dict]:
+        """One result per job, in input order, each carrying its job's "id"."""
+        jobs = list(jobs)
+        results: list[dict | None] = [None] * len(jobs)
+        runnable: list[int] = []
+        for i, job in enumerate(jobs):
+            why = problem(job)
+            if why is None:
+                runnable.append(i)
+            else:
+                results[i] = invalid_result(job, why)
+        if runnable:
+            settings = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb, "coverage": self.coverage}
+            pool = self.pool
+            progress = _Progress(len(runnable), log)
+            sub = pool.run([jobs[i] for i in runnable], settings, on_result=progress.tick)
+            progress.finish()
+            for i, result in zip(runnable, sub):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def capacity(self) -> int:
+        """Workers currently started and alive (0 before the first batch)."""
+        return 0 if self._pool is None else self._pool.capacity()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+class _Progress:
+    """Logs done/total and jobs/s for long batches, at most every PROGRESS_EVERY_S seconds."""
+
+    def __init__(self, total: int, log: logging.Logger | None) -> None:
+        self.total = total
+        self.log = log
+        self.done = 0
+        self.started = time.monotonic()
+        self.last = self.started
+        self._lock = threading.Lock()
+
+    def tick(self, index: int, result: dict) -> None:
+        if self.log is None:
+            return
+        with self._lock:
+            self.done += 1
+            now = time.monotonic()
+            if now - self.last >= PROGRESS_EVERY_S:
+                self.last = now
+                rate = self.done / max(now - self.started, 1e-9)
+                self.log.info("sandbox: %d/%d jobs done, %.1f jobs/s", self.done, self.total, rate)
+
+    def finish(self) -> None:
+        if self.log is None or self.total == 0:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        self.log.info("sandbox: %d/%d jobs done in %.1fs, %.1f jobs/s", self.total, self.total, elapsed, self.total / elapsed)
