@@ -11,6 +11,7 @@ process so its request handling does not share the client's GIL.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,12 @@ def start_fake_server(latency_s: float, fault_rate: float = 0.0, extra: list[str
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User+system CPU seconds a child process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -63,6 +70,7 @@ def main() -> None:
             rerun_started = time.perf_counter()
             rerun = resource.generate(requests)
             rerun_s = time.perf_counter() - rerun_started
+        server_cpu = _process_cpu_s(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -74,6 +82,7 @@ def main() -> None:
     print(f"ideal wall time     {ideal:.2f} s  ({args.requests / ideal:.0f} req/s)")
     print(f"measured wall time  {measured:.2f} s  ({args.requests / measured:.0f} req/s)")
     print(f"client CPU          {cpu:.2f} s  ({cpu / args.requests * 1000:.2f} ms per request)")
+    print(f"fake server CPU     {server_cpu:.2f} s over the whole run (warm-up and re-run included)")
     print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
     print(f"cached re-run       {rerun_s:.2f} s, {rerun.stats.cache_hits} cache hits, {rerun.stats.sent} sent")
 
