@@ -38,10 +38,6 @@ class ExampleInputsConfig(Config):
     check_signature: bool = Field(default=True, description="reject examples whose names cannot bind to the parameters")
 
 
-class OutputsConfig(Config):
-    example_timeout_s: float = Field(default=2.0, description="time limit for one example's call")
-
-
 class CasesConfig(Config):
     keep_exception_cases: bool = Field(default=True, description="keep examples that raised (Case2Code does)")
     min_returns: int = Field(default=1, description="an item needs at least this many returned values")
@@ -150,9 +146,11 @@ def case2code_example_inputs(
 
 
 @asset(**PARTITIONED, description="Every example run in the sandbox: the return value's repr or the exception, per example.")
-def case2code_outputs(
-    context: AssetExecutionContext, config: OutputsConfig, sandbox: SandboxResource, case2code_example_inputs: pl.DataFrame
-) -> pl.DataFrame:
+def case2code_outputs(context: AssetExecutionContext, sandbox: SandboxResource, case2code_example_inputs: pl.DataFrame) -> pl.DataFrame:
+    """One sandbox job per example: a fresh process each, so no example's side effects leak into another's output.
+
+    The time limit per example is the sandbox's per-input limit (SandboxResource.timeout_s).
+    """
     rows = list(case2code_example_inputs.iter_rows(named=True))
     jobs, expected = [], {}
     for r in rows:
@@ -160,10 +158,9 @@ def case2code_outputs(
         if not examples:
             continue
         for i, example in enumerate(examples):
-            # One job per example gives each its own time limit; the warm pool makes a job cost milliseconds.
             jobs.append({
                 "id": f"{r['function_id']}:{i}", "kind": "call", "code": r["code"], "entry_point": r["func_name"],
-                "inputs_py": [example.kwargs_py()], "timeout_s": config.example_timeout_s,
+                "inputs_py": [example.kwargs_py()],
             })
         expected[r["function_id"]] = len(examples)
     by_id = {j["id"]: j for j in sandbox.run(jobs, log=context.log)} if jobs else {}

@@ -105,7 +105,6 @@ class EvalConfig(Config):
     max_tokens: int = Field(default=512)
     temperature: float | None = Field(default=None, description="None: the role's default")
     limit: int | None = Field(default=None, description="score only the first N items")
-    timeout_s: float = Field(default=10.0, description="time limit for one candidate on all of an item's examples")
 
 
 EVAL_SCHEMA = {
@@ -120,8 +119,8 @@ def resolve_test_set(path: str, seed_dir: str) -> Path:
     return candidate if candidate.is_absolute() else Path(seed_dir) / candidate
 
 
-def score_rows(items: list[EvalItem], completions: list, sandbox_run, timeout_s: float) -> list[dict[str, Any]]:
-    """One row per (item, sample): extract the code, run it on every example, compare exactly."""
+def score_rows(items: list[EvalItem], completions: list, sandbox_run) -> list[dict[str, Any]]:
+    """One row per (item, sample): extract the code, run it on every example in one job (as Case2Code does), compare exactly."""
     by_id = {item.id: item for item in items}
     jobs, pending = [], []
     for c in completions:
@@ -130,7 +129,7 @@ def score_rows(items: list[EvalItem], completions: list, sandbox_run, timeout_s:
         eval_id = stable_id(item.id, c.sample_index, c.model, "eval")
         pending.append((eval_id, item, c, code))
         if code is not None:
-            jobs.append({**call_job(eval_id, code, item), "timeout_s": timeout_s})
+            jobs.append(call_job(eval_id, code, item))
     results = {r["id"]: r for r in sandbox_run(jobs)} if jobs else {}
     rows = []
     for eval_id, item, c, code in pending:
@@ -181,7 +180,7 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
         for item in test_set.items
     ]
     result = llm.generate(requests, log=context.log)
-    rows = score_rows(test_set.items, result.completions, lambda jobs: context.resources.sandbox.run(jobs, log=context.log), config.timeout_s)
+    rows = score_rows(test_set.items, result.completions, lambda jobs: context.resources.sandbox.run(jobs, log=context.log))
     df = pl.DataFrame(rows, schema=EVAL_SCHEMA)
     statuses = Counter(df["status"].to_list())
     extra = {

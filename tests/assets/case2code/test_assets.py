@@ -40,7 +40,7 @@ SEEDS = {
     "b.jsonl": [{"id": "na", "content": FUNCTIONS["never_answered"], "import_code": []},
                 {"id": "cd", "content": FUNCTIONS["countdown"]}],
 }
-RUN_CONFIG = {"ops": {"case2code_outputs": {"config": {"example_timeout_s": 1.0}}}}
+RUN_CONFIG: dict = {}
 
 
 def _resources(tmp_path, server):
@@ -49,7 +49,8 @@ def _resources(tmp_path, server):
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
         "llm": llm, "reasoner": llm, "evaluator": llm,
-        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
+        # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
+        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=1.0, coverage=False),
         "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
     }
 
