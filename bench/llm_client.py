@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT))
 from resources.llm import LLMRequest, LLMResource
 
 
-def start_fake_server(latency_s: float, fault_rate: float = 0.0, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_fake_server(
+    latency_s: float, fault_rate: float = 0.0, extra: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start tests/fakes/openai_server.py in a child process; returns it and its base URL."""
     cmd = [sys.executable, "-m", "tests.fakes.openai_server", "--latency-s", str(latency_s)]
     if fault_rate:
@@ -63,7 +65,12 @@ def main() -> None:
                 for i in range(args.requests)
             ]
             # Warm-up: first-use imports and connection setup are not what this measures.
-            resource.generate([LLMRequest(f"warm-{i}", [{"role": "user", "content": f"warm {i}"}]) for i in range(args.concurrency)])
+            resource.generate(
+                [
+                    LLMRequest(f"warm-{i}", [{"role": "user", "content": f"warm {i}"}])
+                    for i in range(args.concurrency)
+                ]
+            )
             started, cpu_started = time.perf_counter(), time.process_time()
             result = resource.generate(requests)
             measured, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -77,14 +84,20 @@ def main() -> None:
 
     ideal = args.requests * args.latency_s / args.concurrency
     ok = sum(c.ok for c in result.completions)
-    print(f"requests            {args.requests} (ok {ok}, failed {result.stats.failed}, sent {result.stats.sent})")
+    print(
+        f"requests            {args.requests} (ok {ok}, failed {result.stats.failed}, sent {result.stats.sent})"
+    )
     print(f"concurrency         {args.concurrency}, server latency {args.latency_s * 1000:.0f} ms")
     print(f"ideal wall time     {ideal:.2f} s  ({args.requests / ideal:.0f} req/s)")
     print(f"measured wall time  {measured:.2f} s  ({args.requests / measured:.0f} req/s)")
     print(f"client CPU          {cpu:.2f} s  ({cpu / args.requests * 1000:.2f} ms per request)")
-    print(f"fake server CPU     {server_cpu:.2f} s over the whole run (warm-up and re-run included)")
+    print(
+        f"fake server CPU     {server_cpu:.2f} s over the whole run (warm-up and re-run included)"
+    )
     print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
-    print(f"cached re-run       {rerun_s:.2f} s, {rerun.stats.cache_hits} cache hits, {rerun.stats.sent} sent")
+    print(
+        f"cached re-run       {rerun_s:.2f} s, {rerun.stats.cache_hits} cache hits, {rerun.stats.sent} sent"
+    )
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ class AnswerCache:
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), timeout=60.0, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(
+            str(self.path), timeout=60.0, check_same_thread=False, isolation_level=None
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a killed process (not a power cut) and keeps commits cheap.
         self._conn.execute("PRAGMA synchronous=NORMAL")

@@ -64,9 +64,13 @@ def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[U
             params = SampleParams(
                 model=defaults.model,
                 messages=request.messages,
-                temperature=defaults.temperature if request.temperature is None else request.temperature,
+                temperature=defaults.temperature
+                if request.temperature is None
+                else request.temperature,
                 top_p=defaults.top_p,
-                max_tokens=defaults.max_tokens if request.max_tokens is None else request.max_tokens,
+                max_tokens=defaults.max_tokens
+                if request.max_tokens is None
+                else request.max_tokens,
                 stop=request.stop,
                 sample_index=index,
                 seed=defaults.seed,
@@ -104,8 +108,15 @@ class BatchRecorder:
         with self._lock:
             self.stats.cache_hits += 1
             self._slots[unit.position] = Completion(
-                unit.key, unit.params.sample_index, hit.text, hit.finish_reason, None,
-                hit.prompt_tokens, hit.completion_tokens, True, hit.model,
+                unit.key,
+                unit.params.sample_index,
+                hit.text,
+                hit.finish_reason,
+                None,
+                hit.prompt_tokens,
+                hit.completion_tokens,
+                True,
+                hit.model,
             )
             self._done += 1
             self._done_at_start += 1
@@ -125,7 +136,13 @@ class BatchRecorder:
         if self._cache is not None:
             self._cache.put(
                 unit.cache_key,
-                CachedAnswer(answer.text, answer.finish_reason, answer.prompt_tokens, answer.completion_tokens, answer.model),
+                CachedAnswer(
+                    answer.text,
+                    answer.finish_reason,
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    answer.model,
+                ),
             )
         self._finish(unit, answer, None)
 
@@ -133,7 +150,9 @@ class BatchRecorder:
         """No answer: `reason` is the category counted in stats, `detail` the text on the completion."""
         self._finish(unit, None, reason, detail)
 
-    def _finish(self, unit: Unit, answer: Answer | None, reason: str | None, detail: str | None = None) -> None:
+    def _finish(
+        self, unit: Unit, answer: Answer | None, reason: str | None, detail: str | None = None
+    ) -> None:
         with self._lock:
             if self._slots[unit.position] is not None:
                 return
@@ -204,7 +223,9 @@ def run_batch(
         else:
             pending.append(unit)
     if log is not None:
-        log.info(f"llm: {len(units)} samples for {len(requests)} requests, {len(units) - len(pending)} cached")
+        log.info(
+            f"llm: {len(units)} samples for {len(requests)} requests, {len(units) - len(pending)} cached"
+        )
     if pending:
         engine: Engine = engine_factory()
         try:
@@ -212,7 +233,9 @@ def run_batch(
         except BaseException as exc:
             # Record whatever the engine did not finish, then let the error propagate.
             for unit in pending:
-                recorder.fail(unit, "engine_error", f"engine_error: {type(exc).__name__}: {exc}"[:300])
+                recorder.fail(
+                    unit, "engine_error", f"engine_error: {type(exc).__name__}: {exc}"[:300]
+                )
             raise
         for unit in pending:  # an engine bug must not silently drop rows
             recorder.fail(unit, "unreported")

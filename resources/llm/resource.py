@@ -30,7 +30,9 @@ class LLMResource(dg.ConfigurableResource):
     engine: str = Field(default="embedded", description="embedded | openai | vllm")
     model: str = Field(default="", description='"" picks the engine default')
     base_url: str | None = Field(default=None, description="openai engine: endpoint ending in /v1")
-    api_key_env: str = Field(default="OPENAI_API_KEY", description="name of the env var holding the key")
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY", description="name of the env var holding the key"
+    )
     temperature: float = 0.7
     top_p: float = 0.95
     max_tokens: int = 1024
@@ -39,13 +41,19 @@ class LLMResource(dg.ConfigurableResource):
     timeout_s: float = 120.0
     cache_path: str = ".assay/llm_cache.sqlite"
     failure_threshold: float = Field(
-        default=0.5, description="generate() raises LLMBatchFailed when the failed share exceeds this"
+        default=0.5,
+        description="generate() raises LLMBatchFailed when the failed share exceeds this",
     )
     seed: int = 0
-    retry_base_s: float = Field(default=0.5, description="first backoff step; doubles per retry, jittered")
-    retry_max_s: float = Field(default=30.0, description="longest backoff step without a Retry-After")
+    retry_base_s: float = Field(
+        default=0.5, description="first backoff step; doubles per retry, jittered"
+    )
+    retry_max_s: float = Field(
+        default=30.0, description="longest backoff step without a Retry-After"
+    )
     circuit_breaker_after: int = Field(
-        default=10, description="consecutive connection failures before the rest of a batch fails fast"
+        default=10,
+        description="consecutive connection failures before the rest of a batch fails fast",
     )
 
     def resolved_model(self) -> str:
@@ -59,10 +67,18 @@ class LLMResource(dg.ConfigurableResource):
 
             return DEFAULT_MODEL
         if self.engine == "vllm":
-            raise ValueError("LLMResource(engine='vllm') needs model= (a Hugging Face id or local path)")
-        return _served_model(self.base_url, self._api_key()) if self.base_url else _OPENAI_DEFAULT_MODEL
+            raise ValueError(
+                "LLMResource(engine='vllm') needs model= (a Hugging Face id or local path)"
+            )
+        return (
+            _served_model(self.base_url, self._api_key())
+            if self.base_url
+            else _OPENAI_DEFAULT_MODEL
+        )
 
-    def generate(self, requests: Sequence[LLMRequest], log: logging.Logger | None = None) -> BatchResult:
+    def generate(
+        self, requests: Sequence[LLMRequest], log: logging.Logger | None = None
+    ) -> BatchResult:
         """Answer every sample of every request, in order; raise if too many failed."""
         requests = list(requests)
         model = self.resolved_model()
@@ -96,23 +112,35 @@ class LLMResource(dg.ConfigurableResource):
         return "EMPTY"  # local servers (vLLM, llama.cpp) accept any key
 
     def _retry(self) -> RetryPolicy:
-        return RetryPolicy(max_retries=self.max_retries, base_s=self.retry_base_s, max_s=self.retry_max_s)
+        return RetryPolicy(
+            max_retries=self.max_retries, base_s=self.retry_base_s, max_s=self.retry_max_s
+        )
 
     def _engine(self, model: str) -> Engine:
         from resources.llm.engines.openai import OpenAIEngine
 
         if self.engine == "openai":
             return OpenAIEngine(
-                self.base_url, self._api_key(), model, self.concurrency, self.timeout_s,
-                self._retry(), self.circuit_breaker_after,
+                self.base_url,
+                self._api_key(),
+                model,
+                self.concurrency,
+                self.timeout_s,
+                self._retry(),
+                self.circuit_breaker_after,
             )
         if self.engine == "embedded":
             from resources.llm.engines.embedded import ensure_server
 
             server_url = ensure_server(model, slots=self.concurrency)
             return OpenAIEngine(
-                server_url, "EMPTY", model, self.concurrency, self.timeout_s,
-                self._retry(), self.circuit_breaker_after,
+                server_url,
+                "EMPTY",
+                model,
+                self.concurrency,
+                self.timeout_s,
+                self._retry(),
+                self.circuit_breaker_after,
             )
         from resources.llm.engines.vllm import VLLMEngine
 

@@ -20,7 +20,12 @@ class RetryPolicy:
     base_s: float = 0.5
     max_s: float = 30.0
 
-    def delay(self, retry_number: int, retry_after_s: float | None = None, rng: random.Random | None = None) -> float:
+    def delay(
+        self,
+        retry_number: int,
+        retry_after_s: float | None = None,
+        rng: random.Random | None = None,
+    ) -> float:
         """Seconds to wait before retry number `retry_number` (1-based)."""
         if retry_after_s is not None:
             return min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)

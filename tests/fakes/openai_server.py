@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 Responder = Callable[[dict], str]
 
@@ -107,7 +107,8 @@ class ServerStats:
     requests: int = 0  # chat completion requests received
     ok: int = 0  # requests answered with a normal, complete answer
     faults: Counter = field(default_factory=Counter)  # fault kind -> count
-    arrivals: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic, digest, outcome)
+    # (time.monotonic(), body digest, outcome) per request, in arrival order
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _record(self, digest: str, outcome: str) -> None:
@@ -130,14 +131,23 @@ class ServerStats:
             return {"requests": self.requests, "ok": self.ok, "faults": dict(self.faults)}
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _response(status: int, data: bytes, headers: dict[str, str] | None = None) -> bytes:
     """The whole HTTP/1.1 response as one buffer, so it leaves in one send."""
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}", "Content-Type: application/json",
-             f"Content-Length: {len(data)}"]
+    lines = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+    ]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
@@ -196,7 +206,7 @@ class OpenAIServer:
         host, port = self._address
         return f"http://{host}:{port}/v1"
 
-    def start(self) -> OpenAIServer:
+    def start(self) -> Self:
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -243,7 +253,7 @@ class OpenAIServer:
         self._thread.join(timeout=10)
         self._loop = self._server = None
 
-    def __enter__(self) -> OpenAIServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -286,7 +296,11 @@ class OpenAIServer:
             return _json_response(200, self.stats.snapshot())
         if method == "GET" and path == "/v1/models":
             return _json_response(
-                200, {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "fake"}]}
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": self.model, "object": "model", "owned_by": "fake"}],
+                },
             )
         if method != "POST" or path != "/v1/chat/completions":
             return _error(404, f"no route {method} {path}", "not_found")
@@ -305,8 +319,14 @@ class OpenAIServer:
             return None
         if fault in ("rate_limit_retry_after", "rate_limit"):
             self.stats._record(digest, fault)
-            headers = {"Retry-After": f"{plan.retry_after_s:g}"} if fault == "rate_limit_retry_after" else {}
-            return _json_response(429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}, headers)
+            headers = (
+                {"Retry-After": f"{plan.retry_after_s:g}"}
+                if fault == "rate_limit_retry_after"
+                else {}
+            )
+            return _json_response(
+                429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}, headers
+            )
         if fault in ("server_error", "unavailable"):
             self.stats._record(digest, fault)
             return _error(500 if fault == "server_error" else 503, fault, "server_error")
@@ -321,7 +341,9 @@ class OpenAIServer:
             await asyncio.sleep(plan.timeout_sleep_s)
         elif fault == "slow":
             await asyncio.sleep(plan.slow_s)
-        finish = {"truncated": "length", "content_filter": "content_filter"}.get(fault or "", "stop")
+        finish = {"truncated": "length", "content_filter": "content_filter"}.get(
+            fault or "", "stop"
+        )
         payload = self._answer(body, finish)
         if fault in ("truncated", "content_filter"):
             self.stats._record(digest, fault)
@@ -337,7 +359,9 @@ class OpenAIServer:
         texts = [self.responder(body) for _ in range(n)]
         if finish_reason == "content_filter":
             texts = ["" for _ in texts]
-        prompt_tokens = sum(count_tokens(str(m.get("content") or "")) for m in body.get("messages", []))
+        prompt_tokens = sum(
+            count_tokens(str(m.get("content") or "")) for m in body.get("messages", [])
+        )
         with self.stats._lock:
             self._ids += 1
             ident = self._ids
@@ -366,12 +390,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-s", type=float, default=0.0)
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="total rate spread over all fault kinds")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="total rate spread over all fault kinds"
+    )
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--timeout-sleep-s", type=float, default=2.0)
     args = parser.parse_args()
     plan = (
-        FaultPlan.uniform(args.fault_rate, seed=args.fault_seed, timeout_sleep_s=args.timeout_sleep_s)
+        FaultPlan.uniform(
+            args.fault_rate, seed=args.fault_seed, timeout_sleep_s=args.timeout_sleep_s
+        )
         if args.fault_rate
         else None
     )

@@ -151,7 +151,9 @@ def ensure_server(model: str, slots: int) -> str:
         try:
             import xllamacpp
         except ImportError:
-            raise EmbeddedModelError("the embedded engine needs the package 'xllamacpp' (pip install xllamacpp)") from None
+            raise EmbeddedModelError(
+                "the embedded engine needs the package 'xllamacpp' (pip install xllamacpp)"
+            ) from None
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
         params.model_alias = {model}

@@ -50,7 +50,10 @@ def classify(exc: BaseException) -> _Outcome:
         retry_after = parse_retry_after(exc.response.headers if exc.response is not None else None)
         retryable = status in (408, 409, 425, 429) or status >= 500
         return _Outcome(f"http_{status}", retryable, retry_after)
-    if isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError, ValueError, KeyError, TypeError)):
+    if isinstance(
+        exc,
+        (json.JSONDecodeError, openai.APIResponseValidationError, ValueError, KeyError, TypeError),
+    ):
         return _Outcome("bad_response", True)
     return _Outcome(f"error_{type(exc).__name__}", False)
 
@@ -99,10 +102,14 @@ class OpenAIEngine:
                 try:
                     await self._complete(client, unit, recorder, breaker, rng)
                 except Exception as exc:  # noqa: BLE001 - one sample's bug must not drop the others
-                    recorder.fail(unit, "client_error", f"client_error: {type(exc).__name__}: {exc}"[:300])
+                    recorder.fail(
+                        unit, "client_error", f"client_error: {type(exc).__name__}: {exc}"[:300]
+                    )
 
         # Each worker is pinned to a pool with a connection reserved for it, so it never waits for a socket.
-        pinned = [client for client, size in zip(clients, _pool_sizes(workers)) for _ in range(size)]
+        pinned = [
+            client for client, size in zip(clients, _pool_sizes(workers)) for _ in range(size)
+        ]
         try:
             await asyncio.gather(*(worker(client) for client in pinned))
         finally:
@@ -116,7 +123,9 @@ class OpenAIEngine:
             api_key=self.api_key,
             max_retries=0,  # retries are ours: backoff, Retry-After and the circuit breaker
             timeout=self.timeout_s,
-            http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=self.timeout_s, verify=_ssl_context()),
+            http_client=openai.DefaultAsyncHttpxClient(
+                limits=limits, timeout=self.timeout_s, verify=_ssl_context()
+            ),
         )
 
     def _body(self, unit: Unit) -> dict:
@@ -155,7 +164,9 @@ class OpenAIEngine:
                 # The SDK's documented raw path: its auth, base URL, timeouts and status errors,
                 # without re-validating our already plain-JSON body or building pydantic models
                 # for the answer, which costs more CPU than the rest of the request at high rates.
-                response = await client.post("/chat/completions", body=body, cast_to=_httpx.Response)
+                response = await client.post(
+                    "/chat/completions", body=body, cast_to=_httpx.Response
+                )
                 payload = json.loads(response.content)
             except Exception as exc:  # noqa: BLE001 - classified below
                 outcome = classify(exc)
@@ -164,7 +175,9 @@ class OpenAIEngine:
                 else:
                     breaker.record_response()
                 if not outcome.retryable or attempts > self.retry.max_retries:
-                    recorder.fail(unit, outcome.reason, f"{outcome.reason} after {attempts} attempts")
+                    recorder.fail(
+                        unit, outcome.reason, f"{outcome.reason} after {attempts} attempts"
+                    )
                     return
                 await asyncio.sleep(self.retry.delay(attempts, outcome.retry_after_s, rng))
                 continue

@@ -45,7 +45,9 @@ def _make_resource(base_url: str, cache_path: str, **overrides: object) -> LLMRe
 
 def _prompts(count: int, n: int = 1, prefix: str = "question") -> list[LLMRequest]:
     return [
-        LLMRequest(key=f"row-{i}", messages=[{"role": "user", "content": f"{prefix} number {i}"}], n=n)
+        LLMRequest(
+            key=f"row-{i}", messages=[{"role": "user", "content": f"{prefix} number {i}"}], n=n
+        )
         for i in range(count)
     ]
 

@@ -18,7 +18,9 @@ def test_request_accepts_lists_and_normalises_them_to_tuples():
         LLMRequest(key="k", messages=[{"role": "user", "content": "x"}], n=0)
 
 
-def test_completions_come_back_in_request_then_sample_order(server, cache_path, make_resource, prompts):
+def test_completions_come_back_in_request_then_sample_order(
+    server, cache_path, make_resource, prompts
+):
     requests = prompts(5, n=3)
     result = make_resource(server.base_url, cache_path).generate(requests)
 
@@ -61,19 +63,31 @@ def test_request_overrides_reach_the_server(cache_path, make_resource):
         make_resource(fake.base_url, cache_path, max_tokens=99, temperature=0.5).generate(
             [
                 LLMRequest("a", [{"role": "user", "content": "x"}]),
-                LLMRequest("b", [{"role": "user", "content": "y"}], max_tokens=7, temperature=0.0, stop=("END",)),
+                LLMRequest(
+                    "b",
+                    [{"role": "user", "content": "y"}],
+                    max_tokens=7,
+                    temperature=0.0,
+                    stop=("END",),
+                ),
             ]
         )
     by_content = {body["messages"][0]["content"]: body for body in seen}
     assert (by_content["x"]["max_tokens"], by_content["x"]["temperature"]) == (99, 0.5)
-    assert (by_content["y"]["max_tokens"], by_content["y"]["temperature"], by_content["y"]["stop"]) == (
+    assert (
+        by_content["y"]["max_tokens"],
+        by_content["y"]["temperature"],
+        by_content["y"]["stop"],
+    ) == (
         7,
         0.0,
         ["END"],
     )
 
 
-def test_usage_counts_tokens_spent_and_cached_rows_keep_theirs(server, cache_path, make_resource, prompts):
+def test_usage_counts_tokens_spent_and_cached_rows_keep_theirs(
+    server, cache_path, make_resource, prompts
+):
     resource = make_resource(server.base_url, cache_path)
     first = resource.generate(prompts(10))
     second = resource.generate(prompts(10))
@@ -96,11 +110,17 @@ def test_metadata_is_flat_numbers_prefixed_llm(server, cache_path, make_resource
     assert meta["llm/samples"] == 4 and meta["llm/sent"] == 4 and meta["llm/failed"] == 0
 
 
-def test_progress_is_logged_with_rates_and_cache_hits(server, cache_path, make_resource, prompts, caplog):
+def test_progress_is_logged_with_rates_and_cache_hits(
+    server, cache_path, make_resource, prompts, caplog
+):
     with caplog.at_level(logging.INFO, logger="assay.test"):
-        make_resource(server.base_url, cache_path).generate(prompts(5), log=logging.getLogger("assay.test"))
+        make_resource(server.base_url, cache_path).generate(
+            prompts(5), log=logging.getLogger("assay.test")
+        )
     lines = [r.getMessage() for r in caplog.records if r.name == "assay.test"]
-    assert any("5/5 samples done" in line and "req/s" in line and "cache hits" in line for line in lines)
+    assert any(
+        "5/5 samples done" in line and "req/s" in line and "cache hits" in line for line in lines
+    )
 
 
 def test_an_engine_that_forgets_a_sample_records_it_instead_of_dropping_it(cache_path):
@@ -112,6 +132,10 @@ def test_an_engine_that_forgets_a_sample_records_it_instead_of_dropping_it(cache
     requests = [LLMRequest(f"k{i}", [{"role": "user", "content": str(i)}]) for i in range(3)]
     result: BatchResult = run_batch(requests, defaults, ForgetfulEngine, None)
 
-    assert [c.error for c in result.completions] == ["http_400 after 1 attempts", "unreported", "unreported"]
+    assert [c.error for c in result.completions] == [
+        "http_400 after 1 attempts",
+        "unreported",
+        "unreported",
+    ]
     assert all(isinstance(c, Completion) and not c.ok for c in result.completions)
     assert result.stats.failure_reasons == {"http_400": 1, "unreported": 2}

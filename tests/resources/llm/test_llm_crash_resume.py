@@ -38,11 +38,15 @@ def test_killed_batch_resumes_without_paying_twice(cache_path, make_resource, pr
     with OpenAIServer(latency_s=0.05) as fake:
         env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
         child = subprocess.Popen(
-            [sys.executable, "-c", BATCH_SCRIPT, fake.base_url, cache_path, str(TOTAL)], env=env, cwd=ROOT
+            [sys.executable, "-c", BATCH_SCRIPT, fake.base_url, cache_path, str(TOTAL)],
+            env=env,
+            cwd=ROOT,
         )
         try:
             deadline = time.monotonic() + 60
-            while fake.stats.ok < TOTAL // 4 and child.poll() is None and time.monotonic() < deadline:
+            while (
+                fake.stats.ok < TOTAL // 4 and child.poll() is None and time.monotonic() < deadline
+            ):
                 time.sleep(0.01)
             os.kill(child.pid, signal.SIGKILL)
         finally:

@@ -26,7 +26,9 @@ def test_embedded_defaults_to_the_1_5b_coder_model():
 
 def test_vllm_without_vllm_installed_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "vllm", None)  # makes `import vllm` raise ImportError
-    resource = LLMResource(engine="vllm", model="Qwen/Qwen2.5-Coder-1.5B-Instruct", cache_path=str(tmp_path / "c"))
+    resource = LLMResource(
+        engine="vllm", model="Qwen/Qwen2.5-Coder-1.5B-Instruct", cache_path=str(tmp_path / "c")
+    )
     with pytest.raises(VLLMUnavailable, match=r"pip install 'assay\[vllm\]'"):
         resource.generate([LLMRequest("k", [{"role": "user", "content": "x"}])])
 
@@ -38,7 +40,10 @@ def test_vllm_needs_an_explicit_model():
 
 def test_request_maps_to_vllm_sampling_params_one_sample_each():
     defaults = SamplingDefaults("m", temperature=0.7, top_p=0.9, max_tokens=128, seed=3)
-    units = expand([LLMRequest("k", [{"role": "user", "content": "x"}], n=2, temperature=0.2, stop=("END",))], defaults)
+    units = expand(
+        [LLMRequest("k", [{"role": "user", "content": "x"}], n=2, temperature=0.2, stop=("END",))],
+        defaults,
+    )
 
     mapped = [sampling_kwargs(u) for u in units]
 
@@ -84,7 +89,9 @@ def _fake_model(monkeypatch, packages: tuple[str, ...], sha256: str) -> None:
 def test_missing_chunk_package_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSAY_MODEL_DIR", str(tmp_path / "models"))
     _fake_model(monkeypatch, ("assay_absent_chunk_part1",), "0" * 64)
-    with pytest.raises(embedded.EmbeddedModelError, match=r"'assay-absent-chunk-part1'.*assay\[model-small\]"):
+    with pytest.raises(
+        embedded.EmbeddedModelError, match=r"'assay-absent-chunk-part1'.*assay\[model-small\]"
+    ):
         embedded.ensure_model_file("tiny")
 
 
@@ -94,7 +101,11 @@ def test_chunks_are_joined_in_order_and_verified(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSAY_MODEL_DIR", str(tmp_path / "models"))
     _fake_chunk_package(tmp_path, monkeypatch, "assay_fake_part1", b"GGUF-")
     _fake_chunk_package(tmp_path, monkeypatch, "assay_fake_part2", b"weights")
-    _fake_model(monkeypatch, ("assay_fake_part1", "assay_fake_part2"), hashlib.sha256(b"GGUF-weights").hexdigest())
+    _fake_model(
+        monkeypatch,
+        ("assay_fake_part1", "assay_fake_part2"),
+        hashlib.sha256(b"GGUF-weights").hexdigest(),
+    )
 
     path = embedded.ensure_model_file("tiny")
 

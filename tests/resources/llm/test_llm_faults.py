@@ -39,7 +39,12 @@ def test_fault_table_covers_every_fault_kind():
 def test_persistent_fault_is_recorded_with_its_reason(kind, cache_path, make_resource, prompts):
     with OpenAIServer(faults=_plan(kind)) as fake:
         resource = make_resource(
-            fake.base_url, cache_path, max_retries=2, timeout_s=0.3, failure_threshold=1.0, circuit_breaker_after=0
+            fake.base_url,
+            cache_path,
+            max_retries=2,
+            timeout_s=0.3,
+            failure_threshold=1.0,
+            circuit_breaker_after=0,
         )
         result = resource.generate(prompts(3))
         requests_seen = fake.stats.requests
@@ -89,7 +94,9 @@ def test_backoff_grows_exponentially_within_jitter_and_caps():
 
 def test_client_errors_are_not_retried(cache_path, make_resource, prompts):
     with OpenAIServer() as fake:
-        resource = make_resource(fake.base_url.replace("/v1", "/nowhere"), cache_path, failure_threshold=1.0)
+        resource = make_resource(
+            fake.base_url.replace("/v1", "/nowhere"), cache_path, failure_threshold=1.0
+        )
         result = resource.generate(prompts(2))
         assert fake.stats.requests == 0
 
@@ -97,7 +104,9 @@ def test_client_errors_are_not_retried(cache_path, make_resource, prompts):
     assert result.stats.sent == 2
 
 
-def test_failed_share_above_threshold_raises_with_reasons_and_keeps_the_result(cache_path, make_resource, prompts):
+def test_failed_share_above_threshold_raises_with_reasons_and_keeps_the_result(
+    cache_path, make_resource, prompts
+):
     with OpenAIServer(faults=FaultPlan(server_error=0.75, seed=7)) as fake:
         resource = make_resource(fake.base_url, cache_path, max_retries=0, failure_threshold=0.5)
         with pytest.raises(LLMBatchFailed) as caught:
@@ -112,7 +121,9 @@ def test_failed_share_above_threshold_raises_with_reasons_and_keeps_the_result(c
 
 def test_failed_share_at_or_below_threshold_returns_normally(cache_path, make_resource, prompts):
     with OpenAIServer(faults=FaultPlan(truncated=0.2, seed=1)) as fake:
-        result = make_resource(fake.base_url, cache_path, failure_threshold=0.5).generate(prompts(40))
+        result = make_resource(fake.base_url, cache_path, failure_threshold=0.5).generate(
+            prompts(40)
+        )
     assert 0 < result.stats.failed <= 20
     assert result.stats.failure_reasons == {"finish_reason=length": result.stats.failed}
 
@@ -134,7 +145,9 @@ def test_circuit_breaker_fails_fast_on_a_dead_port(cache_path, make_resource, pr
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    resource = make_resource(f"http://127.0.0.1:{port}/v1", cache_path, circuit_breaker_after=3, concurrency=2)
+    resource = make_resource(
+        f"http://127.0.0.1:{port}/v1", cache_path, circuit_breaker_after=3, concurrency=2
+    )
 
     with pytest.raises(LLMBatchFailed, match="circuit_open"):
         resource.generate(prompts(200))

