@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetIn, Config, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetIn, Config, DagsterType, MetadataValue, asset
 from pydantic import Field
 
 from assets.case2code.outcomes import job_results, mean_pass_at_k
@@ -38,6 +38,16 @@ class SFTReleaseConfig(Config):
     dataset_name: str = Field(default="case2code", description="folder name under the export directory")
 
 
+# With a single partition materialized, the IO manager hands over a bare frame instead of a dict, which the
+# plain `dict[str, pl.DataFrame]` annotation's type check rejects; this type loads the same way and accepts both.
+PARTITION_FRAMES = DagsterType(
+    name="Case2CodePartitionFrames",
+    type_check_fn=lambda _, value: value is None or isinstance(value, (dict, pl.DataFrame)),
+    typing_type=dict[str, pl.DataFrame],
+    description="Every materialized partition's frame (a dict by partition key, or one frame when there is one).",
+)
+
+
 def _as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
     """All partitions as a dict: the IO manager hands over a bare frame when only one partition exists."""
     if frames is None:
@@ -57,7 +67,7 @@ def sharegpt_records(df: pl.DataFrame) -> list[dict[str, Any]]:
 
 @asset(
     group_name=RELEASE_GROUP,
-    ins={"case2code_prompts": AssetIn(metadata={"allow_missing_partitions": True})},
+    ins={"case2code_prompts": AssetIn(metadata={"allow_missing_partitions": True}, dagster_type=PARTITION_FRAMES)},
     description="Every partition's prompts, one per function across files, exported as Parquet + sharegpt JSON + Case2Code JSONL.",
 )
 def case2code_sft(

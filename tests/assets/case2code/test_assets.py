@@ -193,3 +193,19 @@ def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_
     assert meta["pass@1"] == 0.0 and meta["pass@2"] == 0.0
     assert set(df["status"].to_list()) == {"mismatch"} and df.height == 6
     assert all(d for d in df["first_difference"].to_list())
+
+
+def test_the_release_accepts_a_single_materialized_partition(tmp_path):
+    """With one partition the IO manager passes a bare frame, not a dict; the release must still export it."""
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, ["only.jsonl"])
+    record = {"id": "p1", "func_name": "f", "example_inputs": [], "example_outputs": []}
+    frame = pl.DataFrame({"prompt_id": ["p1"], "case_id": ["c1"], "partition": ["only.jsonl"], "func_name": ["f"], "prompt": ["Function: f"],
+                          "response": ["The function is: ..."], "template": ["pair"], "shown_json": ["[0]"], "n_shown": [1], "n_cases": [1],
+                          "case2code_json": [json.dumps(record)]})
+    (tmp_path / "storage" / "case2code_prompts").mkdir(parents=True)
+    frame.write_parquet(tmp_path / "storage" / "case2code_prompts" / "only.jsonl.parquet")
+    resources = {"io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
+                 "workspace": Workspace(seed_dir=str(tmp_path), home=str(tmp_path)), "llm": LLMResource(), "sandbox": SandboxResource()}
+    assert materialize([*PARTITIONED, case2code_sft], selection=[case2code_sft], instance=instance, resources=resources).success
+    assert pl.read_parquet(tmp_path / "datasets" / "case2code" / "data")["prompt_id"].to_list() == ["p1"]
