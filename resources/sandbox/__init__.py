@@ -15,7 +15,7 @@ from .sandbox import Sandbox
 from .status import ALL_STATUSES, CRASHED, ERROR, FAILED, MEMORY, NO_TESTS, PASSED, TIMEOUT, Status
 
 if TYPE_CHECKING:
-    from .resource import SandboxResource
+    from .dagster_resource import SandboxResource
 
 __all__ = [
     "Sandbox",
@@ -34,7 +34,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "SandboxResource":
-        from .resource import SandboxResource
+        from .dagster_resource import SandboxResource
 
         return SandboxResource
     raise AttributeError(name)

@@ -183,7 +183,15 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
             argv += ["--ro-bind", top, top]
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/ssl/certs"):
         argv += ["--ro-bind-try", etc, etc]
+    made: set[str] = set()
     for path in _python_paths():
+        # Fresh, traversable parents: the host's may be private (e.g. /root is 0700), and
+        # nothing but the bound directory itself becomes visible.
+        parents = [str(p) for p in reversed(Path(path).parents) if str(p) not in ("/", "/usr")]
+        for parent in parents:
+            if parent not in made and not parent.startswith("/usr/"):
+                argv += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
         argv += ["--ro-bind", path, path]
     argv += ["--ro-bind", str(RUNTIME_DIR), f"{IN_SANDBOX_RUNTIME}/assay_runtime"]
     argv += ["--dev", "/dev"]
@@ -232,7 +240,11 @@ class ProcessBackend:
     def start(self, spec: WorkerSpec) -> Channel:
         base = tempfile.mkdtemp(prefix="assay-sandbox-")
         os.chmod(base, 0o755)
-        argv = [sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=str(RUNTIME_DIR.parent))]
+        # Only the runtime package on sys.path: the host package's module names stay out of reach.
+        lib = os.path.join(base, "lib")
+        os.mkdir(lib)
+        os.symlink(RUNTIME_DIR, os.path.join(lib, "assay_runtime"))
+        argv = [sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=lib)]
         argv += ["--scratch", os.path.join(base, "job"), "--preload", ",".join(spec.preload)]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base}
         return ProcessChannel(argv, env=env, cleanup=base)

@@ -163,6 +163,21 @@ class Guard:
             # library's: compiling under a real path outside scratch is refused below.
             return filename.startswith(scratch) or not (filename.startswith("/") or filename.startswith("<frozen"))
 
+        def spoofs_a_file(source: Any, filename: Any) -> bool:
+            """Compiling code under a real file's name is fine only with that file's own text
+            (the import system does exactly that for a module without a cached .pyc)."""
+            if type(filename) is not str or not filename.startswith("/") or filename.startswith(scratch):
+                return False
+            if type(source) is str:
+                source = source.encode("utf-8")
+            if type(source) is not bytes:
+                return True
+            try:
+                with open(filename, "rb") as fh:
+                    return fh.read() != source
+            except OSError:
+                return True
+
         def job_on_stack(start: Any) -> bool:
             frame = start
             while frame is not None:
@@ -227,12 +242,7 @@ class Guard:
                     and (args[1] == "__code__" or id(args[0]) in trusted_type_ids)
                 )
                 or (event == "object.__delattr__" and id(args[0]) in trusted_type_ids)
-                or (
-                    event == "compile"
-                    and type(args[1]) is str
-                    and args[1].startswith("/")
-                    and not args[1].startswith(scratch)
-                )
+                or (event == "compile" and spoofs_a_file(args[0], args[1]))
             )
             if not sensitive:
                 return

@@ -170,11 +170,33 @@ def run_pytest_job(prepared: PreparedSession, job: dict, coverage_on: bool) -> d
 
         cov = coverage.Coverage(data_file=None, include=[solution_path], branch=False, config_file=False)
         cov.start()
+    expose_solution_names()
     payload = prepared.run()
     if cov is not None:
         cov.stop()
         payload["coverage"] = _line_coverage(cov, solution_path)
     return payload
+
+
+def expose_solution_names() -> None:
+    """KodCode's runner lets tests use the solution's public names without importing them
+    (as after `from solution import *`); many recorded passes depend on it. The names are
+    offered as fallbacks (builtins), so the test's own imports and definitions still win.
+    If the solution does not import, nothing is offered and collection reports the error."""
+    import builtins
+    import importlib
+
+    try:
+        module = importlib.import_module("solution")
+    except BaseException:  # noqa: BLE001 - reported by pytest when the test module imports it
+        sys.modules.pop("solution", None)
+        return
+    names = getattr(module, "__all__", None)
+    if not isinstance(names, (list, tuple)):
+        names = [n for n in vars(module) if not n.startswith("_")]
+    for name in names:
+        if isinstance(name, str) and not hasattr(builtins, name) and hasattr(module, name):
+            setattr(builtins, name, getattr(module, name))
 
 
 def _line_coverage(cov: Any, path: str) -> float | None:
