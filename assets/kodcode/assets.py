@@ -1,6 +1,5 @@
 """KodCode stages 1–2 as partitioned assets: seed prompts → verified triplets."""
 
-from __future__ import annotations
 
 import json
 from collections import Counter
@@ -242,7 +241,7 @@ def verify_question(question: dict, trials: list[dict]) -> dict | None:
     return {
         "question_id": question["question_id"], "partition": question["partition"], "subset": question["subset"],
         "mode": question["mode"], "question": question["question"], "solution": chosen["solution_code"],
-        "test_code": chosen["test_code"], "test_info": parsing.test_info(chosen["solution_code"], chosen["test_code"]),
+        "test_code": chosen["test_code"], "test_info": parsing.build_test_info(chosen["solution_code"], chosen["test_code"]),
         "pass_sequence": [t["status"] == "passed" for t in trials], "pass_count": len(passing), "trials": len(trials),
         "pass_percentage": len(passing) / len(trials), "difficulty": parsing.difficulty(len(passing), len(trials)),
         "chosen_trial": chosen["trial_index"], "chosen_trial_id": chosen["trial_id"], "chosen_status": chosen["status"],

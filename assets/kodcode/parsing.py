@@ -112,7 +112,7 @@ def imported_names(test_code: str) -> list[str] | None:
     return None if star and not names else names
 
 
-def test_info(solution: str, test_code: str) -> list[dict[str, str]]:
+def build_test_info(solution: str, test_code: str) -> list[dict[str, str]]:
     """KodCode's `test_info`: name, parameters, declaration and docstring of each tested function.
 
     Covers every function the tests import (not only the first), and methods are

@@ -17,7 +17,7 @@ from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.kodcode.scripted import kodcode_responder
-from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
 
@@ -49,7 +49,7 @@ def env(tmp_path):
         (seed_dir / name).write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTITIONS["kodcode"].name, list(SEEDS))
-    with FakeOpenAIServer(kodcode_responder) as server:
+    with OpenAIServer(kodcode_responder) as server:
         resources = {
             "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
             "llm": LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",

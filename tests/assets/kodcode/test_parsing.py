@@ -1,7 +1,7 @@
 """KodCode answers become questions, trials and test_info by pure functions."""
 
 from assets.kodcode.parsing import difficulty, extract_question, imported_names, parse_trial
-from assets.kodcode.parsing import test_info as tested_functions
+from assets.kodcode.parsing import build_test_info
 
 QUESTION = "Write a function count_vowels(s) that returns how many vowels the string s contains."
 
@@ -68,7 +68,7 @@ def test_broken_trials_say_why():
 
 def test_test_info_covers_every_imported_function_not_only_the_first():
     trial = parse_trial(TRIAL)
-    info = tested_functions(trial.solution, trial.tests)
+    info = build_test_info(trial.solution, trial.tests)
     assert [i["function_name"] for i in info] == ["add", "sub"]
     assert info[0]["function_declaration"] == "def add(a, b):" and info[0]["docstring"] == "Sum of a and b."
 
