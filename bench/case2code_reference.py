@@ -121,7 +121,8 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
                     "sandbox": SandboxResource(backend="bwrap", workers=workers, timeout_s=30.0, coverage=False),
                     "workspace": Workspace(seed_dir=str(Path(tmp) / "seeds"), home=tmp),
                 }
-                config = {"ops": {"case2code_eval": {"config": {"test_set": str(reference_file), "max_tokens": 2048}}}}
+                config = {"ops": {"case2code_eval": {"config": {"test_set": str(reference_file), "max_tokens": 2048}}},
+                          "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
                 result = materialize([case2code_eval], instance=DagsterInstance.ephemeral(), resources=resources, run_config=config)
                 (mat,) = result.get_asset_materialization_events()
                 meta = {k: getattr(v, "value", v) for k, v in mat.materialization.metadata.items()}

@@ -198,6 +198,7 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
         "llm_key": config.llm_key,
         "items": len(test_set.items),
         **pass_at_k_metadata(df, config.n_samples),
+        "pass_rate": float(df["passed"].mean()) if df.height else 0.0,  # share of samples that passed
         "example_match_rate": float(df["matched"].sum() / df["n_examples"].sum()) if df.height and df["n_examples"].sum() else 0.0,
         **{f"status/{k}": v for k, v in sorted(statuses.items())},
         **{f"skipped/{k}": v for k, v in sorted(test_set.skipped.items())},
