@@ -52,6 +52,26 @@ FRAME_ATTRS = frozenset(
 )
 
 
+HOT_MODULES = frozenset(
+    {
+        "pytest",
+        "_pytest.python_api",
+        "_pytest.raises",
+        "_pytest.outcomes",
+        "_pytest.runner",
+        "_pytest.python",
+        "_pytest.fixtures",
+        "_pytest.skipping",
+        "_pytest.main",
+        "_pytest.reports",
+        "pluggy._callers",
+        "pluggy._hooks",
+        "pluggy._manager",
+    }
+)
+_MISSING = object()
+
+
 def _is_trusted_module(name: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in TRUSTED_PACKAGES)
 
@@ -124,7 +144,34 @@ class Trust:
             for v in list(vars(m).values())
             if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
         )
-        self.keep.extend(modules)
+        self.keep.append(modules)
+        # Module attributes (pytest.approx, _pytest.runner.call_and_report, ...) and the
+        # sys.modules entries themselves, as identities: a job that swaps any of them is caught.
+        # Everything is frozen (tuples, read-only proxies): the job can reach this object by
+        # walking frames, so it must not be able to edit the reference it is compared with.
+        self.attributes = tuple((m, types.MappingProxyType(dict(vars(m)))) for m in modules)
+        self.entries = types.MappingProxyType({n: m for n, m in sys.modules.items() if _is_trusted_module(n)})
+        self.hot = tuple((m, d) for m, d in self.attributes if m.__name__ in HOT_MODULES)
+        self.keep = tuple(self.keep)
+
+
+def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
+    """Names of trusted module attributes or sys.modules entries that changed since the zygote."""
+    out = []
+    for module, snapshot in attributes:
+        current = vars(module)
+        if len(current) != len(snapshot):
+            added = [k for k in current if k not in snapshot][:3]
+            out.append(f"{module.__name__} gained or lost attributes {added}")
+            continue
+        for key, value in snapshot.items():
+            if current.get(key, _MISSING) is not value:
+                out.append(f"{module.__name__}.{key} was replaced")
+                break
+    for name, module in entries.items():
+        if sys.modules.get(name) is not module:
+            out.append(f"sys.modules[{name!r}] was replaced")
+    return out
 
 
 class Guard:
@@ -139,6 +186,7 @@ class Guard:
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
         os.close(nonce_fd)
         codes, keep, trusted_type_ids = trust.codes, trust.keep, trust.type_ids
+        all_attributes, hot_attributes, entries = trust.attributes, trust.hot, trust.entries
         anchor_id = id(anchor)
         report_code_id = id(Guard.report.__code__)
         getframe = sys._getframe
@@ -203,16 +251,18 @@ class Guard:
                     if event == "assay.observe":
                         if stack_trusted(caller):
                             state["obs"].append(args[0])
+                            state["tampered"].extend(tampered_attributes(hot_attributes, entries))
                         else:
                             state["tampered"].append("observation from untrusted code")
                     elif event == "assay.report":
                         if id(caller.f_code) == report_code_id and stack_trusted(caller) and not state["sent"]:
                             state["sent"] = True
+                            state["tampered"].extend(tampered_attributes(all_attributes, entries))
                             payload = dict(args[0])
                             payload["guard"] = {
                                 "observations": list(state["obs"]),
                                 "denied": list(state["denied"]),
-                                "tampered": list(state["tampered"]),
+                                "tampered": list(dict.fromkeys(state["tampered"]))[:10],
                             }
                             write_frame(fd, {"nonce": nonce, "result": payload})
                         else:

@@ -24,7 +24,6 @@ MESSAGE_CHARS = 600
 DISABLED_PLUGINS = (
     "cacheprovider",
     "faulthandler",
-    "debugging",
     "pastebin",
     "junitxml",
     "stepwise",
@@ -163,14 +162,13 @@ def run_pytest_job(prepared: PreparedSession, job: dict, coverage_on: bool) -> d
     with open(solution_path, "w", encoding="utf-8") as fh:
         fh.write(job.get("solution_code") or "")
     with open(os.path.join(scratch, TEST_FILE), "w", encoding="utf-8") as fh:
-        fh.write(job.get("test_code") or "")
+        fh.write(with_solution_names(job.get("test_code") or ""))
     cov = None
     if coverage_on:
         import coverage
 
         cov = coverage.Coverage(data_file=None, include=[solution_path], branch=False, config_file=False)
         cov.start()
-    expose_solution_names()
     payload = prepared.run()
     if cov is not None:
         cov.stop()
@@ -178,25 +176,29 @@ def run_pytest_job(prepared: PreparedSession, job: dict, coverage_on: bool) -> d
     return payload
 
 
-def expose_solution_names() -> None:
-    """KodCode's runner lets tests use the solution's public names without importing them
-    (as after `from solution import *`); many recorded passes depend on it. The names are
-    offered as fallbacks (builtins), so the test's own imports and definitions still win.
-    If the solution does not import, nothing is offered and collection reports the error."""
-    import builtins
-    import importlib
+def with_solution_names(test_code: str) -> str:
+    """KodCode's runner lets tests use the solution's public names without importing them,
+    as after `from solution import *` at the top of the test file; many of its recorded
+    passes depend on it. Insert that import after the docstring and `__future__` imports
+    (line numbers after it shift by one). Unparsable code is left alone for pytest to report."""
+    import ast
 
     try:
-        module = importlib.import_module("solution")
-    except BaseException:  # noqa: BLE001 - reported by pytest when the test module imports it
-        sys.modules.pop("solution", None)
-        return
-    names = getattr(module, "__all__", None)
-    if not isinstance(names, (list, tuple)):
-        names = [n for n in vars(module) if not n.startswith("_")]
-    for name in names:
-        if isinstance(name, str) and not hasattr(builtins, name) and hasattr(module, name):
-            setattr(builtins, name, getattr(module, name))
+        tree = ast.parse(test_code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return test_code
+    after = 0
+    for i, node in enumerate(tree.body):
+        is_doc = i == 0 and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant)
+        is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        if not (is_doc or is_future):
+            break
+        after = node.end_lineno or node.lineno
+    lines = test_code.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines.insert(after, "from solution import *  # noqa: F401,F403 - KodCode's layout\n")
+    return "".join(lines)
 
 
 def _line_coverage(cov: Any, path: str) -> float | None:
