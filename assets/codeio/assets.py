@@ -47,8 +47,9 @@ class PairsConfig(Config):
     tries: int = Field(default=1000, description="input generator calls per item, at most")
     max_pairs: int = Field(default=10, description="stop after this many valid pairs")
     min_pairs: int = Field(default=2, description="items with fewer pairs are dropped")
-    search_budget_s: float = Field(default=5.0, description="wall time for one item's search loop")
-    rerun_timeout_s: float = Field(default=10.0, description="time limit for recomputing one item's outputs")
+    search_budget_s: float = Field(
+        default=5.0, description="wall time for one item's search loop; capped at half the sandbox's per-call limit"
+    )
 
 
 class PromptsConfig(Config):
@@ -59,7 +60,6 @@ class PromptsConfig(Config):
 class PredictConfig(Config):
     max_tokens: int = Field(default=512, description="per prediction answer")
     temperature: float | None = Field(default=None, description="None: the resource's default")
-    run_timeout_s: float = Field(default=5.0, description="time limit for main_solution on a predicted input (CodeI/O: 5 s)")
 
 
 def _sha(text: str) -> str:
@@ -162,11 +162,11 @@ def codeio_io_pairs(
     context: AssetExecutionContext, config: PairsConfig, sandbox: SandboxResource, workspace: Workspace, codeio_unified: pl.DataFrame
 ) -> pl.DataFrame:
     items = {r["item_id"]: r for r in codeio_unified.iter_rows(named=True)}
-    budget = config.search_budget_s
+    # The search is one call, so the sandbox's per-call limit bounds it; stopping at half of it
+    # leaves room for the draw in progress when the budget runs out.
+    budget = min(config.search_budget_s, 0.5 * float(sandbox.timeout_s))
     seeds = {i: workspace.rng(context.partition_key, "codeio_io_pairs", i).randrange(2**31) for i in items}
-    # The job may run one slow last draw past the loop's budget; its limit leaves room for that.
-    search_jobs = [{**harness.pair_search_job(i, r["program"], seeds[i], config.tries, config.max_pairs, budget), "timeout_s": 2 * budget + 5}
-                   for i, r in items.items()]
+    search_jobs = [harness.pair_search_job(i, r["program"], seeds[i], config.tries, config.max_pairs, budget) for i, r in items.items()]
     searched = {res["id"]: read_search(res, config.min_pairs) for res in sandbox.run(search_jobs, log=context.log)} if search_jobs else {}
     drops: Counter[str] = Counter()
     candidates = {}
@@ -177,8 +177,7 @@ def codeio_io_pairs(
             context.log.debug(f"item {item_id}: {found.reason}: {found.detail}")
         else:
             candidates[item_id] = found
-    rerun_jobs = [{**harness.rerun_job(i, items[i]["program"], [p["input"] for p in f.pairs]), "timeout_s": config.rerun_timeout_s}
-                  for i, f in candidates.items()]
+    rerun_jobs = [harness.rerun_job(i, items[i]["program"], [p["input"] for p in f.pairs]) for i, f in candidates.items()]
     reruns = {res["id"]: res for res in sandbox.run(rerun_jobs, log=context.log)} if rerun_jobs else {}
     rows, rejected_total = [], Counter()
     for item_id, found in candidates.items():
@@ -233,8 +232,8 @@ def codeio_prediction_prompts(context: AssetExecutionContext, config: PromptsCon
     return df
 
 
-def _judge(sandbox: SandboxResource, context: AssetExecutionContext, tasks: list[Task], timeout_s: float):
-    return judge_batch(tasks, lambda jobs: sandbox.run([{**j, "timeout_s": timeout_s} for j in jobs], log=context.log))
+def _judge(sandbox: SandboxResource, context: AssetExecutionContext, tasks: list[Task]):
+    return judge_batch(tasks, lambda jobs: sandbox.run(jobs, log=context.log))
 
 
 PREDICTIONS_SCHEMA = {
@@ -258,7 +257,7 @@ def codeio_predictions(
     result = llm.generate(requests, log=context.log)
     tasks = [Task(c.key, prompt_rows[c.key]["kind"], prompt_rows[c.key]["input_json"], prompt_rows[c.key]["output_json"],
                   prompt_rows[c.key]["program"], c.text) for c in result.completions]
-    verdicts = _judge(sandbox, context, tasks, config.run_timeout_s)
+    verdicts = _judge(sandbox, context, tasks)
     rows = []
     for c in result.completions:
         v = verdicts[c.key]
@@ -308,7 +307,7 @@ def codeio_revisions(
     completions = result.completions if result is not None else []
     tasks = [Task(c.key, failed[c.key]["kind"], failed[c.key]["input_json"], failed[c.key]["output_json"], failed[c.key]["program"], c.text)
              for c in completions]
-    verdicts = _judge(sandbox, context, tasks, config.run_timeout_s) if tasks else {}
+    verdicts = _judge(sandbox, context, tasks) if tasks else {}
     rows = []
     for c in completions:
         v, first = verdicts[c.key], failed[c.key]

@@ -8,11 +8,10 @@ that reproduces every output exactly. Everything else gets a drop reason.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from assets.codeio.compare import canonical_json
+from assets.codeio.outcomes import outcome_value
 
 # Sandbox statuses that mean the job produced no usable outcome.
 _JOB_FAILURES = {"timeout", "memory", "crashed", "error"}
@@ -33,8 +32,10 @@ def _job_failure(result: dict, stage: str) -> tuple[str, str] | None:
     status = str(result.get("status"))
     outcomes = result.get("outcomes") or []
     if status in _JOB_FAILURES or not outcomes:
-        detail = str(result.get("error") or result.get("message") or result.get("stderr") or status)[:300]
+        detail = str(result.get("load_error") or result.get("error") or status)[:300]
         return f"{stage}_{status}", detail
+    if any(o.get("exception_type") == "Timeout" for o in outcomes):
+        return f"{stage}_timeout", "a call exceeded the sandbox's time limit"
     return None
 
 
@@ -44,10 +45,10 @@ def read_search(result: dict, min_pairs: int) -> SearchResult:
     if failure:
         return SearchResult(reason=failure[0], detail=failure[1])
     outcome = result["outcomes"][0]
-    if not outcome.get("ok") or outcome.get("value_json") is None:
+    readable, found = outcome_value(outcome)
+    if not readable or not isinstance(found, dict):
         kind = outcome.get("exception_type") or "no_value"
         return SearchResult(reason="search_exception", detail=f"{kind}: {outcome.get('exception_message') or ''}"[:300])
-    found = json.loads(outcome["value_json"])
     pairs, draws, rejected = found["pairs"], int(found["draws"]), dict(found["rejected"])
     if found.get("unstable"):
         return SearchResult(pairs, draws, rejected, "nondeterministic", "two runs on the same input gave different outputs")
@@ -68,7 +69,7 @@ def rerun_mismatch(pairs: list[dict], result: dict) -> tuple[str, str] | None:
     for index, (pair, outcome) in enumerate(zip(pairs, outcomes)):
         if not outcome.get("ok"):
             return "nondeterministic", f"pair {index}: rerun raised {outcome.get('exception_type')}"
-        again: Any = json.loads(outcome["value_json"]) if outcome.get("value_json") is not None else None
-        if canonical_json(again) != canonical_json(pair["output"]):
+        readable, again = outcome_value(outcome)
+        if not readable or canonical_json(again) != canonical_json(pair["output"]):
             return "nondeterministic", f"pair {index}: rerun gave a different output"
     return None

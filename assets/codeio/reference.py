@@ -6,21 +6,22 @@ in two separate sandbox runs, and compare with the recorded outputs. Every
 disagreement gets a class:
 
 - `random`: the outputs of our two runs differ, or the code draws random numbers
-  (the recorded output came from a different random state);
+  (the recorded output came from a different random state; sandbox workers fork
+  from one interpreter, so two runs often share a random state and agree);
 - `time dependent`: the code reads the clock or today's date;
 - `input mutated`: the code changes its arguments in place and CodeI/O recorded
   the input *after* the call, so the recorded input is not the one that
   produced the recorded output. Seen by a third run (`mutation_probe_job`) or,
   when the recorded input is already a fixed point of the mutation, by finding
   in-place writes to a parameter in the source (`writes_to_parameter`);
-- `environment`: deterministic here and free of those cues, yet different —
-  library versions, platform, limits, a module we do not have.
+- `environment`: the code failed here (a module we do not have, a time or memory
+  limit), or it is deterministic and free of those cues yet different —
+  library versions, platform.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any, Iterable
 
 from assets.codeio.compare import canonical_json, values_agree
 from assets.codeio.harness import runnable
+from assets.codeio.outcomes import outcome_value, shown
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
 _RANDOM_CUES = re.compile(r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random")
@@ -82,11 +84,9 @@ def mutation_probe_job(index: int, record: dict) -> dict:
 
 
 def mutation_flags(result: dict, pairs: int) -> list[bool]:
-    outcomes = result.get("outcomes") or []
-    if outcomes and outcomes[0].get("ok") and outcomes[0].get("value_json"):
-        flags = json.loads(outcomes[0]["value_json"])
-        if isinstance(flags, list) and len(flags) == pairs:
-            return [bool(f) for f in flags]
+    readable, flags = outcome_value((result.get("outcomes") or [None])[0])
+    if readable and isinstance(flags, list) and len(flags) == pairs:
+        return [bool(f) for f in flags]
     return [False] * pairs
 
 
@@ -133,15 +133,11 @@ def writes_to_parameter(code: str) -> bool:
 
 
 def _value(outcome: dict | None) -> tuple[bool, Any, str]:
-    """(ran ok, value, text for reports)."""
+    """(ran and readable, value, text for reports)."""
     if not outcome:
         return False, None, "no outcome"
-    if not outcome.get("ok"):
-        return False, None, f"{outcome.get('exception_type')}: {outcome.get('exception_message') or ''}"[:200]
-    text = outcome.get("value_json")
-    if text is None:
-        return True, None, f"not JSON: {outcome.get('value_repr')}"[:200]
-    return True, json.loads(text), text[:200]
+    readable, value = outcome_value(outcome)
+    return readable, value, shown(outcome)[:200]
 
 
 def classify(
@@ -155,14 +151,18 @@ def classify(
             return RANDOM, f"second run differs: {t2}"
         return None, ""
     expected_text = (canonical_json(expected) or repr(expected))[:200]
+    got = f"expected {expected_text}, got {t1}"
+    if first is None or not first.get("ok"):
+        # CodeI/O recorded an output, so the code ran there: a failure here is ours (module, limit, speed).
+        return ENVIRONMENT, got
     differs = ok1 != ok2 or canonical_json(v1) != canonical_json(v2)
     if _TIME_CUES.search(code):
-        return TIME, f"expected {expected_text}, got {t1}"
-    if mutated and not differs:
-        return MUTATED, f"expected {expected_text}, got {t1} from the recorded (already mutated) input"
+        return TIME, got
     if differs or _RANDOM_CUES.search(code):
-        return RANDOM, f"expected {expected_text}, got {t1}" + (f" then {t2}" if differs else "")
-    return ENVIRONMENT, f"expected {expected_text}, got {t1}"
+        return RANDOM, got + (f" then {t2}" if differs else "")
+    if mutated:
+        return MUTATED, got + " from the recorded (already mutated) input"
+    return ENVIRONMENT, got
 
 
 def cross_check(records: list[dict], first: list[dict], second: list[dict], probes: list[dict]) -> list[PairCheck]:

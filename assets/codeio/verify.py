@@ -15,6 +15,7 @@ from typing import Any
 
 from assets.codeio.answers import extract_answer
 from assets.codeio.compare import values_agree
+from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.prompts import FEEDBACK
 from assets.codeio.unified import ENTRY_POINT
 
@@ -87,43 +88,32 @@ def input_call_job(job_id: str, program: str, predicted: dict) -> dict:
     return {"id": job_id, "kind": "call", "code": program, "entry_point": ENTRY_POINT, "inputs": [predicted]}
 
 
-_CRASH_TYPES = {"memory": "MemoryError", "crashed": "Crashed", "error": "LoadError"}
+_JOB_EXCEPTION_TYPES = {"memory": "MemoryError", "crashed": "Crashed", "error": "Error"}
 
 
 def judge_input(predicted: dict, given_output: Any, result: dict) -> Verdict:
     """Verdict for an input prediction from its sandbox result (see input_call_job)."""
     predicted_json = dumps(predicted)
-    status = result.get("status")
-    outcomes = result.get("outcomes") or []
-    if status == "timeout":
+    status = str(result.get("status"))
+    outcome = (result.get("outcomes") or [None])[0] or {}
+    if status == "timeout" or outcome.get("exception_type") == "Timeout":
         return Verdict(TIMEOUT, FEEDBACK["timeout"].substitute(), predicted_json)
-    if not outcomes:
-        exc_type = _CRASH_TYPES.get(str(status), str(status))
-        message = str(result.get("error") or result.get("message") or status)
+    if not outcome.get("ok"):
+        if status in _JOB_EXCEPTION_TYPES:
+            exc_type = _JOB_EXCEPTION_TYPES[status]
+            message = str(result.get("load_error") or result.get("error") or outcome.get("exception_message") or status)
+        else:
+            exc_type = outcome.get("exception_type") or "Exception"
+            message = str(outcome.get("exception_message") or "")
         return Verdict(
             EXCEPTION,
             FEEDBACK["exception"].substitute(exception_type=exc_type, message=_clip(message)),
             predicted_json,
             exception_type=exc_type,
         )
-    outcome = outcomes[0]
-    if not outcome.get("ok"):
-        exc_type = outcome.get("exception_type") or "Exception"
-        message = _clip(str(outcome.get("exception_message") or ""))
-        return Verdict(
-            EXCEPTION,
-            FEEDBACK["exception"].substitute(exception_type=exc_type, message=message),
-            predicted_json,
-            exception_type=exc_type,
-        )
-    actual_text = outcome.get("value_json")
-    if actual_text is None:
-        actual_text = str(outcome.get("value_repr"))
-        agrees = False
-    else:
-        actual = json.loads(actual_text)
-        agrees = values_agree(actual, given_output)
-    if agrees:
+    readable, actual = outcome_value(outcome)
+    actual_text = shown(outcome)
+    if readable and values_agree(actual, given_output):
         return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted_json, actual_text)
     feedback = FEEDBACK["input_mismatch"].substitute(
         output=_clip(dumps(given_output)), predicted=_clip(predicted_json), actual=_clip(actual_text)

@@ -25,7 +25,8 @@ def run_locally(job: dict) -> dict:
     for kwargs in job["inputs"]:
         try:
             value = namespace[job["entry_point"]](**kwargs)
-            outcomes.append({"ok": True, "value_json": json.dumps(value), "value_repr": repr(value)})
+            plain = json.loads(json.dumps(value, allow_nan=False)) == value
+            outcomes.append({"ok": True, "value_json": value if plain else None, "value_repr": repr(value)})
         except Exception as exc:  # noqa: BLE001 - recorded like the sandbox does
             outcomes.append({"ok": False, "exception_type": type(exc).__name__, "exception_message": str(exc)})
     return {"id": job["id"], "status": "passed", "outcomes": outcomes}

@@ -17,7 +17,7 @@ from assets.codeio.reference import (
 
 
 def ok(value) -> dict:
-    return {"ok": True, "value_json": json.dumps(value)}
+    return {"ok": True, "value_json": value}
 
 
 def test_agreement_needs_both_runs_to_match_the_record():
