@@ -17,6 +17,7 @@ from assets.case2code.compose import compose_prompt
 from assets.case2code.functions import first_function, program, validate_seed
 from assets.case2code.outcomes import job_results
 from assets.case2code.prompts import example_inputs_messages, response_text
+from assets.case2code.retries import ask_until_usable
 from assets.common.bookkeeping import frame_metadata
 from assets.common.ids import stable_id
 from assets.common.steps import read_partition_seeds
@@ -81,49 +82,36 @@ def case2code_example_inputs(
     context: AssetExecutionContext, config: ExampleInputsConfig, llm: LLMResource, case2code_functions: pl.DataFrame
 ) -> pl.DataFrame:
     items = {r["function_id"]: r for r in case2code_functions.iter_rows(named=True)}
-    state = {fid: {"attempts": 0, "verdict": None, "answer": None, "llm_error": None, "tokens": 0} for fid in items}
+    functions = {fid: first_function(item["code"]) for fid, item in items.items()}
     rejected: Counter = Counter()
-    llm_meta: Counter = Counter()
-    pending = list(items)
-    for attempt in range(config.max_retries + 1):
-        if not pending:
-            break
-        # Attempt k is sample k of the same request, so earlier answers come from the cache and only the new one is asked.
-        requests = [
-            LLMRequest(key=fid, messages=example_inputs_messages(items[fid]["code"], config.count), n=attempt + 1, max_tokens=config.max_tokens)
-            for fid in pending
-        ]
-        result = llm.generate(requests, log=context.log)
-        llm_meta.update({k: v for k, v in result.metadata().items() if isinstance(v, int)})
-        retry = []
-        for completion in (c for c in result.completions if c.sample_index == attempt):
-            entry = state[completion.key]
-            entry["attempts"] = attempt + 1
-            entry["tokens"] += completion.completion_tokens if not completion.cached else 0
-            entry["answer"], entry["llm_error"] = completion.text, completion.error
-            if not completion.ok:
-                retry.append(completion.key)
-                continue
-            function = first_function(items[completion.key]["code"])
-            verdict = stages.usable_examples(
-                completion.text, function, strict=config.literal_only, check_signature=config.check_signature, max_examples=config.max_examples
-            )
-            entry["verdict"] = verdict
-            rejected.update(verdict.rejected)
-            if not verdict.examples:
-                retry.append(completion.key)
-        pending = retry
-        if retry:
-            context.log.info(f"attempt {attempt + 1}: {len(retry)} function(s) without usable examples")
+
+    def judge(fid: str, text: str) -> stages.ExampleVerdict:
+        verdict = stages.usable_examples(
+            text, functions[fid], strict=config.literal_only, check_signature=config.check_signature, max_examples=config.max_examples
+        )
+        rejected.update(verdict.rejected)
+        return verdict
+
+    state, llm_meta = ask_until_usable(
+        list(items),
+        lambda fid, n: LLMRequest(key=fid, messages=example_inputs_messages(items[fid]["code"], config.count), n=n, max_tokens=config.max_tokens),
+        judge,
+        lambda verdict: bool(verdict.examples),
+        lambda requests: llm.generate(requests, log=context.log),
+        config.max_retries,
+        log=context.log,
+    )
     rows = []
     for fid, item in items.items():
-        entry, verdict = state[fid], state[fid]["verdict"]
-        examples = verdict.examples if verdict else []
-        error = None if examples else (f"llm: {entry['llm_error']}" if entry["llm_error"] else (verdict.error if verdict else "no answer"))
+        entry = state[fid]
+        examples = entry.verdict.examples if entry.verdict else []
+        error = None
+        if not examples:
+            error = f"llm: {entry.llm_error}" if entry.llm_error else (entry.verdict.error if entry.verdict else "no answer")
         rows.append({
             "function_id": fid, "partition": item["partition"], "func_name": item["func_name"], "code": item["code"],
-            "attempts": entry["attempts"], "examples_json": stages.examples_to_json(examples), "n_examples": len(examples),
-            "examples_error": error, "repaired": bool(verdict and verdict.repaired), "answer": entry["answer"],
+            "attempts": entry.attempts, "examples_json": stages.examples_to_json(examples), "n_examples": len(examples),
+            "examples_error": error, "repaired": bool(entry.verdict and entry.verdict.repaired), "answer": entry.answer,
         })
     schema = {
         "function_id": pl.Utf8, "partition": pl.Utf8, "func_name": pl.Utf8, "code": pl.Utf8, "attempts": pl.Int64,
@@ -137,7 +125,7 @@ def case2code_example_inputs(
         "retried_functions": df.filter(pl.col("attempts") > 1).height,
         "repaired_answers": df.filter(pl.col("repaired")).height,
         **dict(sorted(llm_meta.items())),
-        **{f"rejected/{k}": v for k, v in sorted(rejected.items())},
+        **{f"rejected/{k}": v for k, v in sorted(rejected.items())},  # examples rejected, over all attempts
     }
     context.add_output_metadata(
         frame_metadata(df, rows_in=len(items), preview=["func_name", "attempts", "n_examples", "examples_error"], extra=extra)

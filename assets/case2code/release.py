@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetIn, Config, DagsterType, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetIn, Config, DagsterType, Failure, MetadataValue, asset
 from pydantic import Field
 
 from assets.case2code.outcomes import job_results, mean_pass_at_k
@@ -181,6 +181,12 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
     llm = getattr(context.resources, config.llm_key)
     workspace = context.resources.workspace
     path = resolve_test_set(config.test_set, workspace.seed_dir)
+    if not path.is_file():
+        raise Failure(
+            description=f"Case2Code test set not found: {path}. Point EvalConfig.test_set at a Case2Code-format JSONL "
+            "(the release's case2code_format.jsonl is one; bench/case2code_demo_testset.py writes the demo file).",
+            allow_retries=False,
+        )
     test_set = read_test_set(path, limit=config.limit)
     for item_id, reason in test_set.skipped_ids[:5]:
         context.log.warning(f"{path}: item {item_id} cannot be scored: {reason}")

@@ -1,0 +1,53 @@
+"""Re-asking for unusable answers: attempt k is sample k, so earlier answers are never paid for twice."""
+
+from __future__ import annotations
+
+from assets.case2code.retries import ask_until_usable
+from resources.llm import BatchResult, BatchStats, Completion, LLMRequest
+
+
+class ScriptedGenerate:
+    """Answers sample i of key k with answers[k][i] (None: the request failed); records what was asked."""
+
+    def __init__(self, answers: dict[str, list[str | None]]) -> None:
+        self.answers = answers
+        self.calls: list[list[tuple[str, int]]] = []
+
+    def __call__(self, requests: list[LLMRequest]) -> BatchResult:
+        self.calls.append([(r.key, r.n) for r in requests])
+        completions = []
+        for r in requests:
+            for i in range(r.n):
+                text = self.answers[r.key][min(i, len(self.answers[r.key]) - 1)]
+                completions.append(Completion(key=r.key, sample_index=i, text=text, finish_reason="stop",
+                                              error=None if text is not None else "server_error", prompt_tokens=1,
+                                              completion_tokens=1, cached=i < r.n - 1, model="m"))
+        return BatchResult(completions, BatchStats(requests=len(requests), samples=len(completions)))
+
+
+def _ask(answers, max_retries=3):
+    generate = ScriptedGenerate(answers)
+    state, meta = ask_until_usable(
+        list(answers), lambda key, n: LLMRequest(key=key, messages=({"role": "user", "content": key},), n=n),
+        judge=lambda key, text: text, usable=lambda verdict: verdict == "good", generate=generate, max_retries=max_retries,
+    )
+    return state, meta, generate
+
+
+def test_only_unusable_items_are_asked_again_each_time_for_one_more_sample():
+    state, meta, generate = _ask({"a": ["good"], "b": ["bad", "bad", "good"]})
+    assert generate.calls == [[("a", 1), ("b", 1)], [("b", 2)], [("b", 3)]]
+    assert (state["a"].attempts, state["b"].attempts) == (1, 3)
+    assert state["b"].verdict == "good" and state["b"].answer == "good"
+    assert meta["llm/attempt_rounds"] == 3
+
+
+def test_an_item_that_never_gets_a_usable_answer_stops_after_max_retries():
+    state, _, generate = _ask({"x": ["bad"]}, max_retries=3)
+    assert len(generate.calls) == 4 and state["x"].attempts == 4 and state["x"].verdict == "bad"
+
+
+def test_a_failed_request_is_retried_and_its_error_kept_if_it_never_succeeds():
+    state, _, _ = _ask({"x": [None, "good"], "y": [None]}, max_retries=1)
+    assert state["x"].verdict == "good" and state["x"].llm_error is None
+    assert state["y"].verdict is None and state["y"].llm_error == "server_error"
