@@ -83,7 +83,7 @@ Given the following input:
 
 $given
 
-Predict the output without writing or running any code. Reason step by step, then give your final answer in this JSON format: {"output": <your output>}, where <your output> strictly follows the output description."""
+Predict the output without writing or running any code. Reason step by step, briefly, then give your final answer in this JSON format: {"output": <your output>}, where <your output> strictly follows the output description."""
 )
 
 INPUT_PREDICTION = Template(
@@ -93,13 +93,15 @@ Given the following output:
 
 $given
 
-Predict a feasible input without writing or running any code. Reason step by step, then give your final answer in this JSON format: {"input": <your input>}, where <your input> is a dictionary, even if there is only one input variable, whose keys are exactly the input variable names described above."""
+Predict a feasible input without writing or running any code. Reason step by step, briefly, then give your final answer in this JSON format: {"input": <your input>}, where <your input> is a dictionary, even if there is only one input variable, whose keys are exactly the input variable names described above."""
 )
 
 REFERENCE_TIP = Template(
     """Tip: here is reference code for this question. Use it to guide your reasoning, but do not copy spans of it.
 
-$code"""
+```python
+$code
+```"""
 )
 
 # The feedback CodeI/O++ shows the model after a wrong answer; statuses in verify.py.

@@ -96,7 +96,9 @@ def test_an_input_mutated_by_main_solution_is_recorded_as_it_was_drawn():
 
 def test_a_job_that_failed_in_the_sandbox_names_the_stage():
     assert read_search({"status": "timeout", "outcomes": []}, 2).reason == "search_timeout"
-    assert read_search({"status": "error", "outcomes": [], "error": "ModuleNotFoundError"}, 2).reason == "search_error"
+    assert read_search({"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}, 2).reason == "search_error"
+    per_call = {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout"}]}
+    assert read_search(per_call, 2).reason == "search_timeout"
 
 
 def test_the_rerun_must_reproduce_every_output():

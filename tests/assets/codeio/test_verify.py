@@ -147,6 +147,15 @@ def test_an_input_that_raises_is_an_exception_with_its_type():
 
 def test_an_input_that_hangs_is_a_timeout():
     assert judge_input({"n": 10**9}, 3, {"status": "timeout", "outcomes": []}).status == TIMEOUT
+    per_call = {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout", "exception_message": "input exceeded its time limit"}]}
+    assert judge_input({"n": 10**9}, 3, per_call).status == TIMEOUT
+
+
+def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
+    result = {"status": "error", "load_error": "ModuleNotFoundError: No module named 'gmpy2'",
+              "outcomes": [{"ok": False, "exception_type": "Crashed", "exception_message": "not run"}]}
+    verdict = judge_input({"n": 1}, 3, result)
+    assert verdict.status == EXCEPTION and "gmpy2" in verdict.feedback
 
 
 def test_an_input_that_exhausts_memory_is_an_exception():
