@@ -88,13 +88,15 @@ def main() -> None:
         f"requests            {args.requests} (ok {ok}, failed {result.stats.failed}, sent {result.stats.sent})"
     )
     print(f"concurrency         {args.concurrency}, server latency {args.latency_s * 1000:.0f} ms")
-    print(f"ideal wall time     {ideal:.2f} s  ({args.requests / ideal:.0f} req/s)")
+    if ideal:
+        print(f"ideal wall time     {ideal:.2f} s  ({args.requests / ideal:.0f} req/s)")
     print(f"measured wall time  {measured:.2f} s  ({args.requests / measured:.0f} req/s)")
     print(f"client CPU          {cpu:.2f} s  ({cpu / args.requests * 1000:.2f} ms per request)")
     print(
         f"fake server CPU     {server_cpu:.2f} s over the whole run (warm-up and re-run included)"
     )
-    print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
+    if ideal:
+        print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
     print(
         f"cached re-run       {rerun_s:.2f} s, {rerun.stats.cache_hits} cache hits, {rerun.stats.sent} sent"
     )

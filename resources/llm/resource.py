@@ -130,7 +130,7 @@ class LLMResource(dg.ConfigurableResource):
                 self.circuit_breaker_after,
             )
         if self.engine == "embedded":
-            from resources.llm.engines.embedded import ensure_server
+            from resources.llm.engines.embedded import MIN_TIMEOUT_S, ensure_server
 
             server_url = ensure_server(model, slots=self.concurrency)
             return OpenAIEngine(
@@ -138,7 +138,7 @@ class LLMResource(dg.ConfigurableResource):
                 "EMPTY",
                 model,
                 self.concurrency,
-                self.timeout_s,
+                max(self.timeout_s, MIN_TIMEOUT_S),
                 self._retry(),
                 self.circuit_breaker_after,
             )

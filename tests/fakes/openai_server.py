@@ -287,6 +287,8 @@ class OpenAIServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:  # stop() with requests in flight: end quietly
+            return
         finally:
             if not writer.transport.is_closing():
                 writer.close()

@@ -19,6 +19,9 @@ from pathlib import Path
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
 CONTEXT_PER_SLOT = 4096
+# A CPU shared by several slots can take many minutes over a long answer; the local server
+# does not hang, so a short HTTP timeout would only throw away work and retry it.
+MIN_TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ class _Outcome:
 def classify(exc: BaseException) -> _Outcome:
     """Map a client exception to a failure category and whether it is worth retrying."""
     if isinstance(exc, openai.APITimeoutError):
-        return _Outcome("timeout", True, connection_failure=True)
+        # A read timeout means the endpoint is alive but slow: retry, but do not trip the breaker.
+        # Only failing to connect at all counts as "dead".
+        return _Outcome("timeout", True, connection_failure=_is_connect_timeout(exc))
     if isinstance(exc, openai.APIConnectionError):
         return _Outcome("connection", True, connection_failure=True)
     if isinstance(exc, openai.APIStatusError):
@@ -56,6 +58,11 @@ def classify(exc: BaseException) -> _Outcome:
     ):
         return _Outcome("bad_response", True)
     return _Outcome(f"error_{type(exc).__name__}", False)
+
+
+def _is_connect_timeout(exc: BaseException) -> bool:
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, (_httpx.ConnectTimeout, _httpx.PoolTimeout))
 
 
 class OpenAIEngine:

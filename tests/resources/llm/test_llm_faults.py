@@ -28,7 +28,7 @@ NOT_RETRIED = {"truncated", "content_filter", "slow"}
 
 
 def _plan(kind: str, **extra: object) -> FaultPlan:
-    return FaultPlan(**{kind: 1.0}, retry_after_s=0.01, timeout_sleep_s=0.6, slow_s=0.05, **extra)
+    return FaultPlan(**{kind: 1.0}, retry_after_s=0.01, timeout_sleep_s=1.0, slow_s=0.05, **extra)
 
 
 def test_fault_table_covers_every_fault_kind():
@@ -42,7 +42,7 @@ def test_persistent_fault_is_recorded_with_its_reason(kind, cache_path, make_res
             fake.base_url,
             cache_path,
             max_retries=2,
-            timeout_s=0.3,
+            timeout_s=0.4,
             failure_threshold=1.0,
             circuit_breaker_after=0,
         )
@@ -51,8 +51,12 @@ def test_persistent_fault_is_recorded_with_its_reason(kind, cache_path, make_res
 
     assert [c.error for c in result.completions] == [PERSISTENT_OUTCOME[kind]] * 3
     assert all(c.ok == (PERSISTENT_OUTCOME[kind] is None) for c in result.completions)
-    assert requests_seen == (3 if kind in NOT_RETRIED else 9)
-    assert result.stats.sent == requests_seen
+    assert result.stats.sent == (3 if kind in NOT_RETRIED else 9)
+    if kind == "read_timeout":
+        # A request the client gave up on may not have been read by the server yet.
+        assert 3 <= requests_seen <= 9
+    else:
+        assert requests_seen == result.stats.sent
 
 
 @pytest.mark.parametrize("kind", sorted(set(FAULT_KINDS) - NOT_RETRIED))
@@ -139,6 +143,23 @@ def test_circuit_breaker_stops_hammering_a_resetting_endpoint(cache_path, make_r
     assert seen <= 5 + 4
     assert result.stats.failure_reasons["circuit_open"] >= 90
     assert all(c.error is not None for c in result.completions)
+
+
+def test_read_timeouts_are_retried_but_do_not_open_the_breaker(cache_path, make_resource, prompts):
+    with OpenAIServer(faults=FaultPlan(read_timeout=1.0, timeout_sleep_s=1.0)) as fake:
+        resource = make_resource(
+            fake.base_url,
+            cache_path,
+            concurrency=4,
+            timeout_s=0.3,
+            max_retries=1,
+            circuit_breaker_after=3,
+            failure_threshold=1.0,
+        )
+        result = resource.generate(prompts(8))
+
+    assert [c.error for c in result.completions] == ["timeout after 2 attempts"] * 8
+    assert "circuit_open" not in result.stats.failure_reasons
 
 
 def test_circuit_breaker_fails_fast_on_a_dead_port(cache_path, make_resource, prompts):
