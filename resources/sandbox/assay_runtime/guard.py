@@ -149,25 +149,46 @@ class Trust:
         # sys.modules entries themselves, as identities: a job that swaps any of them is caught.
         # Everything is frozen (tuples, read-only proxies): the job can reach this object by
         # walking frames, so it must not be able to edit the reference it is compared with.
-        self.attributes = tuple((m, types.MappingProxyType(dict(vars(m)))) for m in modules)
+        # Classes too: assigning a class attribute (Function.runtest = ...) raises no audit event.
+        classes = {
+            id(v): v
+            for m in modules
+            for v in list(vars(m).values())
+            if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
+        }
+        owners = list(modules) + list(classes.values())
+        self.attributes = tuple((o, types.MappingProxyType(dict(vars(o)))) for o in owners)
         self.entries = types.MappingProxyType({n: m for n, m in sys.modules.items() if _is_trusted_module(n)})
-        self.hot = tuple((m, d) for m, d in self.attributes if m.__name__ in HOT_MODULES)
+        self.hot = tuple((o, d) for o, d in self.attributes if _owner_module(o) in HOT_MODULES)
         self.keep = tuple(self.keep)
 
 
+def _owner_module(owner: Any) -> str:
+    return owner.__name__ if isinstance(owner, types.ModuleType) else str(getattr(owner, "__module__", ""))
+
+
+def _label(owner: Any) -> str:
+    return owner.__name__ if isinstance(owner, types.ModuleType) else f"{_owner_module(owner)}.{owner.__qualname__}"
+
+
 def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
-    """Names of trusted module attributes or sys.modules entries that changed since the zygote."""
+    """Trusted module and class attributes, or sys.modules entries, that changed since the zygote."""
     out = []
-    for module, snapshot in attributes:
-        current = vars(module)
-        if len(current) != len(snapshot):
-            added = [k for k in current if k not in snapshot][:3]
-            out.append(f"{module.__name__} gained or lost attributes {added}")
-            continue
+    for owner, snapshot in attributes:
+        current = vars(owner)
         for key, value in snapshot.items():
             if current.get(key, _MISSING) is not value:
-                out.append(f"{module.__name__}.{key} was replaced")
+                out.append(f"{_label(owner)}.{key} was replaced or removed")
                 break
+        if len(current) > len(snapshot) and isinstance(owner, type):
+            # New names are harmless (pytest itself caches flags on classes) unless they
+            # shadow an inherited method or descriptor, which changes what the class does.
+            for key, value in list(current.items()):
+                if key in snapshot or not (callable(value) or hasattr(type(value), "__get__")):
+                    continue
+                if any(key in vars(base) for base in owner.__mro__[1:]):
+                    out.append(f"{_label(owner)}.{key} was overridden")
+                    break
     for name, module in entries.items():
         if sys.modules.get(name) is not module:
             out.append(f"sys.modules[{name!r}] was replaced")
