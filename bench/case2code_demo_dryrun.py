@@ -23,9 +23,31 @@ sys.path.insert(0, str(REPO))
 
 # Values a careful model might pick, by what a parameter's name suggests.
 VALUE_POOLS = {
-    "str": ["'abc'", "''", "'aaab'", "'Hello World'", "'mississippi'", "'a1b2'", "'  padded  '", "'zz'", "'Python'", "'x'"],
+    "str": [
+        "'abc'",
+        "''",
+        "'aaab'",
+        "'Hello World'",
+        "'mississippi'",
+        "'a1b2'",
+        "'  padded  '",
+        "'zz'",
+        "'Python'",
+        "'x'",
+    ],
     "int": ["0", "1", "7", "10", "-3", "12", "99", "1000", "2", "45"],
-    "list": ["[1, 2, 3]", "[]", "[5]", "[3, 1, 2]", "[0, 0]", "[-1, 4]", "[10, 20, 30, 40]", "[2, 2, 3]", "[7, -7]", "[1.5, 2.5]"],
+    "list": [
+        "[1, 2, 3]",
+        "[]",
+        "[5]",
+        "[3, 1, 2]",
+        "[0, 0]",
+        "[-1, 4]",
+        "[10, 20, 30, 40]",
+        "[2, 2, 3]",
+        "[7, -7]",
+        "[1.5, 2.5]",
+    ],
 }
 HINTS = [
     (re.compile(r"^(s|text|word|string|name|sep|chars?)$|str"), "str"),
@@ -44,8 +66,15 @@ def examples_answer(code: str) -> str:
     """Ten examples built from the first function's required parameters, in the format the prompt asks for."""
     func = next(n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef))
     required = [a.arg for a in func.args.args[: len(func.args.args) - len(func.args.defaults)]]
-    lines = [f"    dict({', '.join(f'{p}={pool_for(p)[(i + j) % 10]}' for j, p in enumerate(required))})," for i in range(10)]
-    return f"The arguments look like {', '.join(required)}.\n```python\nexamples = [\n" + "\n".join(lines) + "\n]\n```"
+    lines = [
+        f"    dict({', '.join(f'{p}={pool_for(p)[(i + j) % 10]}' for j, p in enumerate(required))}),"
+        for i in range(10)
+    ]
+    return (
+        f"The arguments look like {', '.join(required)}.\n```python\nexamples = [\n"
+        + "\n".join(lines)
+        + "\n]\n```"
+    )
 
 
 def make_responder(solutions: dict[str, str]):
@@ -64,19 +93,29 @@ def make_responder(solutions: dict[str, str]):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=Path(tempfile.mkdtemp(prefix="assay-case2code-dryrun-")))
+    parser.add_argument(
+        "--home", type=Path, default=Path(tempfile.mkdtemp(prefix="assay-case2code-dryrun-"))
+    )
     args = parser.parse_args()
     from tests.fakes import openai_server
 
     server_cls = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
     test_set = REPO / "seeds" / "case2code" / "eval" / "demo_test.jsonl"
-    solutions = {r["func_name"]: r["code"] for r in map(json.loads, test_set.read_text().splitlines())}
+    solutions = {
+        r["func_name"]: r["code"] for r in map(json.loads, test_set.read_text().splitlines())
+    }
     with server_cls(make_responder(solutions)) as server:
-        os.environ.update({
-            "ASSAY_HOME": str(args.home), "DAGSTER_HOME": str(args.home / "dagster"), "ASSAY_LLM_ENGINE": "openai",
-            "ASSAY_LLM_BASE_URL": server.base_url, "ASSAY_LLM_MODEL": "scripted", "ASSAY_LLM_API_KEY_ENV": "NO_KEY",
-            "ASSAY_SANDBOX_WORKERS": "2",
-        })
+        os.environ.update(
+            {
+                "ASSAY_HOME": str(args.home),
+                "DAGSTER_HOME": str(args.home / "dagster"),
+                "ASSAY_LLM_ENGINE": "openai",
+                "ASSAY_LLM_BASE_URL": server.base_url,
+                "ASSAY_LLM_MODEL": "scripted",
+                "ASSAY_LLM_API_KEY_ENV": "NO_KEY",
+                "ASSAY_SANDBOX_WORKERS": "2",
+            }
+        )
         from dagster_project.demo import run_family
 
         failures = run_family("case2code")

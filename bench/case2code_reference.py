@@ -22,9 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.case2code.outcomes import agreement, job_results  # noqa: E402
-from assets.case2code.testset import call_job, extract_code, read_test_set  # noqa: E402
-
+from assets.case2code.outcomes import agreement, job_results
+from assets.case2code.testset import call_job, extract_code, read_test_set
 
 # Module-level names of Case2Code's execution harness (`for ex in examples: r = f(**ex) … except Exception as e`).
 HARNESS_NAMES = {"r", "ex", "e", "examples"}
@@ -33,8 +32,10 @@ HARNESS_NAMES = {"r", "ex", "e", "examples"}
 def explain(actual: str, expected: str, func_name: str = "") -> str:
     """A short classification of one differing outcome, for the printed report."""
     if func_name in HARNESS_NAMES:
-        return (f"the original harness rebinds the module name {func_name!r} while looping over examples "
-                f"(e.g. `r = {func_name}(**ex)`), so later calls hit the rebound value, not the function")
+        return (
+            f"the original harness rebinds the module name {func_name!r} while looping over examples "
+            f"(e.g. `r = {func_name}(**ex)`), so later calls hit the rebound value, not the function"
+        )
     if actual.startswith("no_result"):
         return f"no result in our run ({actual.split(' ', 1)[1]})"
     if actual.startswith("error") and expected.startswith("error"):
@@ -76,10 +77,18 @@ def execution_agreement(test_set, workers: int) -> dict:
             why = Counter(explain(a, e, item.func_name) for _, a, e in diffs)
             reasons.update(why)
             i, a, e = diffs[0]
-            differences.append((item.id, item.func_name, len(diffs), check.total, dict(why), i, a[:160], e[:160]))
+            differences.append(
+                (item.id, item.func_name, len(diffs), check.total, dict(why), i, a[:160], e[:160])
+            )
     return {
-        "items": len(test_set.items), "items_ok": items_ok, "first10_ok": first10_ok, "examples_ok": examples_ok,
-        "examples_total": examples_total, "differences": differences, "reasons": reasons, "elapsed_s": elapsed,
+        "items": len(test_set.items),
+        "items_ok": items_ok,
+        "first10_ok": first10_ok,
+        "examples_ok": examples_ok,
+        "examples_total": examples_total,
+        "differences": differences,
+        "reasons": reasons,
+        "elapsed_s": elapsed,
     }
 
 
@@ -105,6 +114,7 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
     scores = {}
     with tempfile.TemporaryDirectory() as tmp:
         for variant in ("reference", "wrong"):
+
             def responder(body: dict, variant: str = variant) -> str:
                 row = answers[body["messages"][-1]["content"]]
                 if variant == "reference":
@@ -113,17 +123,39 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
                 return f"The function is:\n\n```python\n{wrong_variant(code, row['func_name'])}```"
 
             with server_cls(responder) as server:
-                llm = LLMResource(engine="openai", model=f"reference-{variant}", base_url=server.base_url, api_key_env="NO_KEY",
-                                  cache_path=str(Path(tmp) / "cache.sqlite"), max_retries=1, timeout_s=30)
+                llm = LLMResource(
+                    engine="openai",
+                    model=f"reference-{variant}",
+                    base_url=server.base_url,
+                    api_key_env="NO_KEY",
+                    cache_path=str(Path(tmp) / "cache.sqlite"),
+                    max_retries=1,
+                    timeout_s=30,
+                )
                 resources = {
                     "io_manager": AtomicParquetIOManager(base_dir=str(Path(tmp) / "storage")),
-                    "llm": llm, "reasoner": llm, "evaluator": llm,
-                    "sandbox": SandboxResource(backend="bwrap", workers=workers, timeout_s=30.0, coverage=False),
+                    "llm": llm,
+                    "reasoner": llm,
+                    "evaluator": llm,
+                    "sandbox": SandboxResource(
+                        backend="bwrap", workers=workers, timeout_s=30.0, coverage=False
+                    ),
                     "workspace": Workspace(seed_dir=str(Path(tmp) / "seeds"), home=tmp),
                 }
-                config = {"ops": {"case2code_eval": {"config": {"test_set": str(reference_file), "max_tokens": 2048}}},
-                          "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-                result = materialize([case2code_eval], instance=DagsterInstance.ephemeral(), resources=resources, run_config=config)
+                config = {
+                    "ops": {
+                        "case2code_eval": {
+                            "config": {"test_set": str(reference_file), "max_tokens": 2048}
+                        }
+                    },
+                    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                }
+                result = materialize(
+                    [case2code_eval],
+                    instance=DagsterInstance.ephemeral(),
+                    resources=resources,
+                    run_config=config,
+                )
                 (mat,) = result.get_asset_materialization_events()
                 meta = {k: getattr(v, "value", v) for k, v in mat.materialization.metadata.items()}
                 scores[variant] = meta
@@ -132,7 +164,9 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, default=REPO.parent / "shared" / "reference" / "case2code")
+    parser.add_argument(
+        "--reference", type=Path, default=REPO.parent / "shared" / "reference" / "case2code"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-eval", action="store_true")
     args = parser.parse_args()
@@ -146,21 +180,31 @@ def main() -> int:
 
     ex = execution_agreement(test_set, args.workers)
     print("\n== 1. Executing each item's code on its examples (sandbox call jobs)")
-    print(f"items reproduced exactly, all examples : {ex['items_ok']}/{ex['items']} = {ex['items_ok'] / ex['items']:.1%}")
-    print(f"items reproduced on the first 10 examples (example_inputs): {ex['first10_ok']}/{ex['items']} = {ex['first10_ok'] / ex['items']:.1%}")
-    print(f"examples reproduced                   : {ex['examples_ok']}/{ex['examples_total']} = {ex['examples_ok'] / ex['examples_total']:.2%}")
+    print(
+        f"items reproduced exactly, all examples : {ex['items_ok']}/{ex['items']} = {ex['items_ok'] / ex['items']:.1%}"
+    )
+    print(
+        f"items reproduced on the first 10 examples (example_inputs): {ex['first10_ok']}/{ex['items']} = {ex['first10_ok'] / ex['items']:.1%}"
+    )
+    print(
+        f"examples reproduced                   : {ex['examples_ok']}/{ex['examples_total']} = {ex['examples_ok'] / ex['examples_total']:.2%}"
+    )
     print(f"sandbox wall time                     : {ex['elapsed_s']:.1f} s")
     for reason, count in ex["reasons"].most_common():
         print(f"  differing examples, {reason}: {count}")
     for item_id, name, n_diff, total, why, i, a, e in ex["differences"]:
-        print(f"  - {item_id} {name}: {n_diff}/{total} differ {why}\n      first at example {i}: ours {a!r}\n                        recorded {e!r}")
+        print(
+            f"  - {item_id} {name}: {n_diff}/{total} differ {why}\n      first at example {i}: ours {a!r}\n                        recorded {e!r}"
+        )
 
     if not args.skip_eval:
         scores = eval_scores(path, args.workers)
         print("\n== 2. case2code_eval on the same file")
         for variant, meta in scores.items():
-            statuses = {k.split('/', 1)[1]: v for k, v in meta.items() if k.startswith("status/")}
-            print(f"{variant:<10} pass@1 = {meta['pass@1']:.3f}  example match rate = {meta['example_match_rate']:.3f}  statuses = {statuses}")
+            statuses = {k.split("/", 1)[1]: v for k, v in meta.items() if k.startswith("status/")}
+            print(
+                f"{variant:<10} pass@1 = {meta['pass@1']:.3f}  example match rate = {meta['example_match_rate']:.3f}  statuses = {statuses}"
+            )
     return 0
 
 

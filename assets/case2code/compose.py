@@ -8,8 +8,8 @@ a shown case always means what was run.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from assets.case2code.examples import Example
 from assets.case2code.outcomes import EXCEPTION, NO_RESULT, CaseResult
@@ -49,7 +49,13 @@ def render_input(example: Example, style: str, func_name: str) -> str:
     return body
 
 
-def _input_for(template: CaseTemplate, example: Example, positional_ok: bool, func_name: str, rng: random.Random) -> tuple[str, str]:
+def _input_for(
+    template: CaseTemplate,
+    example: Example,
+    positional_ok: bool,
+    func_name: str,
+    rng: random.Random,
+) -> tuple[str, str]:
     if template.style == "call":
         style = "positional" if positional_ok and rng.random() < 0.5 else "keyword"
         return f"{func_name}({render_input(example, style, func_name)})", style
@@ -65,7 +71,11 @@ def _input_for(template: CaseTemplate, example: Example, positional_ok: bool, fu
 
 def usable_indices(results: Sequence[CaseResult], with_exceptions: bool) -> list[int]:
     """Cases a prompt may show: never ones without a result; exceptions only where the template can say so."""
-    return [i for i, r in enumerate(results) if r.kind != NO_RESULT and (with_exceptions or r.kind != EXCEPTION)]
+    return [
+        i
+        for i, r in enumerate(results)
+        if r.kind != NO_RESULT and (with_exceptions or r.kind != EXCEPTION)
+    ]
 
 
 def compose_prompt(
@@ -89,7 +99,11 @@ def compose_prompt(
         pool = usable_indices(results, True)
     if not pool:
         raise ValueError(f"{func_name}: no case with a result to show")
-    upper = len(pool) if max_shown is None else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
+    upper = (
+        len(pool)
+        if max_shown is None
+        else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
+    )
     count = len(pool) if len(pool) <= min_shown else rng.randint(min_shown, upper)
     rng.shuffle(pool)
     shown = pool[:count]
@@ -109,7 +123,9 @@ def compose_prompt(
     parts = [instruction, function_header, block] if function_header else [instruction, block]
     rng.shuffle(parts)
     prompt = "".join(part + rng.choice(SEPARATORS) for part in parts)
-    return ComposedPrompt(prompt=prompt, shown=tuple(shown), template=template.name, input_styles=tuple(styles))
+    return ComposedPrompt(
+        prompt=prompt, shown=tuple(shown), template=template.name, input_styles=tuple(styles)
+    )
 
 
 def compose_eval_prompt(
@@ -124,14 +140,25 @@ def compose_eval_prompt(
     pool = usable_indices(results, True)
     if not pool:
         raise ValueError(f"{func_name}: no case with a result to show")
-    upper = len(pool) if max_shown is None else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
+    upper = (
+        len(pool)
+        if max_shown is None
+        else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
+    )
     count = len(pool) if len(pool) <= min_shown else rng.randint(min_shown, upper)
     rng.shuffle(pool)
     shown = pool[:count]
     cases = "".join(
-        EVAL_TEMPLATE.template.format(input=render_input(examples[i], "dict", func_name), output=results[i].shown())
+        EVAL_TEMPLATE.template.format(
+            input=render_input(examples[i], "dict", func_name), output=results[i].shown()
+        )
         + EVAL_TEMPLATE.sep
         for i in shown
     )
     prompt = f"{EVAL_FUNCTION_HEADER.format(name=func_name)}\n{EVAL_INSTRUCTION}\n\n{cases}\n"
-    return ComposedPrompt(prompt=prompt, shown=tuple(shown), template=EVAL_TEMPLATE.name, input_styles=("dict",) * len(shown))
+    return ComposedPrompt(
+        prompt=prompt,
+        shown=tuple(shown),
+        template=EVAL_TEMPLATE.name,
+        input_styles=("dict",) * len(shown),
+    )

@@ -48,7 +48,7 @@ class Example:
         return [[k, v] for k, v in self.args]
 
     @classmethod
-    def from_json(cls, pairs: list[list[str]], literal: bool = True) -> "Example":
+    def from_json(cls, pairs: list[list[str]], literal: bool = True) -> Example:
         return cls(args=tuple((str(k), str(v)) for k, v in pairs), literal=literal)
 
 
@@ -109,7 +109,11 @@ def _example_of(node: ast.expr, strict: bool) -> Example | str:
         for key, value in zip(node.keys, node.values):
             if key is None:
                 return "bad dict: ** unpacking"
-            if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isidentifier()):
+            if not (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and key.value.isidentifier()
+            ):
                 return "bad dict: a key is not an identifier string"
             pairs.append((key.value, value))
     else:
@@ -135,6 +139,7 @@ def _short(text: str, width: int = 60) -> str:
 
 def _elements(stmt: ast.stmt) -> list[ast.expr] | None:
     """The list elements a statement adds to `examples`, or None when it does not touch it."""
+
     def is_examples(node: ast.expr) -> bool:
         return isinstance(node, ast.Name) and node.id == EXAMPLES_NAME
 
@@ -145,11 +150,19 @@ def _elements(stmt: ast.stmt) -> list[ast.expr] | None:
         return seq(stmt.value)
     if isinstance(stmt, ast.AnnAssign) and is_examples(stmt.target) and stmt.value is not None:
         return seq(stmt.value)
-    if isinstance(stmt, ast.AugAssign) and is_examples(stmt.target) and isinstance(stmt.op, ast.Add):
+    if (
+        isinstance(stmt, ast.AugAssign)
+        and is_examples(stmt.target)
+        and isinstance(stmt.op, ast.Add)
+    ):
         return seq(stmt.value)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
-        if isinstance(func, ast.Attribute) and is_examples(func.value) and len(stmt.value.args) == 1:
+        if (
+            isinstance(func, ast.Attribute)
+            and is_examples(func.value)
+            and len(stmt.value.args) == 1
+        ):
             if func.attr == "append":
                 return [stmt.value.args[0]]
             if func.attr == "extend":
@@ -215,13 +228,15 @@ def parse_example_source(
     return out
 
 
-def parse_examples_answer(text: str, strict: bool = True, max_examples: int | None = None) -> ParsedExamples:
+def parse_examples_answer(
+    text: str, strict: bool = True, max_examples: int | None = None
+) -> ParsedExamples:
     """Examples from a model's answer: the last code block that builds `examples`, else the bare text."""
     text = text or ""
     candidates = [b for b in reversed(code_blocks(text, language="python")) if EXAMPLES_NAME in b]
     bare = _BARE_START.search(text)
     if not candidates and bare:  # no closed fence: an unfenced answer, or one cut off mid-block
-        candidates = [text[bare.start():].split("```")[0]]
+        candidates = [text[bare.start() :].split("```")[0]]
     best: ParsedExamples | None = None
     for block in candidates:
         parsed = parse_example_source(block, strict=strict, max_examples=max_examples)

@@ -76,7 +76,9 @@ def first_function(source: str) -> FunctionInfo:
         raise FunctionSourceError(f"syntax error at line {exc.lineno}: {exc.msg}") from exc
     for node in tree.body:
         if isinstance(node, ast.AsyncFunctionDef):
-            raise FunctionSourceError(f"{node.name} is async; calling it returns a coroutine, not a value")
+            raise FunctionSourceError(
+                f"{node.name} is async; calling it returns a coroutine, not a value"
+            )
         if isinstance(node, ast.FunctionDef):
             return FunctionInfo(name=node.name, signature=signature_of(node))
     raise FunctionSourceError("no top-level function definition")

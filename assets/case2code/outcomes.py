@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from math import comb
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 EXCEPTION_MARK = "<|EXCEPTION|>"
 RETURN = "return"
@@ -67,15 +68,22 @@ class CaseResult:
         if self.kind == RETURN:
             return self.value_repr or ""
         if self.kind == EXCEPTION:
-            return f"{short_type(self.exception_type or 'Exception')}: {self.exception_message or ''}".rstrip(": ")
+            return f"{short_type(self.exception_type or 'Exception')}: {self.exception_message or ''}".rstrip(
+                ": "
+            )
         return f"<no result: {self.reason}>"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "CaseResult":
-        return cls(**{k: data.get(k) for k in ("kind", "value_repr", "exception_type", "exception_message", "reason")})
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
+        return cls(
+            **{
+                k: data.get(k)
+                for k in ("kind", "value_repr", "exception_type", "exception_message", "reason")
+            }
+        )
 
 
 def class_text(exception_type: str) -> str:
@@ -115,8 +123,14 @@ def from_outcome(outcome: Mapping[str, Any]) -> CaseResult:
     if etype:
         if etype in _NOT_BEHAVIOUR:
             return CaseResult(kind=NO_RESULT, reason=_NOT_BEHAVIOUR[etype])
-        return CaseResult(kind=EXCEPTION, exception_type=str(etype), exception_message=str(outcome.get("exception_message") or ""))
-    return CaseResult(kind=NO_RESULT, reason=str(outcome.get("status") or "no value and no exception"))
+        return CaseResult(
+            kind=EXCEPTION,
+            exception_type=str(etype),
+            exception_message=str(outcome.get("exception_message") or ""),
+        )
+    return CaseResult(
+        kind=NO_RESULT, reason=str(outcome.get("status") or "no value and no exception")
+    )
 
 
 def job_results(job: Mapping[str, Any], n_inputs: int) -> list[CaseResult]:

@@ -111,7 +111,9 @@ class CaseTemplate:
 
 CASE_TEMPLATES: tuple[CaseTemplate, ...] = (
     CaseTemplate("input_output", "Input: {input}, Output: {output}", "\n", "raw"),
-    CaseTemplate("input_output_example", "Input example: {input}, Output example: {output}", "\n", "raw"),
+    CaseTemplate(
+        "input_output_example", "Input example: {input}, Output example: {output}", "\n", "raw"
+    ),
     CaseTemplate("commented", "# Input\n{input}\n# Output\n{output}", "\n\n", "raw"),
     CaseTemplate("arguments_return", "arguments={input}\nreturn={output}", "\n\n", "raw"),
     CaseTemplate("args_return", "args={input}\nreturn={output}", "\n\n", "raw"),
@@ -133,7 +135,9 @@ EVAL_TEMPLATE = CASE_TEMPLATES[0]
 
 def example_inputs_messages(code: str, count: int) -> tuple[dict, ...]:
     """The chat messages asking a model for `count` example inputs of `code`."""
-    return ({"role": "user", "content": EXAMPLE_INPUTS_PROMPT.format(code=code.strip(), count=count)},)
+    return (
+        {"role": "user", "content": EXAMPLE_INPUTS_PROMPT.format(code=code.strip(), count=count)},
+    )
 
 
 def response_text(code: str) -> str:

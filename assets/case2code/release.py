@@ -1,26 +1,49 @@
 """The Case2Code release: every partition's prompts as one SFT set, and a model's score on a test set."""
 
-
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetIn, Config, DagsterType, Failure, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    Config,
+    DagsterType,
+    Failure,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
 from assets.case2code.outcomes import job_results, mean_pass_at_k
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge, read_test_set
 from assets.common.bookkeeping import frame_metadata
 from assets.common.ids import stable_id
-from assets.common.release import card_markdown, combine_partitions, counts_table, export_parquet_dataset, json_records
+from assets.common.release import (
+    card_markdown,
+    combine_partitions,
+    counts_table,
+    export_parquet_dataset,
+    json_records,
+)
 from resources.llm import LLMRequest
 from resources.workspace import Workspace
 
 FAMILY = "case2code"
 RELEASE_GROUP = f"{FAMILY}_release"
-EXPORT_COLUMNS = ["prompt_id", "case_id", "partition", "func_name", "template", "n_shown", "n_cases", "prompt", "response"]
+EXPORT_COLUMNS = [
+    "prompt_id",
+    "case_id",
+    "partition",
+    "func_name",
+    "template",
+    "n_shown",
+    "n_cases",
+    "prompt",
+    "response",
+]
 
 CARD_METHOD = """\
 Each row teaches a model to write a function from examples of its behaviour.
@@ -35,7 +58,9 @@ styles; the target is the function in a python block.
 
 
 class SFTReleaseConfig(Config):
-    dataset_name: str = Field(default="case2code", description="folder name under the export directory")
+    dataset_name: str = Field(
+        default="case2code", description="folder name under the export directory"
+    )
 
 
 # With a single partition materialized, the IO manager hands over a bare frame instead of a dict, which the
@@ -60,24 +85,41 @@ def _as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
 def sharegpt_records(df: pl.DataFrame) -> list[dict[str, Any]]:
     """LLaMA-Factory sharegpt rows: one human turn (the prompt), one gpt turn (the function)."""
     return [
-        {"id": r["prompt_id"], "conversations": [{"from": "human", "value": r["prompt"]}, {"from": "gpt", "value": r["response"]}]}
+        {
+            "id": r["prompt_id"],
+            "conversations": [
+                {"from": "human", "value": r["prompt"]},
+                {"from": "gpt", "value": r["response"]},
+            ],
+        }
         for r in df.iter_rows(named=True)
     ]
 
 
 @asset(
     group_name=RELEASE_GROUP,
-    ins={"case2code_prompts": AssetIn(metadata={"allow_missing_partitions": True}, dagster_type=PARTITION_FRAMES)},
+    ins={
+        "case2code_prompts": AssetIn(
+            metadata={"allow_missing_partitions": True}, dagster_type=PARTITION_FRAMES
+        )
+    },
     description="Every partition's prompts, one per function across files, exported as Parquet + sharegpt JSON + Case2Code JSONL.",
 )
 def case2code_sft(
-    context: AssetExecutionContext, config: SFTReleaseConfig, workspace: Workspace, case2code_prompts: dict[str, pl.DataFrame]
+    context: AssetExecutionContext,
+    config: SFTReleaseConfig,
+    workspace: Workspace,
+    case2code_prompts: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
     frames = _as_partition_dict(case2code_prompts)
     combined = combine_partitions(frames, ["case_id", "partition", "prompt_id"])
     rows_in = combined.height
     # The same function in two seed files gives the same case ids; keep the copy from the first file by name.
-    df = combined.unique(subset=["prompt_id"], keep="first", maintain_order=True) if rows_in else combined
+    df = (
+        combined.unique(subset=["prompt_id"], keep="first", maintain_order=True)
+        if rows_in
+        else combined
+    )
     drops = {"duplicate_across_partitions": rows_in - df.height}
     if df.height == 0:
         df = pl.DataFrame(schema={c: pl.Utf8 for c in EXPORT_COLUMNS})
@@ -86,41 +128,90 @@ def case2code_sft(
     card = card_markdown(
         "Case2Code SFT (assay)",
         f"{df.height} prompts from {df['case_id'].n_unique() if df.height else 0} functions: infer a Python function from input/output cases.",
-        {"Method": CARD_METHOD, "Files": "`data/train-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`); "
-                                         "`case2code_format.jsonl` (Case2Code's own format, readable by `case2code_eval`)."},
+        {
+            "Method": CARD_METHOD,
+            "Files": "`data/train-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`); "
+            "`case2code_format.jsonl` (Case2Code's own format, readable by `case2code_eval`).",
+        },
         counts,
     )
-    records = [json.loads(x) for x in df["case2code_json"].to_list()] if "case2code_json" in df.columns else []
+    records = (
+        [json.loads(x) for x in df["case2code_json"].to_list()]
+        if "case2code_json" in df.columns
+        else []
+    )
     export_meta = export_parquet_dataset(
-        {"train": df.select([c for c in EXPORT_COLUMNS if c in df.columns])}, out_dir, card, sort_by="prompt_id",
+        {"train": df.select([c for c in EXPORT_COLUMNS if c in df.columns])},
+        out_dir,
+        card,
+        sort_by="prompt_id",
         extra_files={
             "sft_sharegpt.json": json_records(sharegpt_records(df)),
-            "dataset_info.json": json.dumps({config.dataset_name: {"file_name": "sft_sharegpt.json", "formatting": "sharegpt",
-                                                                   "columns": {"messages": "conversations"}}}, indent=2) + "\n",
-            "case2code_format.jsonl": "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in sorted(records, key=lambda r: r["id"])),
+            "dataset_info.json": json.dumps(
+                {
+                    config.dataset_name: {
+                        "file_name": "sft_sharegpt.json",
+                        "formatting": "sharegpt",
+                        "columns": {"messages": "conversations"},
+                    }
+                },
+                indent=2,
+            )
+            + "\n",
+            "case2code_format.jsonl": "".join(
+                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+                for r in sorted(records, key=lambda r: r["id"])
+            ),
         },
     )
-    extra = {"partitions": len(frames), **export_meta, **{f"template/{k}": v for k, v in counts["template"].items()}}
-    context.add_output_metadata(frame_metadata(df, rows_in=rows_in, drops=drops, preview=["func_name", "template", "prompt"], extra=extra))
+    extra = {
+        "partitions": len(frames),
+        **export_meta,
+        **{f"template/{k}": v for k, v in counts["template"].items()},
+    }
+    context.add_output_metadata(
+        frame_metadata(
+            df,
+            rows_in=rows_in,
+            drops=drops,
+            preview=["func_name", "template", "prompt"],
+            extra=extra,
+        )
+    )
     return df
 
 
 class EvalConfig(Config):
-    llm_key: str = Field(default="evaluator", description="resource key of the LLM role to score: llm, reasoner or evaluator")
+    llm_key: str = Field(
+        default="evaluator",
+        description="resource key of the LLM role to score: llm, reasoner or evaluator",
+    )
     test_set: str = Field(
         default="case2code/eval/demo_test.jsonl",
         description="Case2Code-format JSONL; a relative path is under the seed directory",
     )
-    n_samples: int = Field(default=1, description="answers per item; pass@k is reported for every k up to this")
+    n_samples: int = Field(
+        default=1, description="answers per item; pass@k is reported for every k up to this"
+    )
     max_tokens: int = Field(default=512)
     temperature: float | None = Field(default=None, description="None: the role's default")
     limit: int | None = Field(default=None, description="score only the first N items")
 
 
 EVAL_SCHEMA = {
-    "eval_id": pl.Utf8, "item_id": pl.Utf8, "sample_index": pl.Int64, "func_name": pl.Utf8, "status": pl.Utf8,
-    "passed": pl.Boolean, "matched": pl.Int64, "n_examples": pl.Int64, "first_difference": pl.Utf8, "code": pl.Utf8,
-    "answer": pl.Utf8, "llm_error": pl.Utf8, "model": pl.Utf8,
+    "eval_id": pl.Utf8,
+    "item_id": pl.Utf8,
+    "sample_index": pl.Int64,
+    "func_name": pl.Utf8,
+    "status": pl.Utf8,
+    "passed": pl.Boolean,
+    "matched": pl.Int64,
+    "n_examples": pl.Int64,
+    "first_difference": pl.Utf8,
+    "code": pl.Utf8,
+    "answer": pl.Utf8,
+    "llm_error": pl.Utf8,
+    "model": pl.Utf8,
 }
 
 
@@ -151,14 +242,30 @@ def score_rows(items: list[EvalItem], completions: list, sandbox_run) -> list[di
         else:
             job = results.get(eval_id, {"status": "missing"})
             passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
-            status = "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
+            status = (
+                "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
+            )
             if job.get("status") == "error":
-                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[:300]
-        rows.append({
-            "eval_id": eval_id, "item_id": item.id, "sample_index": c.sample_index, "func_name": item.func_name, "status": status,
-            "passed": passed, "matched": matched, "n_examples": len(item.inputs_py), "first_difference": diff, "code": code,
-            "answer": c.text, "llm_error": c.error, "model": c.model,
-        })
+                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[
+                    :300
+                ]
+        rows.append(
+            {
+                "eval_id": eval_id,
+                "item_id": item.id,
+                "sample_index": c.sample_index,
+                "func_name": item.func_name,
+                "status": status,
+                "passed": passed,
+                "matched": matched,
+                "n_examples": len(item.inputs_py),
+                "first_difference": diff,
+                "code": code,
+                "answer": c.text,
+                "llm_error": c.error,
+                "model": c.model,
+            }
+        )
     return rows
 
 
@@ -191,12 +298,21 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
     for item_id, reason in test_set.skipped_ids[:5]:
         context.log.warning(f"{path}: item {item_id} cannot be scored: {reason}")
     requests = [
-        LLMRequest(key=item.id, messages=({"role": "user", "content": item.prompt},), n=config.n_samples,
-                   max_tokens=config.max_tokens, temperature=config.temperature)
+        LLMRequest(
+            key=item.id,
+            messages=({"role": "user", "content": item.prompt},),
+            n=config.n_samples,
+            max_tokens=config.max_tokens,
+            temperature=config.temperature,
+        )
         for item in test_set.items
     ]
     result = llm.generate(requests, log=context.log)
-    rows = score_rows(test_set.items, result.completions, lambda jobs: context.resources.sandbox.run(jobs, log=context.log))
+    rows = score_rows(
+        test_set.items,
+        result.completions,
+        lambda jobs: context.resources.sandbox.run(jobs, log=context.log),
+    )
     df = pl.DataFrame(rows, schema=EVAL_SCHEMA)
     statuses = Counter(df["status"].to_list())
     extra = {
@@ -204,12 +320,23 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
         "llm_key": config.llm_key,
         "items": len(test_set.items),
         **pass_at_k_metadata(df, config.n_samples),
-        "pass_rate": float(df["passed"].mean()) if df.height else 0.0,  # share of samples that passed
-        "example_match_rate": float(df["matched"].sum() / df["n_examples"].sum()) if df.height and df["n_examples"].sum() else 0.0,
+        "pass_rate": float(df["passed"].mean())
+        if df.height
+        else 0.0,  # share of samples that passed
+        "example_match_rate": float(df["matched"].sum() / df["n_examples"].sum())
+        if df.height and df["n_examples"].sum()
+        else 0.0,
         **{f"status/{k}": v for k, v in sorted(statuses.items())},
         **{f"skipped/{k}": v for k, v in sorted(test_set.skipped.items())},
         **result.metadata(),
     }
     rows_in = len(test_set.items) * config.n_samples
-    context.add_output_metadata(frame_metadata(df, rows_in=rows_in, preview=["item_id", "sample_index", "status", "matched", "n_examples"], extra=extra))
+    context.add_output_metadata(
+        frame_metadata(
+            df,
+            rows_in=rows_in,
+            preview=["item_id", "sample_index", "status", "matched", "n_examples"],
+            extra=extra,
+        )
+    )
     return df

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from resources.llm import BatchResult, LLMRequest
 
@@ -49,7 +50,13 @@ def ask_until_usable(
         if not pending:
             break
         result = generate([request_for(key, attempt + 1) for key in pending])
-        llm_meta.update({k: v for k, v in result.metadata().items() if isinstance(v, int) and not isinstance(v, bool)})
+        llm_meta.update(
+            {
+                k: v
+                for k, v in result.metadata().items()
+                if isinstance(v, int) and not isinstance(v, bool)
+            }
+        )
         llm_meta["llm/attempt_rounds"] += 1
         again = []
         for completion in result.completions:
@@ -66,5 +73,7 @@ def ask_until_usable(
                 again.append(completion.key)
         pending = again
         if again and log is not None and attempt < max_retries:
-            log.info(f"attempt {attempt + 1}: {len(again)} item(s) without a usable answer; asking again")
+            log.info(
+                f"attempt {attempt + 1}: {len(again)} item(s) without a usable answer; asking again"
+            )
     return state, llm_meta

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
-from assets.case2code.examples import Example, ParsedExamples, case2code_input, example_str, parse_examples_answer
+from assets.case2code.examples import (
+    Example,
+    ParsedExamples,
+    case2code_input,
+    example_str,
+    parse_examples_answer,
+)
 from assets.case2code.functions import FunctionInfo
 from assets.case2code.outcomes import EXCEPTION, NO_RESULT, RETURN, CaseResult
 from assets.case2code.prompts import response_text
@@ -28,11 +35,17 @@ class ExampleVerdict:
 
 
 def usable_examples(
-    answer: str, function: FunctionInfo, strict: bool = True, check_signature: bool = True, max_examples: int = 10
+    answer: str,
+    function: FunctionInfo,
+    strict: bool = True,
+    check_signature: bool = True,
+    max_examples: int = 10,
 ) -> ExampleVerdict:
     """Parse an answer and keep the examples that can bind to the function's parameters."""
     parsed: ParsedExamples = parse_examples_answer(answer, strict=strict)
-    verdict = ExampleVerdict(rejected=Counter(_reason_key(r) for r in parsed.rejected), repaired=parsed.repaired)
+    verdict = ExampleVerdict(
+        rejected=Counter(_reason_key(r) for r in parsed.rejected), repaired=parsed.repaired
+    )
     for example in parsed.examples:
         misfit = function.signature.misfit(example.keys) if check_signature else None
         if misfit:
@@ -46,7 +59,9 @@ def usable_examples(
             verdict.error = parsed.error
         elif verdict.rejected:
             top = verdict.rejected.most_common(1)[0][0]
-            verdict.error = f"no usable example ({sum(verdict.rejected.values())} rejected, mostly: {top})"
+            verdict.error = (
+                f"no usable example ({sum(verdict.rejected.values())} rejected, mostly: {top})"
+            )
         else:
             verdict.error = "the examples list is empty"
     return verdict
@@ -84,7 +99,9 @@ class CaseSelection:
     no_result: int
 
 
-def select_cases(results: Sequence[CaseResult], keep_exceptions: bool = True, min_returns: int = 1) -> CaseSelection:
+def select_cases(
+    results: Sequence[CaseResult], keep_exceptions: bool = True, min_returns: int = 1
+) -> CaseSelection:
     """Case2Code's filter: an item needs returned values, not only exceptions.
 
     Examples without any result (time or memory limit) are never kept: nothing
@@ -92,7 +109,11 @@ def select_cases(results: Sequence[CaseResult], keep_exceptions: bool = True, mi
     """
     kinds = Counter(r.kind for r in results)
     returns, exceptions, missing = kinds[RETURN], kinds[EXCEPTION], kinds[NO_RESULT]
-    keep = tuple(i for i, r in enumerate(results) if r.kind == RETURN or (keep_exceptions and r.kind == EXCEPTION))
+    keep = tuple(
+        i
+        for i, r in enumerate(results)
+        if r.kind == RETURN or (keep_exceptions and r.kind == EXCEPTION)
+    )
     reason = None
     if not results:
         reason = "no_examples"
@@ -102,7 +123,9 @@ def select_cases(results: Sequence[CaseResult], keep_exceptions: bool = True, mi
         reason = "only_exceptions"
     elif returns < min_returns:
         reason = "too_few_returns"
-    return CaseSelection(keep=keep, drop_reason=reason, returns=returns, exceptions=exceptions, no_result=missing)
+    return CaseSelection(
+        keep=keep, drop_reason=reason, returns=returns, exceptions=exceptions, no_result=missing
+    )
 
 
 def case2code_record(

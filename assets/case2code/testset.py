@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from assets.case2code.examples import parse_example_source
 from assets.case2code.outcomes import CaseResult, agreement, gold_canonical
@@ -103,7 +104,12 @@ def read_test_set(path: Path, limit: int | None = None) -> TestSet:
                 continue
             item = eval_item(row) if isinstance(row, dict) else "not an object"
             if isinstance(item, str):
-                out.skip(str(row.get("id", f"line {number}")) if isinstance(row, dict) else f"line {number}", item)
+                out.skip(
+                    str(row.get("id", f"line {number}"))
+                    if isinstance(row, dict)
+                    else f"line {number}",
+                    item,
+                )
             else:
                 out.items.append(item)
             if limit is not None and len(out.items) >= limit:
@@ -137,7 +143,13 @@ def extract_code(answer: str, func_name: str) -> str | None:
 def call_job(job_id: str, code: str, item: EvalItem) -> dict[str, Any]:
     """The sandbox `call` job that runs `code` (then the preamble) on every example of `item`."""
     source = f"{code.rstrip()}\n\n{item.preamble}\n" if item.preamble else code
-    return {"id": job_id, "kind": "call", "code": source, "entry_point": item.func_name, "inputs_py": list(item.inputs_py)}
+    return {
+        "id": job_id,
+        "kind": "call",
+        "code": source,
+        "entry_point": item.func_name,
+        "inputs_py": list(item.inputs_py),
+    }
 
 
 def judge(results: Sequence[CaseResult], item: EvalItem) -> tuple[bool, int, str | None]:

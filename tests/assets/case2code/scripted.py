@@ -9,7 +9,7 @@ from collections import Counter
 # Example-input answers per function name; a list is a sequence of answers, one per attempt.
 EXAMPLE_ANSWERS: dict[str, str | list[str]] = {
     "run_length": "Types: s is a str.\n```python\nexamples = [\n    dict(s='aaab'),\n    dict(s=''),\n    dict(s='abc'),\n"
-                  "    dict(s='zzzzzz'),\n    dict(s=7),\n    dict(t='x'),\n]\n```",
+    "    dict(s='zzzzzz'),\n    dict(s=7),\n    dict(t='x'),\n]\n```",
     "scaled": "```python\nexamples = [dict(values=[1, 2], factor=2), dict(values=[4], factor=3), dict(values=[0.5], factor=-1)]\n```",
     "halve_until_odd": [
         "I will write the examples now.",  # no code: re-asked

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from assets.case2code import ASSETS, CHECKS
+from assets.case2code import CHECKS
 from assets.case2code import assets as stages
 from assets.case2code.release import case2code_eval, case2code_sft
 from dagster_project.partitions import PARTITIONS
@@ -18,37 +18,59 @@ from resources.workspace import Workspace
 from tests.assets.case2code.scripted import ScriptedCase2Code
 from tests.fakes import openai_server
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+)
 FakeServer = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
 
-PARTITIONED = [stages.case2code_functions, stages.case2code_example_inputs, stages.case2code_outputs,
-               stages.case2code_cases, stages.case2code_prompts]
+PARTITIONED = [
+    stages.case2code_functions,
+    stages.case2code_example_inputs,
+    stages.case2code_outputs,
+    stages.case2code_cases,
+    stages.case2code_prompts,
+]
 
 FUNCTIONS = {
     "run_length": "def run_length(s):\n    out = []\n    for ch in s:\n        if out and out[-1][0] == ch:\n"
-                  "            out[-1][1] += 1\n        else:\n            out.append([ch, 1])\n"
-                  "    return ''.join(f'{ch}{n}' for ch, n in out)\n",
+    "            out[-1][1] += 1\n        else:\n            out.append([ch, 1])\n"
+    "    return ''.join(f'{ch}{n}' for ch, n in out)\n",
     "scaled": "def scaled(values, factor):\n    return [v * factor * SCALE for v in values]\n",
     "halve_until_odd": "def halve_until_odd(n):\n    if n == 0:\n        raise ValueError('zero has no odd part')\n"
-                       "    while n % 2 == 0:\n        n //= 2\n    return n\n",
+    "    while n % 2 == 0:\n        n //= 2\n    return n\n",
     "never_answered": "def never_answered(p):\n    return p\n",
     "countdown": "def countdown(n):\n    steps = 0\n    while n != 0:\n        n -= 1\n        steps += 1\n    return steps\n",
 }
 SEEDS = {
-    "a.jsonl": [{"id": "rl", "content": FUNCTIONS["run_length"]}, {"id": "sc", "content": FUNCTIONS["scaled"]},
-                {"id": "hu", "content": FUNCTIONS["halve_until_odd"]}, "{not json"],
-    "b.jsonl": [{"id": "na", "content": FUNCTIONS["never_answered"], "import_code": []},
-                {"id": "cd", "content": FUNCTIONS["countdown"]}],
+    "a.jsonl": [
+        {"id": "rl", "content": FUNCTIONS["run_length"]},
+        {"id": "sc", "content": FUNCTIONS["scaled"]},
+        {"id": "hu", "content": FUNCTIONS["halve_until_odd"]},
+        "{not json",
+    ],
+    "b.jsonl": [
+        {"id": "na", "content": FUNCTIONS["never_answered"], "import_code": []},
+        {"id": "cd", "content": FUNCTIONS["countdown"]},
+    ],
 }
 RUN_CONFIG: dict = {}
 
 
 def _resources(tmp_path, server):
-    llm = LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
-                      cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10)
+    llm = LLMResource(
+        engine="openai",
+        model="scripted",
+        base_url=server.base_url,
+        api_key_env="NO_KEY",
+        cache_path=str(tmp_path / "cache.sqlite"),
+        max_retries=1,
+        timeout_s=10,
+    )
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-        "llm": llm, "reasoner": llm, "evaluator": llm,
+        "llm": llm,
+        "reasoner": llm,
+        "evaluator": llm,
         # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
         "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=1.0, coverage=False),
         "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
@@ -62,15 +84,32 @@ def run(tmp_path_factory):
     seed_dir = tmp / "seeds" / "case2code"
     seed_dir.mkdir(parents=True)
     for name, lines in SEEDS.items():
-        (seed_dir / name).write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+        (seed_dir / name).write_text(
+            "".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines)
+        )
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTITIONS["case2code"].name, list(SEEDS))
     model = ScriptedCase2Code(solutions=FUNCTIONS)
     with FakeServer(model) as server:
         resources = _resources(tmp, server)
-        results = {key: materialize(PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources, run_config=RUN_CONFIG)
-                   for key in SEEDS}
-        yield {"tmp": tmp, "instance": instance, "resources": resources, "results": results, "model": model, "server": server}
+        results = {
+            key: materialize(
+                PARTITIONED + CHECKS,
+                partition_key=key,
+                instance=instance,
+                resources=resources,
+                run_config=RUN_CONFIG,
+            )
+            for key in SEEDS
+        }
+        yield {
+            "tmp": tmp,
+            "instance": instance,
+            "resources": resources,
+            "results": results,
+            "model": model,
+            "server": server,
+        }
 
 
 def _read(run, asset, key):
@@ -78,7 +117,11 @@ def _read(run, asset, key):
 
 
 def _meta(result, asset):
-    (mat,) = [m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == asset]
+    (mat,) = [
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == asset
+    ]
     return {k: getattr(v, "value", v) for k, v in mat.materialization.metadata.items()}
 
 
@@ -90,7 +133,11 @@ def test_both_partitions_materialize_and_their_checks_pass(run):
 
 
 def test_a_bad_seed_line_is_quarantined_with_its_line_number(run):
-    assert _read(run, "case2code_functions", "a.jsonl")["func_name"].to_list() == ["run_length", "scaled", "halve_until_odd"]
+    assert _read(run, "case2code_functions", "a.jsonl")["func_name"].to_list() == [
+        "run_length",
+        "scaled",
+        "halve_until_odd",
+    ]
     report = run["tmp"] / "quarantine" / "case2code" / "a.jsonl.quarantine.jsonl"
     assert json.loads(report.read_text())["line"] == 4
 
@@ -99,10 +146,18 @@ def test_examples_are_parsed_checked_against_the_signature_and_retried_when_unus
     df = _read(run, "case2code_example_inputs", "a.jsonl")
     by_name = {r["func_name"]: r for r in df.iter_rows(named=True)}
     assert by_name["run_length"]["n_examples"] == 5, "dict(t='x') names no parameter"
-    assert by_name["halve_until_odd"]["attempts"] == 2 and by_name["halve_until_odd"]["n_examples"] == 5
+    assert (
+        by_name["halve_until_odd"]["attempts"] == 2
+        and by_name["halve_until_odd"]["n_examples"] == 5
+    )
     assert run["model"].asked["never_answered"] == 4, "the first answer and three retries"
-    b = {r["func_name"]: r for r in _read(run, "case2code_example_inputs", "b.jsonl").iter_rows(named=True)}
-    assert b["never_answered"]["n_examples"] == 0 and b["never_answered"]["examples_error"].startswith("no usable example")
+    b = {
+        r["func_name"]: r
+        for r in _read(run, "case2code_example_inputs", "b.jsonl").iter_rows(named=True)
+    }
+    assert b["never_answered"]["n_examples"] == 0 and b["never_answered"][
+        "examples_error"
+    ].startswith("no usable example")
     assert b["countdown"]["n_examples"] == 5
     meta = _meta(run["results"]["a.jsonl"], "case2code_example_inputs")
     assert meta["rejected/unknown argument"] == 1 and meta["retried_functions"] == 1
@@ -119,7 +174,11 @@ def test_outputs_are_computed_by_running_the_function_with_exceptions_per_exampl
 
 
 def test_an_example_that_runs_past_its_time_limit_has_no_result_and_the_others_still_count(run):
-    row = _read(run, "case2code_outputs", "b.jsonl").filter(pl.col("func_name") == "countdown").row(0, named=True)
+    row = (
+        _read(run, "case2code_outputs", "b.jsonl")
+        .filter(pl.col("func_name") == "countdown")
+        .row(0, named=True)
+    )
     kinds = [r["kind"] for r in json.loads(row["results_json"])]
     assert kinds == ["return", "no_result", "return", "return", "return"]
 
@@ -133,7 +192,9 @@ def test_the_filter_keeps_items_with_returns_and_counts_every_drop(run):
     countdown = _read(run, "case2code_cases", "b.jsonl").row(0, named=True)
     assert countdown["n_cases"] == 4
     record = json.loads(countdown["case2code_json"])
-    assert record["example_outputs"][0] == {"return": '"3"'} and record["example_inputs"][0] == json.dumps("{'n': 3}")
+    assert record["example_outputs"][0] == {"return": '"3"'} and record["example_inputs"][
+        0
+    ] == json.dumps("{'n': 3}")
 
 
 def test_prompts_show_at_least_three_recorded_cases_and_target_the_function(run):
@@ -141,19 +202,35 @@ def test_prompts_show_at_least_three_recorded_cases_and_target_the_function(run)
     assert df.height == 2
     for row in df.iter_rows(named=True):
         assert row["n_shown"] >= 3
-        assert row["response"] == f"The function is:\n\n```python\n{FUNCTIONS[row['func_name']].strip()}\n```"
+        assert (
+            row["response"]
+            == f"The function is:\n\n```python\n{FUNCTIONS[row['func_name']].strip()}\n```"
+        )
 
 
 def test_prompts_are_drawn_from_seeded_randomness_so_a_rerun_reproduces_them(run):
     before = _read(run, "case2code_prompts", "a.jsonl")
-    assert materialize(PARTITIONED, partition_key="a.jsonl", instance=run["instance"], resources=run["resources"],
-                       run_config=RUN_CONFIG, selection=[stages.case2code_prompts]).success
-    assert _read(run, "case2code_prompts", "a.jsonl")["prompt"].to_list() == before["prompt"].to_list()
+    assert materialize(
+        PARTITIONED,
+        partition_key="a.jsonl",
+        instance=run["instance"],
+        resources=run["resources"],
+        run_config=RUN_CONFIG,
+        selection=[stages.case2code_prompts],
+    ).success
+    assert (
+        _read(run, "case2code_prompts", "a.jsonl")["prompt"].to_list() == before["prompt"].to_list()
+    )
 
 
 @pytest.fixture(scope="module")
 def release(run):
-    result = materialize([*PARTITIONED, case2code_sft], instance=run["instance"], resources=run["resources"], selection=[case2code_sft])
+    result = materialize(
+        [*PARTITIONED, case2code_sft],
+        instance=run["instance"],
+        resources=run["resources"],
+        selection=[case2code_sft],
+    )
     assert result.success
     return run["tmp"] / "datasets" / "case2code"
 
@@ -164,17 +241,27 @@ def test_the_release_combines_partitions_into_parquet_sharegpt_and_case2code_fil
     sharegpt = json.loads((release / "sft_sharegpt.json").read_text())
     assert [turn["from"] for turn in sharegpt[0]["conversations"]] == ["human", "gpt"]
     assert "sharegpt" in (release / "dataset_info.json").read_text()
-    records = [json.loads(line) for line in (release / "case2code_format.jsonl").read_text().splitlines()]
-    assert len(records) == 3 and all(len(r["example_inputs"]) == len(r["example_outputs"]) for r in records)
+    records = [
+        json.loads(line) for line in (release / "case2code_format.jsonl").read_text().splitlines()
+    ]
+    assert len(records) == 3 and all(
+        len(r["example_inputs"]) == len(r["example_outputs"]) for r in records
+    )
     assert "Counts by template" in (release / "README.md").read_text()
 
 
 def _eval(run, test_set, evaluator, n_samples=1):
     resources = {**run["resources"], "evaluator": evaluator}
-    config = {"ops": {"case2code_eval": {"config": {"test_set": str(test_set), "n_samples": n_samples}}}}
-    result = materialize([case2code_eval], instance=run["instance"], resources=resources, run_config=config)
+    config = {
+        "ops": {"case2code_eval": {"config": {"test_set": str(test_set), "n_samples": n_samples}}}
+    }
+    result = materialize(
+        [case2code_eval], instance=run["instance"], resources=resources, run_config=config
+    )
     assert result.success
-    return _meta(result, "case2code_eval"), pl.read_parquet(run["tmp"] / "storage" / "case2code_eval.parquet")
+    return _meta(result, "case2code_eval"), pl.read_parquet(
+        run["tmp"] / "storage" / "case2code_eval.parquet"
+    )
 
 
 def test_eval_scores_the_reference_code_of_our_own_release_at_100_percent(run, release):
@@ -184,11 +271,22 @@ def test_eval_scores_the_reference_code_of_our_own_release_at_100_percent(run, r
 
 
 def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_path):
-    wrong = {name: code.replace("return ", "return 1 + ", 1) if name != "run_length" else code.replace("''.join", "'-'.join")
-             for name, code in FUNCTIONS.items()}
+    wrong = {
+        name: code.replace("return ", "return 1 + ", 1)
+        if name != "run_length"
+        else code.replace("''.join", "'-'.join")
+        for name, code in FUNCTIONS.items()
+    }
     with FakeServer(ScriptedCase2Code(solutions=wrong)) as server:
-        evaluator = LLMResource(engine="openai", model="scripted-wrong", base_url=server.base_url, api_key_env="NO_KEY",
-                                cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10)
+        evaluator = LLMResource(
+            engine="openai",
+            model="scripted-wrong",
+            base_url=server.base_url,
+            api_key_env="NO_KEY",
+            cache_path=str(tmp_path / "cache.sqlite"),
+            max_retries=1,
+            timeout_s=10,
+        )
         meta, df = _eval(run, release / "case2code_format.jsonl", evaluator, n_samples=2)
     assert meta["pass@1"] == 0.0 and meta["pass@2"] == 0.0
     assert set(df["status"].to_list()) == {"mismatch"} and df.height == 6
@@ -200,12 +298,35 @@ def test_the_release_accepts_a_single_materialized_partition(tmp_path):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTITIONS["case2code"].name, ["only.jsonl"])
     record = {"id": "p1", "func_name": "f", "example_inputs": [], "example_outputs": []}
-    frame = pl.DataFrame({"prompt_id": ["p1"], "case_id": ["c1"], "partition": ["only.jsonl"], "func_name": ["f"], "prompt": ["Function: f"],
-                          "response": ["The function is: ..."], "template": ["pair"], "shown_json": ["[0]"], "n_shown": [1], "n_cases": [1],
-                          "case2code_json": [json.dumps(record)]})
+    frame = pl.DataFrame(
+        {
+            "prompt_id": ["p1"],
+            "case_id": ["c1"],
+            "partition": ["only.jsonl"],
+            "func_name": ["f"],
+            "prompt": ["Function: f"],
+            "response": ["The function is: ..."],
+            "template": ["pair"],
+            "shown_json": ["[0]"],
+            "n_shown": [1],
+            "n_cases": [1],
+            "case2code_json": [json.dumps(record)],
+        }
+    )
     (tmp_path / "storage" / "case2code_prompts").mkdir(parents=True)
     frame.write_parquet(tmp_path / "storage" / "case2code_prompts" / "only.jsonl.parquet")
-    resources = {"io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-                 "workspace": Workspace(seed_dir=str(tmp_path), home=str(tmp_path)), "llm": LLMResource(), "sandbox": SandboxResource()}
-    assert materialize([*PARTITIONED, case2code_sft], selection=[case2code_sft], instance=instance, resources=resources).success
-    assert pl.read_parquet(tmp_path / "datasets" / "case2code" / "data")["prompt_id"].to_list() == ["p1"]
+    resources = {
+        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
+        "workspace": Workspace(seed_dir=str(tmp_path), home=str(tmp_path)),
+        "llm": LLMResource(),
+        "sandbox": SandboxResource(),
+    }
+    assert materialize(
+        [*PARTITIONED, case2code_sft],
+        selection=[case2code_sft],
+        instance=instance,
+        resources=resources,
+    ).success
+    assert pl.read_parquet(tmp_path / "datasets" / "case2code" / "data")["prompt_id"].to_list() == [
+        "p1"
+    ]

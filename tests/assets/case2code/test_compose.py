@@ -17,7 +17,14 @@ RESULTS = [CaseResult(kind="return", value_repr=repr("x" * i * 2)) for i in rang
 
 
 def _compose(seed: int, results=RESULTS, positional=True, **kw):
-    return compose_prompt("twice", EXAMPLES[: len(results)], results, [positional] * len(results), random.Random(seed), **kw)
+    return compose_prompt(
+        "twice",
+        EXAMPLES[: len(results)],
+        results,
+        [positional] * len(results),
+        random.Random(seed),
+        **kw,
+    )
 
 
 def test_the_same_seed_gives_the_same_prompt_and_another_seed_usually_differs():
@@ -57,7 +64,9 @@ def test_positional_arguments_are_never_shown_when_they_would_bind_differently()
 
 
 def test_assertions_never_claim_that_a_raising_call_equals_something():
-    results = [CaseResult(kind="exception", exception_type="ValueError", exception_message="neg")] * 4 + RESULTS[4:]
+    results = [
+        CaseResult(kind="exception", exception_type="ValueError", exception_message="neg")
+    ] * 4 + RESULTS[4:]
     for seed in range(200):
         composed = _compose(seed, results=results)
         if composed.template == "assert":
@@ -83,5 +92,9 @@ def test_render_input_styles():
 
 def test_eval_prompts_use_one_fixed_format():
     composed = compose_eval_prompt("twice", EXAMPLES, RESULTS, random.Random(0))
-    assert composed.prompt.startswith("Function: twice\nWrite a function that generates the output from the input.\n\n")
-    assert len(re.findall(r"^Input: dict\(a=\d, b='x*'\), Output: ", composed.prompt, flags=re.M)) == len(composed.shown)
+    assert composed.prompt.startswith(
+        "Function: twice\nWrite a function that generates the output from the input.\n\n"
+    )
+    assert len(
+        re.findall(r"^Input: dict\(a=\d, b='x*'\), Output: ", composed.prompt, flags=re.MULTILINE)
+    ) == len(composed.shown)

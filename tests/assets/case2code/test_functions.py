@@ -8,7 +8,9 @@ from assets.case2code.functions import FunctionSourceError, first_function, prog
 
 
 def test_the_first_top_level_function_is_the_one_called():
-    info = first_function("X = 1\ndef helper(a):\n    return a\ndef main(b):\n    return helper(b)\n")
+    info = first_function(
+        "X = 1\ndef helper(a):\n    return a\ndef main(b):\n    return helper(b)\n"
+    )
     assert info.name == "helper"
 
 
@@ -19,7 +21,11 @@ def test_signature_says_which_keyword_dicts_bind():
     assert sig.misfit(["b"]) == "missing required argument: a, c"
     strict = first_function("def g(a, b=1):\n    pass\n").signature
     assert strict.misfit(["a", "x"]) == "unknown argument: x"
-    assert first_function("def h(a, /, b):\n    pass\n").signature.misfit(["a", "b"]).startswith("positional-only")
+    assert (
+        first_function("def h(a, /, b):\n    pass\n")
+        .signature.misfit(["a", "b"])
+        .startswith("positional-only")
+    )
 
 
 def test_positional_display_only_when_names_are_a_prefix_of_the_parameters():
@@ -39,12 +45,25 @@ def test_async_functions_and_broken_source_are_refused_with_a_reason():
 
 
 def test_program_puts_imports_before_the_function():
-    assert program(["import math", ""], "def f(x):\n    return math.sqrt(x)\n") == "import math\n\ndef f(x):\n    return math.sqrt(x)\n"
+    assert (
+        program(["import math", ""], "def f(x):\n    return math.sqrt(x)\n")
+        == "import math\n\ndef f(x):\n    return math.sqrt(x)\n"
+    )
     assert program([], "def f():\n    pass") == "def f():\n    pass\n"
 
 
 def test_seed_validation_names_the_problem():
-    assert validate_seed({"id": "a", "content": "def f(x):\n    return x\n", "import_code": []}) is None
-    assert validate_seed({"id": "a", "content": ""}) == "missing field: content (a non-empty string)"
-    assert validate_seed({"id": "a", "content": "def f(x):\n    return x\n", "import_code": "import os"}).startswith("field 'import_code'")
-    assert validate_seed({"id": "a", "content": "print(1)"}) == "content: no top-level function definition"
+    assert (
+        validate_seed({"id": "a", "content": "def f(x):\n    return x\n", "import_code": []})
+        is None
+    )
+    assert (
+        validate_seed({"id": "a", "content": ""}) == "missing field: content (a non-empty string)"
+    )
+    assert validate_seed(
+        {"id": "a", "content": "def f(x):\n    return x\n", "import_code": "import os"}
+    ).startswith("field 'import_code'")
+    assert (
+        validate_seed({"id": "a", "content": "print(1)"})
+        == "content: no top-level function definition"
+    )

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from assets.case2code.outcomes import CaseResult, agreement, from_outcome, gold_canonical, job_results, mean_pass_at_k, pass_at_k
+from assets.case2code.outcomes import (
+    CaseResult,
+    agreement,
+    from_outcome,
+    gold_canonical,
+    job_results,
+    mean_pass_at_k,
+    pass_at_k,
+)
 
 
 def test_a_return_is_encoded_as_json_dumps_of_its_repr():
@@ -16,14 +24,18 @@ def test_a_return_is_encoded_as_json_dumps_of_its_repr():
 
 
 def test_an_exception_is_encoded_like_str_of_its_type_then_message():
-    result = from_outcome({"ok": False, "exception_type": "NameError", "exception_message": "name 'n' is not defined"})
-    assert result.case2code() == {"error": '<|EXCEPTION|> "<class \'NameError\'>: name \'n\' is not defined"'}
+    result = from_outcome(
+        {"ok": False, "exception_type": "NameError", "exception_message": "name 'n' is not defined"}
+    )
+    assert result.case2code() == {
+        "error": "<|EXCEPTION|> \"<class 'NameError'>: name 'n' is not defined\""
+    }
     assert gold_canonical(result.case2code()) == result.canonical()
     assert result.shown() == "NameError: name 'n' is not defined"
 
 
 def test_recorded_outputs_with_traces_compare_on_their_return_only():
-    recorded = {"trace": "[\"Line 1\"]", "return": "\"[0, 1]\""}
+    recorded = {"trace": '["Line 1"]', "return": '"[0, 1]"'}
     assert gold_canonical(recorded) == "return [0, 1]"
     with pytest.raises(ValueError):
         gold_canonical({"trace": "x"})
@@ -34,14 +46,19 @@ def test_a_job_that_stopped_early_leaves_the_rest_without_a_result():
     results = job_results(job, 3)
     assert [r.kind for r in results] == ["return", "no_result", "no_result"]
     assert results[1].reason == "timeout"
-    assert [r.kind for r in job_results({"status": "error", "outcomes": []}, 2)] == ["no_result", "no_result"]
+    assert [r.kind for r in job_results({"status": "error", "outcomes": []}, 2)] == [
+        "no_result",
+        "no_result",
+    ]
 
 
 def test_agreement_counts_matches_and_reports_the_first_difference():
     got = agreement(["return 1", "return 2", "return 3"], ["return 1", "return 5", "return 3"])
     assert (got.matched, got.total, got.first_mismatch, got.all_match) == (2, 3, 1, False)
     assert "return 5" in got.detail
-    assert not agreement(["return 1"], ["return 1", "return 2"]).all_match, "a missing example is a mismatch"
+    assert not agreement(["return 1"], ["return 1", "return 2"]).all_match, (
+        "a missing example is a mismatch"
+    )
     assert agreement(["return 1"], ["return 1"]).all_match
 
 
@@ -61,14 +78,35 @@ def test_results_survive_a_round_trip_through_json():
 
 
 def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
-    assert from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason == "timeout"
-    assert from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason == "memory"
-    assert from_outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason == "repr_truncated"
-    assert from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason == "unrepresentable"
-    assert from_outcome({"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}).kind == "exception"
+    assert (
+        from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason
+        == "timeout"
+    )
+    assert (
+        from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
+        == "memory"
+    )
+    assert (
+        from_outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason
+        == "repr_truncated"
+    )
+    assert (
+        from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
+        == "unrepresentable"
+    )
+    assert (
+        from_outcome(
+            {"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}
+        ).kind
+        == "exception"
+    )
 
 
 def test_exception_classes_compare_by_name_whatever_module_the_recording_names():
-    ours = from_outcome({"ok": False, "exception_type": "JSONDecodeError", "exception_message": "Expecting value"})
-    recorded = {"error": '<|EXCEPTION|> "<class \'json.decoder.JSONDecodeError\'>: Expecting value"'}
+    ours = from_outcome(
+        {"ok": False, "exception_type": "JSONDecodeError", "exception_message": "Expecting value"}
+    )
+    recorded = {
+        "error": "<|EXCEPTION|> \"<class 'json.decoder.JSONDecodeError'>: Expecting value\""
+    }
     assert gold_canonical(recorded) == ours.canonical() == "error JSONDecodeError: Expecting value"

@@ -16,14 +16,22 @@ from assets.case2code.release import score_rows
 from assets.case2code.testset import call_job, read_test_set
 from resources.llm import Completion
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "case2code" / "test_sample.jsonl"
+REFERENCE = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "reference"
+    / "case2code"
+    / "test_sample.jsonl"
+)
 # Case2Code's harness loops `for ex in examples: r = f(**ex)` at module level, so a function named like
 # one of its variables is rebound after the first example; those items cannot be reproduced by design.
 HARNESS_NAMES = {"r", "ex", "e", "examples"}
 
 pytestmark = [
     pytest.mark.skipif(not REFERENCE.exists(), reason=f"reference data not found at {REFERENCE}"),
-    pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"),
+    pytest.mark.skipif(
+        shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+    ),
 ]
 
 
@@ -45,7 +53,10 @@ def test_every_reference_item_is_readable(test_set):
 
 
 def test_running_the_recorded_code_reproduces_the_recorded_outputs(sandbox, test_set):
-    results = {r["id"]: r for r in sandbox.run([call_job(i.id, i.reference_code, i) for i in test_set.items])}
+    results = {
+        r["id"]: r
+        for r in sandbox.run([call_job(i.id, i.reference_code, i) for i in test_set.items])
+    }
     unexplained, reproduced = [], 0
     for item in test_set.items:
         got = [r.canonical() for r in job_results(results[item.id], len(item.inputs_py))]
@@ -59,12 +70,26 @@ def test_running_the_recorded_code_reproduces_the_recorded_outputs(sandbox, test
 
 def _completions(test_set, answer_for):
     rows = {json.loads(line)["id"]: json.loads(line) for line in REFERENCE.read_text().splitlines()}
-    return [Completion(key=i.id, sample_index=0, text=answer_for(rows[i.id]), finish_reason="stop", error=None,
-                       prompt_tokens=0, completion_tokens=0, cached=False, model="reference") for i in test_set.items]
+    return [
+        Completion(
+            key=i.id,
+            sample_index=0,
+            text=answer_for(rows[i.id]),
+            finish_reason="stop",
+            error=None,
+            prompt_tokens=0,
+            completion_tokens=0,
+            cached=False,
+            model="reference",
+        )
+        for i in test_set.items
+    ]
 
 
 def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, test_set):
-    right = score_rows(test_set.items, _completions(test_set, lambda row: row["output"]), sandbox.run)
+    right = score_rows(
+        test_set.items, _completions(test_set, lambda row: row["output"]), sandbox.run
+    )
     assert sum(r["passed"] for r in right) / len(right) >= 0.98
 
     def wrapped(row):

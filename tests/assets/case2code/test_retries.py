@@ -19,17 +19,33 @@ class ScriptedGenerate:
         for r in requests:
             for i in range(r.n):
                 text = self.answers[r.key][min(i, len(self.answers[r.key]) - 1)]
-                completions.append(Completion(key=r.key, sample_index=i, text=text, finish_reason="stop",
-                                              error=None if text is not None else "server_error", prompt_tokens=1,
-                                              completion_tokens=1, cached=i < r.n - 1, model="m"))
-        return BatchResult(completions, BatchStats(requests=len(requests), samples=len(completions)))
+                completions.append(
+                    Completion(
+                        key=r.key,
+                        sample_index=i,
+                        text=text,
+                        finish_reason="stop",
+                        error=None if text is not None else "server_error",
+                        prompt_tokens=1,
+                        completion_tokens=1,
+                        cached=i < r.n - 1,
+                        model="m",
+                    )
+                )
+        return BatchResult(
+            completions, BatchStats(requests=len(requests), samples=len(completions))
+        )
 
 
 def _ask(answers, max_retries=3):
     generate = ScriptedGenerate(answers)
     state, meta = ask_until_usable(
-        list(answers), lambda key, n: LLMRequest(key=key, messages=({"role": "user", "content": key},), n=n),
-        judge=lambda key, text: text, usable=lambda verdict: verdict == "good", generate=generate, max_retries=max_retries,
+        list(answers),
+        lambda key, n: LLMRequest(key=key, messages=({"role": "user", "content": key},), n=n),
+        judge=lambda key, text: text,
+        usable=lambda verdict: verdict == "good",
+        generate=generate,
+        max_retries=max_retries,
     )
     return state, meta, generate
 

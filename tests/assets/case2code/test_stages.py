@@ -19,7 +19,11 @@ def test_examples_that_cannot_bind_to_the_signature_are_rejected_with_counted_re
     answer = "```python\nexamples = [dict(x=1), dict(x=2, hi=3), dict(y=1), dict(lo=1), dict(x=f(1))]\n```"
     verdict = usable_examples(answer, FUNC)
     assert [ex.kwargs_py() for ex in verdict.examples] == ["dict(x=1)", "dict(x=2, hi=3)"]
-    assert verdict.rejected == {"unknown argument": 1, "missing required argument": 1, "non-literal value": 1}
+    assert verdict.rejected == {
+        "unknown argument": 1,
+        "missing required argument": 1,
+        "non-literal value": 1,
+    }
     assert verdict.error is None
 
 
@@ -48,9 +52,14 @@ def test_items_need_a_returned_value_and_never_keep_cases_without_a_result():
 
 def test_the_case2code_record_reads_back_as_the_same_outcomes():
     examples = [Example(args=(("x", "3"),)), Example(args=(("x", "'a'"),))]
-    record = case2code_record("id1", "clip", "def clip(x): ...", examples, [RET, EXC], prompt="p", shown=[1, 0])
+    record = case2code_record(
+        "id1", "clip", "def clip(x): ...", examples, [RET, EXC], prompt="p", shown=[1, 0]
+    )
     assert record["example_inputs"] == [json.dumps("{'x': 3}"), json.dumps("{'x': 'a'}")]
-    assert [gold_canonical(o) for o in record["example_outputs"]] == [RET.canonical(), EXC.canonical()]
+    assert [gold_canonical(o) for o in record["example_outputs"]] == [
+        RET.canonical(),
+        EXC.canonical(),
+    ]
     assert record["example_str"] == "examples = [\n    dict(x=3),\n    dict(x='a'),\n]"
     assert record["choosed_example_idx"] == [1, 0]
     assert record["output"].startswith("The function is:\n\n```python\ndef clip")

@@ -20,7 +20,9 @@ ROW = {
 
 def test_example_str_gives_every_example_in_order_with_its_preamble():
     item = eval_item(ROW)
-    assert item.inputs_py == ("dict(n=1)", "dict(n=1)", "dict(n=K)"), "repeats are kept so outputs stay aligned"
+    assert item.inputs_py == ("dict(n=1)", "dict(n=1)", "dict(n=K)"), (
+        "repeats are kept so outputs stay aligned"
+    )
     assert item.preamble == "K = 2"
     assert item.expected == ("return 2", "return 2", "return 4")
     assert item.reference_code == ROW["code"]
@@ -36,7 +38,9 @@ def test_rows_that_cannot_be_scored_say_why(tmp_path):
     assert eval_item({**ROW, "example_outputs": [{"weird": 1}]}) == "unreadable example_outputs"
     assert eval_item({**ROW, "prompt": ""}) == "no prompt"
     path = tmp_path / "t.jsonl"
-    path.write_text(json.dumps(ROW) + "\n{not json\n" + json.dumps({**ROW, "id": "t2", "func_name": ""}) + "\n")
+    path.write_text(
+        json.dumps(ROW) + "\n{not json\n" + json.dumps({**ROW, "id": "t2", "func_name": ""}) + "\n"
+    )
     test_set = read_test_set(path)
     assert [i.id for i in test_set.items] == ["t1"]
     assert test_set.skipped == {"invalid JSON": 1, "no func_name": 1}
@@ -45,15 +49,25 @@ def test_rows_that_cannot_be_scored_say_why(tmp_path):
 def test_the_candidate_code_is_the_block_that_defines_the_function():
     answer = "Try:\n```python\nprint(double(2))\n```\nThe function is:\n\n```python\ndef double(n):\n    return n + n\n```"
     assert extract_code(answer, "double") == "def double(n):\n    return n + n"
-    assert extract_code("<think>```python\ndef double(n): pass\n```</think>\ndef double(n):\n    return 2*n", "double").startswith("def double")
-    assert extract_code("```python\ndef double(n):\n    return n*2", "double") == "def double(n):\n    return n*2", "a cut-off fence"
+    assert extract_code(
+        "<think>```python\ndef double(n): pass\n```</think>\ndef double(n):\n    return 2*n",
+        "double",
+    ).startswith("def double")
+    assert (
+        extract_code("```python\ndef double(n):\n    return n*2", "double")
+        == "def double(n):\n    return n*2"
+    ), "a cut-off fence"
     assert extract_code("I don't know.", "double") is None
 
 
 def test_call_job_runs_the_preamble_after_the_candidate_like_case2code():
     job = call_job("j", "def double(n):\n    return 2*n", eval_item(ROW))
     assert job["code"].index("def double") < job["code"].index("K = 2")
-    assert job["entry_point"] == "double" and job["inputs_py"] == ["dict(n=1)", "dict(n=1)", "dict(n=K)"]
+    assert job["entry_point"] == "double" and job["inputs_py"] == [
+        "dict(n=1)",
+        "dict(n=1)",
+        "dict(n=K)",
+    ]
 
 
 def test_a_candidate_passes_only_when_every_outcome_matches_exactly():
