@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import polars as pl
-from dagster import AssetExecutionContext, Config, asset
+from dagster import AssetExecutionContext, Config, MetadataValue, asset
 from pydantic import Field
 
 from assets.codeio import harness, prompts
@@ -70,6 +70,23 @@ def _llm_failure(completion: Any) -> str:
     return "llm_truncated" if completion.finish_reason == "length" else "llm_failed"
 
 
+class DropLog:
+    """Counts drop reasons and keeps the first example of each, so the UI shows why, not just how many."""
+
+    def __init__(self, context: AssetExecutionContext, what: str) -> None:
+        self.counts: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self._context, self._what = context, what
+
+    def drop(self, reason: str, key: str, detail: str = "") -> None:
+        self.counts[reason] += 1
+        self.examples.setdefault(reason, f"{key}: {detail}"[:500])
+        self._context.log.debug(f"{self._what} {key} dropped: {reason}: {detail}")
+
+    def metadata(self) -> dict[str, Any]:
+        return {f"drop_example/{reason}": MetadataValue.text(text) for reason, text in sorted(self.examples.items())}
+
+
 def _status_counts(prefix: str, statuses: list[str]) -> dict[str, int]:
     counts = Counter(statuses)
     return {f"{prefix}/{s}": counts.get(s, 0) for s in STATUSES}
@@ -125,15 +142,14 @@ def codeio_unified(context: AssetExecutionContext, config: UnifyConfig, llm: LLM
         for code_id, r in raw.items()
     ]
     result = llm.generate(requests, log=context.log)
-    rows, drops = [], Counter()
+    rows, drops = [], DropLog(context, "unified code")
     for c in result.completions:
         if not c.ok:
-            drops[_llm_failure(c)] += 1
+            drops.drop(_llm_failure(c), c.key, c.error or "")
             continue
         parsed = parse_unified(c.text)
         if parsed.code is None:
-            drops[parsed.reason or "unparsed"] += 1
-            context.log.debug(f"unified code {c.key} dropped: {parsed.reason}: {parsed.detail}")
+            drops.drop(parsed.reason or "unparsed", c.key, parsed.detail)
             continue
         code, source = parsed.code, raw[c.key]
         rows.append({
@@ -144,8 +160,8 @@ def codeio_unified(context: AssetExecutionContext, config: UnifyConfig, llm: LLM
         })
     df = pl.DataFrame(rows, schema=UNIFIED_SCHEMA)
     context.add_output_metadata(
-        frame_metadata(df, rows_in=len(requests), drops=drops, preview=["problem_statement", "io_description"],
-                       extra={**result.metadata(), "unified_share": df.height / max(1, len(requests))})
+        frame_metadata(df, rows_in=len(requests), drops=drops.counts, preview=["problem_statement", "io_description"],
+                       extra={**result.metadata(), "unified_share": df.height / max(1, len(requests)), **drops.metadata()})
     )
     return df
 
@@ -168,13 +184,12 @@ def codeio_io_pairs(
     seeds = {i: workspace.rng(context.partition_key, "codeio_io_pairs", i).randrange(2**31) for i in items}
     search_jobs = [harness.pair_search_job(i, r["program"], seeds[i], config.tries, config.max_pairs, budget) for i, r in items.items()]
     searched = {res["id"]: read_search(res, config.min_pairs) for res in sandbox.run(search_jobs, log=context.log)} if search_jobs else {}
-    drops: Counter[str] = Counter()
+    drops = DropLog(context, "item")
     candidates = {}
     for item_id in items:
         found = searched[item_id]
         if found.reason:
-            drops[found.reason] += 1
-            context.log.debug(f"item {item_id}: {found.reason}: {found.detail}")
+            drops.drop(found.reason, item_id, found.detail)
         else:
             candidates[item_id] = found
     rerun_jobs = [harness.rerun_job(i, items[i]["program"], [p["input"] for p in f.pairs]) for i, f in candidates.items()]
@@ -183,8 +198,7 @@ def codeio_io_pairs(
     for item_id, found in candidates.items():
         mismatch = rerun_mismatch(found.pairs, reruns[item_id])
         if mismatch:
-            drops[mismatch[0]] += 1
-            context.log.debug(f"item {item_id}: {mismatch[0]}: {mismatch[1]}")
+            drops.drop(mismatch[0], item_id, mismatch[1])
             continue
         rejected_total.update(found.rejected)
         r = items[item_id]
@@ -196,9 +210,10 @@ def codeio_io_pairs(
         })
     df = pl.DataFrame(rows, schema=PAIRS_SCHEMA)
     context.add_output_metadata(
-        frame_metadata(df, rows_in=len(items), drops=drops, preview=["problem_statement", "n_pairs", "draws"],
+        frame_metadata(df, rows_in=len(items), drops=drops.counts, preview=["problem_statement", "n_pairs", "draws"],
                        extra={"pairs_total": int(df["n_pairs"].sum() or 0), "sandbox_jobs": len(search_jobs) + len(rerun_jobs),
-                              "search_budget_s": budget, **{f"draw_rejected/{k}": v for k, v in sorted(rejected_total.items())}})
+                              "search_budget_s": budget, **{f"draw_rejected/{k}": v for k, v in sorted(rejected_total.items())},
+                              **drops.metadata()})
     )
     return df
 
