@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary  # noqa: E402
-from resources.sandbox import Sandbox  # noqa: E402
+from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary
+from resources.sandbox import Sandbox
 
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
 
@@ -38,9 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.reference.exists():
         print(f"reference data not found at {args.reference}", file=sys.stderr)
         return 2
-    records = [json.loads(line) for line in args.reference.read_text().splitlines() if line.strip()][: args.limit]
+    records = [
+        json.loads(line) for line in args.reference.read_text().splitlines() if line.strip()
+    ][: args.limit]
     started = time.monotonic()
-    with Sandbox(backend="bwrap", workers=args.workers, timeout_s=args.timeout_s, memory_mb=1024, coverage=False) as sandbox:
+    with Sandbox(
+        backend="bwrap",
+        workers=args.workers,
+        timeout_s=args.timeout_s,
+        memory_mb=1024,
+        coverage=False,
+    ) as sandbox:
         jobs = [reference_job(i, r) for i, r in enumerate(records)]
         first = sandbox.run(jobs)
         second = sandbox.run(jobs)
@@ -48,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     checks = cross_check(records, first, second, probes)
     figures = summary(checks)
-    print(f"CodeI/O reference cross-check: {figures['records']} records, {figures['pairs']} recorded pairs, {elapsed:.1f} s")
-    print(f"  agree:                {figures['agree']} / {figures['pairs']} pairs = {figures['agree_share']:.1%}")
+    print(
+        f"CodeI/O reference cross-check: {figures['records']} records, {figures['pairs']} recorded pairs, {elapsed:.1f} s"
+    )
+    print(
+        f"  agree:                {figures['agree']} / {figures['pairs']} pairs = {figures['agree_share']:.1%}"
+    )
     print(f"  records fully agreed: {figures['records_all_agree']} / {figures['records']}")
     for cls, count in figures["disagreements_by_class"].items():
         print(f"  disagree ({cls}): {count} pairs")
@@ -60,11 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         if not c.agrees:
             by_record[c.record].append(c)
     flagged = sum(1 for cs in by_record.values() if cs[0].cls == "random")
-    print(f"  records whose disagreement is random: {flagged}; time dependent: "
-          f"{sum(1 for cs in by_record.values() if cs[0].cls == 'time dependent')}; input mutated: "
-          f"{sum(1 for cs in by_record.values() if cs[0].cls == 'input mutated')}")
-    for record, cs in list(sorted(by_record.items()))[: args.show]:
-        print(f"  record {record:>3}: {len(cs)} of {len(records[record]['ios'])} pairs differ, {cs[0].cls}: {cs[0].detail[:150]}")
+    print(
+        f"  records whose disagreement is random: {flagged}; time dependent: "
+        f"{sum(1 for cs in by_record.values() if cs[0].cls == 'time dependent')}; input mutated: "
+        f"{sum(1 for cs in by_record.values() if cs[0].cls == 'input mutated')}"
+    )
+    for record, cs in sorted(by_record.items())[: args.show]:
+        print(
+            f"  record {record:>3}: {len(cs)} of {len(records[record]['ios'])} pairs differ, {cs[0].cls}: {cs[0].detail[:150]}"
+        )
     return 0
 
 

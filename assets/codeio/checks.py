@@ -16,37 +16,55 @@ from dagster_project.partitions import PARTITIONS
 FAMILY_PARTITIONS = PARTITIONS[FAMILY]
 
 
-@asset_check(asset=codeio_io_pairs, partitions_def=FAMILY_PARTITIONS,
-             description="Every item has 2-10 distinct pairs, every input and output within CodeI/O's size limits; ids unique.")
+@asset_check(
+    asset=codeio_io_pairs,
+    partitions_def=FAMILY_PARTITIONS,
+    description="Every item has 2-10 distinct pairs, every input and output within CodeI/O's size limits; ids unique.",
+)
 def codeio_pairs_within_limits(codeio_io_pairs: pl.DataFrame) -> AssetCheckResult:
     too_few = out_of_limits = repeated = 0
     for ios_json in codeio_io_pairs["ios_json"].to_list():
         pairs = json.loads(ios_json)
         too_few += not 2 <= len(pairs) <= 10
-        out_of_limits += sum(not (fits_limits(p["input"]) and fits_limits(p["output"])) for p in pairs)
+        out_of_limits += sum(
+            not (fits_limits(p["input"]) and fits_limits(p["output"])) for p in pairs
+        )
         repeated += len(pairs) - len({json.dumps(p["input"], sort_keys=True) for p in pairs})
     dupes = unique_ids(codeio_io_pairs, "item_id")
     return AssetCheckResult(
         passed=too_few == 0 and out_of_limits == 0 and repeated == 0 and dupes == 0,
-        metadata={"items_with_wrong_pair_count": too_few, "pairs_out_of_limits": out_of_limits,
-                  "repeated_inputs": repeated, "duplicate_ids": dupes},
+        metadata={
+            "items_with_wrong_pair_count": too_few,
+            "pairs_out_of_limits": out_of_limits,
+            "repeated_inputs": repeated,
+            "duplicate_ids": dupes,
+        },
         severity=AssetCheckSeverity.ERROR,
     )
 
 
-@asset_check(asset=codeio_final, partitions_def=FAMILY_PARTITIONS,
-             description="One record per prompt, known statuses, verified means a final success, conversations end with the model.")
+@asset_check(
+    asset=codeio_final,
+    partitions_def=FAMILY_PARTITIONS,
+    description="One record per prompt, known statuses, verified means a final success, conversations end with the model.",
+)
 def codeio_final_consistent(codeio_final: pl.DataFrame) -> AssetCheckResult:
     df = codeio_final
     unknown = df.filter(~pl.col("final_status").is_in(list(STATUSES))).height
     verified_wrong = df.filter(pl.col("verified") != (pl.col("final_status") == SUCCESS)).height
     bad_conversations = sum(
-        1 for messages in df["messages"].to_list() if messages and (messages[-1]["role"] != "assistant" or messages[0]["role"] != "user")
+        1
+        for messages in df["messages"].to_list()
+        if messages and (messages[-1]["role"] != "assistant" or messages[0]["role"] != "user")
     )
     dupes = unique_ids(df, "prompt_id")
     return AssetCheckResult(
         passed=unknown == 0 and verified_wrong == 0 and bad_conversations == 0 and dupes == 0,
-        metadata={"unknown_status": unknown, "verified_mismatch": verified_wrong,
-                  "bad_conversations": bad_conversations, "duplicate_ids": dupes},
+        metadata={
+            "unknown_status": unknown,
+            "verified_mismatch": verified_wrong,
+            "bad_conversations": bad_conversations,
+            "duplicate_ids": dupes,
+        },
         severity=AssetCheckSeverity.ERROR,
     )

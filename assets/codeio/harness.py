@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 PAIR_SEARCH_ENTRY = "_assay_io_pairs"
 
-_SEARCH = '''
+_SEARCH = """
 
 def _assay_io_pairs(seed, tries, want, budget_s):
     import json as _json, random as _random, sys as _sys, time as _time
@@ -90,13 +90,15 @@ def _assay_io_pairs(seed, tries, want, budget_s):
             break  # the item is dropped anyway; stop spending draws on it
         pairs.append({"input": _json.loads(_json.dumps(drawn)), "output": _json.loads(_json.dumps(first))})
     return {"pairs": pairs, "draws": draws, "rejected": rejected, "unstable": unstable}
-'''
+"""
 
 
 def search_source() -> str:
     """The pair-search function plus the limit check it uses, as module source."""
     # Renamed so it cannot clash with a helper of the same name in the program.
-    limit_fn = inspect.getsource(limits.limit_violation).replace("def limit_violation", "def _assay_limit_violation", 1)
+    limit_fn = inspect.getsource(limits.limit_violation).replace(
+        "def limit_violation", "def _assay_limit_violation", 1
+    )
     constants = (
         "_ASSAY_MAX_BYTES, _ASSAY_MAX_ITEMS, _ASSAY_MAX_CHARS = "
         f"{limits.MAX_BYTES}, {limits.MAX_ITEMS}, {limits.MAX_CHARS}\n"
@@ -109,7 +111,9 @@ def runnable(program: str) -> str:
     return f"{PRELUDE}\n\n{program.strip(chr(10))}\n"
 
 
-def pair_search_job(job_id: str, program: str, seed: int, tries: int, want: int, budget_s: float) -> dict:
+def pair_search_job(
+    job_id: str, program: str, seed: int, tries: int, want: int, budget_s: float
+) -> dict:
     """A `call` job that draws inputs and computes outputs for one program."""
     return {
         "id": job_id,
@@ -122,4 +126,10 @@ def pair_search_job(job_id: str, program: str, seed: int, tries: int, want: int,
 
 def rerun_job(job_id: str, program: str, inputs: list[dict]) -> dict:
     """A `call` job that recomputes outputs in a fresh process (time- or state-dependent code shows here)."""
-    return {"id": job_id, "kind": "call", "code": runnable(program), "entry_point": "main_solution", "inputs": inputs}
+    return {
+        "id": job_id,
+        "kind": "call",
+        "code": runnable(program),
+        "entry_point": "main_solution",
+        "inputs": inputs,
+    }

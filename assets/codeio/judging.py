@@ -7,11 +7,18 @@ revised answer is held to exactly the same test as a first one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from assets.codeio.harness import runnable
-from assets.codeio.verify import LLM_ERROR, Verdict, input_call_job, judge_input, read_input_prediction, verify_output
+from assets.codeio.verify import (
+    LLM_ERROR,
+    Verdict,
+    input_call_job,
+    judge_input,
+    read_input_prediction,
+    verify_output,
+)
 
 RunJobs = Callable[[list[dict]], list[dict]]
 
@@ -36,7 +43,9 @@ def judge_batch(tasks: Sequence[Task], run_jobs: RunJobs) -> dict[str, Verdict]:
         if task.answer is None:
             verdicts[task.key] = Verdict(LLM_ERROR, None)
         elif task.kind == "output":
-            verdicts[task.key] = verify_output(task.answer, json.loads(task.input_json), json.loads(task.output_json))
+            verdicts[task.key] = verify_output(
+                task.answer, json.loads(task.input_json), json.loads(task.output_json)
+            )
         else:
             check = read_input_prediction(task.answer)
             if check.verdict is not None:
@@ -44,11 +53,16 @@ def judge_batch(tasks: Sequence[Task], run_jobs: RunJobs) -> dict[str, Verdict]:
             else:
                 pending[task.key] = (task, check.predicted)
     if pending:
-        jobs = [input_call_job(key, runnable(task.program), predicted) for key, (task, predicted) in pending.items()]
+        jobs = [
+            input_call_job(key, runnable(task.program), predicted)
+            for key, (task, predicted) in pending.items()
+        ]
         for result in run_jobs(jobs):
             task, predicted = pending[result["id"]]
             verdicts[task.key] = judge_input(predicted, json.loads(task.output_json), result)
     missing = [t.key for t in tasks if t.key not in verdicts]
     if missing:
-        raise RuntimeError(f"the sandbox returned no result for {len(missing)} input predictions, e.g. {missing[0]}")
+        raise RuntimeError(
+            f"the sandbox returned no result for {len(missing)} input predictions, e.g. {missing[0]}"
+        )
     return verdicts

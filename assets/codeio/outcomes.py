@@ -25,7 +25,9 @@ _NAMES = {"inf": math.inf, "nan": math.nan, "True": True, "False": False, "None"
 
 
 def _literal(node: ast.AST) -> Any:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
+    if isinstance(node, ast.Constant) and isinstance(
+        node.value, (int, float, str, bool, type(None))
+    ):
         return node.value
     if isinstance(node, ast.Name) and node.id in _NAMES:
         return _NAMES[node.id]
@@ -40,9 +42,17 @@ def _literal(node: ast.AST) -> Any:
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
         name = ast.unparse(node.func)
         arg = _literal(node.args[0])
-        if name == "float" and isinstance(arg, str) and arg.lower() in ("inf", "-inf", "nan", "infinity", "-infinity"):
+        if (
+            name == "float"
+            and isinstance(arg, str)
+            and arg.lower() in ("inf", "-inf", "nan", "infinity", "-infinity")
+        ):
             return float(arg)
-        if name in ("np.float64", "numpy.float64") and isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        if (
+            name in ("np.float64", "numpy.float64")
+            and isinstance(arg, (int, float))
+            and not isinstance(arg, bool)
+        ):
             return float(arg)
     raise ValueError(f"not a plain literal: {ast.dump(node)[:80]}")
 

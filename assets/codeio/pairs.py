@@ -48,13 +48,28 @@ def read_search(result: dict, min_pairs: int) -> SearchResult:
     readable, found = outcome_value(outcome)
     if not readable or not isinstance(found, dict):
         kind = outcome.get("exception_type") or "no_value"
-        return SearchResult(reason="search_exception", detail=f"{kind}: {outcome.get('exception_message') or ''}"[:300])
+        return SearchResult(
+            reason="search_exception",
+            detail=f"{kind}: {outcome.get('exception_message') or ''}"[:300],
+        )
     pairs, draws, rejected = found["pairs"], int(found["draws"]), dict(found["rejected"])
     if found.get("unstable"):
-        return SearchResult(pairs, draws, rejected, "nondeterministic", "two runs on the same input gave different outputs")
+        return SearchResult(
+            pairs,
+            draws,
+            rejected,
+            "nondeterministic",
+            "two runs on the same input gave different outputs",
+        )
     if len(pairs) < min_pairs:
         top = ", ".join(f"{k}={v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1])[:3])
-        return SearchResult(pairs, draws, rejected, "too_few_pairs", f"{len(pairs)} pairs from {draws} draws ({top})")
+        return SearchResult(
+            pairs,
+            draws,
+            rejected,
+            "too_few_pairs",
+            f"{len(pairs)} pairs from {draws} draws ({top})",
+        )
     return SearchResult(pairs, draws, rejected)
 
 

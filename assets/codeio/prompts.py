@@ -146,10 +146,14 @@ def unify_prompt(code: str) -> str:
     )
 
 
-def prediction_prompt(kind: str, question: str, io_description: str, given: str, reference_code: str | None) -> str:
+def prediction_prompt(
+    kind: str, question: str, io_description: str, given: str, reference_code: str | None
+) -> str:
     """An output- or input-prediction prompt; `given` is the JSON of the known side."""
     template = {"output": OUTPUT_PREDICTION, "input": INPUT_PREDICTION}[kind]
-    text = template.substitute(question=question.strip(), io_description=io_description.strip(), given=given)
+    text = template.substitute(
+        question=question.strip(), io_description=io_description.strip(), given=given
+    )
     if reference_code:
         text += "\n\n" + REFERENCE_TIP.substitute(code=reference_code.strip("\n"))
     return text

@@ -33,10 +33,17 @@ def final_record(first: dict[str, Any], revision: dict[str, Any] | None) -> dict
     if first["status_1"] == LLM_ERROR:
         messages: list[dict[str, str]] = []
     elif revised:
-        messages = [*revision_messages(first["prompt"], first["turn_1"], first["feedback_1"], first["kind"]),
-                    {"role": "assistant", "content": turn_2}]
+        messages = [
+            *revision_messages(
+                first["prompt"], first["turn_1"], first["feedback_1"], first["kind"]
+            ),
+            {"role": "assistant", "content": turn_2},
+        ]
     else:
-        messages = [{"role": "user", "content": first["prompt"]}, {"role": "assistant", "content": first["turn_1"]}]
+        messages = [
+            {"role": "user", "content": first["prompt"]},
+            {"role": "assistant", "content": first["turn_1"]},
+        ]
     return {
         "prompt_id": first["prompt_id"],
         "item_id": first["item_id"],

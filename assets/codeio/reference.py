@@ -24,16 +24,21 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from assets.codeio.compare import canonical_json, values_agree
 from assets.codeio.harness import runnable
 from assets.codeio.outcomes import outcome_value, shown
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
-_RANDOM_CUES = re.compile(r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random")
-_TIME_CUES = re.compile(r"\btime\.(time|perf_counter|monotonic|localtime|gmtime|strftime)\b|\.now\(|\.today\(|\butcnow\b")
+_RANDOM_CUES = re.compile(
+    r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
+)
+_TIME_CUES = re.compile(
+    r"\btime\.(time|perf_counter|monotonic|localtime|gmtime|strftime)\b|\.now\(|\.today\(|\butcnow\b"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def reference_job(index: int, record: dict) -> dict:
     }
 
 
-_MUTATION_PROBE = '''
+_MUTATION_PROBE = """
 
 def _assay_mutation_probe(calls, entry):
     import json as _json
@@ -69,7 +74,7 @@ def _assay_mutation_probe(calls, entry):
             pass
         flags.append(_json.dumps(kwargs, sort_keys=True, default=repr) != before)
     return flags
-'''
+"""
 
 
 def mutation_probe_job(index: int, record: dict) -> dict:
@@ -79,7 +84,12 @@ def mutation_probe_job(index: int, record: dict) -> dict:
         "kind": "call",
         "code": runnable(record["refcode"]) + _MUTATION_PROBE,
         "entry_point": "_assay_mutation_probe",
-        "inputs": [{"calls": [io["input"] for io in record["ios"]], "entry": record.get("funcname") or "main_solution"}],
+        "inputs": [
+            {
+                "calls": [io["input"] for io in record["ios"]],
+                "entry": record.get("funcname") or "main_solution",
+            }
+        ],
     }
 
 
@@ -91,7 +101,21 @@ def mutation_flags(result: dict, pairs: int) -> list[bool]:
 
 
 _MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "add", "discard", "popitem", "setdefault"}
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "sort",
+        "reverse",
+        "clear",
+        "update",
+        "add",
+        "discard",
+        "popitem",
+        "setdefault",
+    }
 )
 
 
@@ -110,7 +134,10 @@ def writes_to_parameter(code: str) -> bool:
     for fn in ast.walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs} - {"self", "cls"}
+        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs} - {
+            "self",
+            "cls",
+        }
         for node in ast.walk(fn):
             targets: list[ast.AST] = []
             if isinstance(node, ast.Assign):
@@ -165,7 +192,9 @@ def classify(
     return ENVIRONMENT, got
 
 
-def cross_check(records: list[dict], first: list[dict], second: list[dict], probes: list[dict]) -> list[PairCheck]:
+def cross_check(
+    records: list[dict], first: list[dict], second: list[dict], probes: list[dict]
+) -> list[PairCheck]:
     """Every recorded pair of every record, judged from the three runs' results (job order = records)."""
     checks = []
     for r, (record, res1, res2, probe) in enumerate(zip(records, first, second, probes)):
@@ -174,8 +203,16 @@ def cross_check(records: list[dict], first: list[dict], second: list[dict], prob
         if writes_to_parameter(record["refcode"]):
             mutated = [True] * len(record["ios"])
         for p, io in enumerate(record["ios"]):
-            o1 = out1[p] if p < len(out1) else {"ok": False, "exception_type": res1.get("status"), "exception_message": ""}
-            o2 = out2[p] if p < len(out2) else {"ok": False, "exception_type": res2.get("status"), "exception_message": ""}
+            o1 = (
+                out1[p]
+                if p < len(out1)
+                else {"ok": False, "exception_type": res1.get("status"), "exception_message": ""}
+            )
+            o2 = (
+                out2[p]
+                if p < len(out2)
+                else {"ok": False, "exception_type": res2.get("status"), "exception_message": ""}
+            )
             cls, detail = classify(record["refcode"], io["output"], o1, o2, mutated[p])
             checks.append(PairCheck(r, p, cls is None, cls, detail))
     return checks
@@ -184,7 +221,9 @@ def cross_check(records: list[dict], first: list[dict], second: list[dict], prob
 def summary(checks: Iterable[PairCheck]) -> dict[str, Any]:
     checks = list(checks)
     classes = Counter(c.cls for c in checks if not c.agrees)
-    records_all_agree = len({c.record for c in checks}) - len({c.record for c in checks if not c.agrees})
+    records_all_agree = len({c.record for c in checks}) - len(
+        {c.record for c in checks if not c.agrees}
+    )
     return {
         "pairs": len(checks),
         "agree": sum(c.agrees for c in checks),

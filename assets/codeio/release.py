@@ -6,7 +6,6 @@ LLaMA-Factory sharegpt JSON. A source file that appears in several seed files
 is kept once, from the first seed file by name.
 """
 
-
 import json
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,32 @@ from pydantic import Field
 
 from assets.codeio.assets import FINAL_SCHEMA
 from assets.common.bookkeeping import frame_metadata
-from assets.common.release import card_markdown, combine_partitions, counts_table, export_parquet_dataset, json_records
+from assets.common.release import (
+    card_markdown,
+    combine_partitions,
+    counts_table,
+    export_parquet_dataset,
+    json_records,
+)
 from resources.workspace import Workspace
 
 FAMILY = "codeio"
 RELEASE_GROUP = f"{FAMILY}_release"
 EXPORT_COLUMNS = [
-    "prompt_id", "item_id", "partition", "kind", "pair_index", "prompt", "turn_1", "feedback_1", "turn_2", "feedback_2",
-    "status_1", "status_2", "final_status", "verified",
+    "prompt_id",
+    "item_id",
+    "partition",
+    "kind",
+    "pair_index",
+    "prompt",
+    "turn_1",
+    "feedback_1",
+    "turn_2",
+    "feedback_2",
+    "status_1",
+    "status_2",
+    "final_status",
+    "verified",
 ]
 _ROLES = {"user": "human", "assistant": "gpt"}
 
@@ -47,9 +64,12 @@ verifier's feedback and one chance to revise (`turn_2`, `feedback_2`).
 
 
 class ReleaseConfig(Config):
-    dataset_name: str = Field(default="codeio", description="folder name under the export directory")
+    dataset_name: str = Field(
+        default="codeio", description="folder name under the export directory"
+    )
     sft_verified_only: bool = Field(
-        default=True, description="SFT conversations only for records whose final answer was verified (CodeI/O++ keeps all)"
+        default=True,
+        description="SFT conversations only for records whose final answer was verified (CodeI/O++ keeps all)",
     )
 
 
@@ -67,14 +87,23 @@ def first_copy_per_source(df: pl.DataFrame) -> pl.DataFrame:
     if df.height == 0:
         return df
     first = df.group_by("content_sha").agg(pl.col("partition").min().alias("_keep"))
-    return df.join(first, on="content_sha").filter(pl.col("partition") == pl.col("_keep")).drop("_keep")
+    return (
+        df.join(first, on="content_sha")
+        .filter(pl.col("partition") == pl.col("_keep"))
+        .drop("_keep")
+    )
 
 
 def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
     rows = df.filter(pl.col("verified")) if verified_only else df.filter(pl.col("turns") > 0)
     return [
-        {"id": r["prompt_id"], "kind": r["kind"],
-         "conversations": [{"from": _ROLES[m["role"]], "value": m["content"]} for m in r["messages"]]}
+        {
+            "id": r["prompt_id"],
+            "kind": r["kind"],
+            "conversations": [
+                {"from": _ROLES[m["role"]], "value": m["content"]} for m in r["messages"]
+            ],
+        }
         for r in rows.sort("prompt_id").iter_rows(named=True)
     ]
 
@@ -85,10 +114,17 @@ def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, An
     description="Every partition's CodeI/O++ records, one copy per source file, exported as Parquet + sharegpt SFT JSON.",
 )
 def codeio_release(
-    context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace, codeio_final: dict[str, pl.DataFrame]
+    context: AssetExecutionContext,
+    config: ReleaseConfig,
+    workspace: Workspace,
+    codeio_final: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
     frames = as_partition_dict(codeio_final)
-    combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame(schema=FINAL_SCHEMA)
+    combined = (
+        combine_partitions(frames, ["partition", "prompt_id"])
+        if frames
+        else pl.DataFrame(schema=FINAL_SCHEMA)
+    )
     if combined.height == 0:
         combined = pl.DataFrame(schema=FINAL_SCHEMA)
     df = first_copy_per_source(combined)
@@ -98,25 +134,46 @@ def codeio_release(
         "CodeI/O++ (assay)",
         f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} programs; "
         f"{len(sft)} SFT conversations.",
-        {"Method": CARD_METHOD,
-         "Files": "`data/train-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`)."},
+        {
+            "Method": CARD_METHOD,
+            "Files": "`data/train-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`).",
+        },
         counts,
     )
     export_meta = export_parquet_dataset(
-        {"train": df.select(EXPORT_COLUMNS)}, Path(workspace.export_dir) / config.dataset_name, card, sort_by="prompt_id",
+        {"train": df.select(EXPORT_COLUMNS)},
+        Path(workspace.export_dir) / config.dataset_name,
+        card,
+        sort_by="prompt_id",
         extra_files={
             "sft_sharegpt.json": json_records(sft),
-            "dataset_info.json": json.dumps({config.dataset_name: {"file_name": "sft_sharegpt.json", "formatting": "sharegpt",
-                                                                   "columns": {"messages": "conversations"}}}, indent=2) + "\n",
+            "dataset_info.json": json.dumps(
+                {
+                    config.dataset_name: {
+                        "file_name": "sft_sharegpt.json",
+                        "formatting": "sharegpt",
+                        "columns": {"messages": "conversations"},
+                    }
+                },
+                indent=2,
+            )
+            + "\n",
         },
     )
     extra = {
-        "partitions": len(frames), "sft_conversations": len(sft),
+        "partitions": len(frames),
+        "sft_conversations": len(sft),
         "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
-        **export_meta, **{f"final_status/{k}": v for k, v in counts["final status"].items()},
+        **export_meta,
+        **{f"final_status/{k}": v for k, v in counts["final status"].items()},
     }
     context.add_output_metadata(
-        frame_metadata(df, rows_in=combined.height, drops={"duplicate_source_across_partitions": combined.height - df.height},
-                       preview=["kind", "final_status", "prompt"], extra=extra)
+        frame_metadata(
+            df,
+            rows_in=combined.height,
+            drops={"duplicate_source_across_partitions": combined.height - df.height},
+            preview=["kind", "final_status", "prompt"],
+            extra=extra,
+        )
     )
     return df

@@ -12,7 +12,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from assets.codeio.prompts import INPUT_GENERATOR, IO_DESCRIPTION, MAIN_FUNCTION, PROBLEM_STATEMENT, SECTION_HEADERS
+from assets.codeio.prompts import (
+    INPUT_GENERATOR,
+    IO_DESCRIPTION,
+    MAIN_FUNCTION,
+    PROBLEM_STATEMENT,
+    SECTION_HEADERS,
+)
 from assets.common.parsing import code_blocks, last_code_block, section, strip_reasoning
 
 ENTRY_POINT = "main_solution"
@@ -102,26 +108,36 @@ def parse_unified(answer: str) -> UnifyParse:
         bad = main_pref and syntax_error(main_pref)
         if bad:
             return UnifyParse(None, "syntax_error", f"main function: {bad}")
-        return UnifyParse(None, "no_main_solution", "no code block defines main_solution at module level")
+        return UnifyParse(
+            None, "no_main_solution", "no code block defines main_solution at module level"
+        )
     gen_code = _block_defining(text, GENERATOR, gen_pref)
     if gen_code is None:
         bad = gen_pref and syntax_error(gen_pref)
         if bad:
             return UnifyParse(None, "syntax_error", f"input generator: {bad}")
-        return UnifyParse(None, "no_input_generator", "no code block defines input_generator at module level")
+        return UnifyParse(
+            None, "no_input_generator", "no code block defines input_generator at module level"
+        )
     generator = top_level_function(gen_code, GENERATOR)
     assert generator is not None
     if required_positional_args(generator):
-        return UnifyParse(None, "generator_takes_arguments", "input_generator must take no arguments")
+        return UnifyParse(
+            None, "generator_takes_arguments", "input_generator must take no arguments"
+        )
     if gen_code == main_code:
         # Both functions in one block: keep it once.
         gen_code = ""
     io_description = _prose(text, IO_DESCRIPTION)
     statement = _prose(text, PROBLEM_STATEMENT)
     if not io_description:
-        return UnifyParse(None, "no_io_description", "the Input Output Description section is missing or empty")
+        return UnifyParse(
+            None, "no_io_description", "the Input Output Description section is missing or empty"
+        )
     if not statement:
-        return UnifyParse(None, "no_problem_statement", "the Problem Statement section is missing or empty")
+        return UnifyParse(
+            None, "no_problem_statement", "the Problem Statement section is missing or empty"
+        )
     code = UnifiedCode(main_code.strip("\n"), gen_code.strip("\n"), io_description, statement)
     bad = syntax_error(code.program)
     if bad:

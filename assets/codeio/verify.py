@@ -20,7 +20,12 @@ from assets.codeio.prompts import FEEDBACK
 from assets.codeio.unified import ENTRY_POINT
 
 SUCCESS, FAILED, NO_ANSWER, EXCEPTION, TIMEOUT, LLM_ERROR = (
-    "success", "failed", "no_answer", "exception", "timeout", "llm_error",
+    "success",
+    "failed",
+    "no_answer",
+    "exception",
+    "timeout",
+    "llm_error",
 )
 STATUSES = (SUCCESS, FAILED, NO_ANSWER, EXCEPTION, TIMEOUT, LLM_ERROR)
 # Statuses a revision turn can help with: the model answered, and the answer was wrong.
@@ -61,7 +66,9 @@ def verify_output(answer: str | None, given_input: Any, expected_output: Any) ->
     predicted = dumps(got.value)
     if values_agree(got.value, expected_output):
         return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted)
-    feedback = FEEDBACK["output_mismatch"].substitute(input=_clip(dumps(given_input)), predicted=_clip(predicted))
+    feedback = FEEDBACK["output_mismatch"].substitute(
+        input=_clip(dumps(given_input)), predicted=_clip(predicted)
+    )
     return Verdict(FAILED, feedback, predicted)
 
 
@@ -79,13 +86,23 @@ def read_input_prediction(answer: str | None) -> InputCheck:
         return InputCheck(no_answer("input"))
     if not isinstance(got.value, dict) or not all(isinstance(k, str) for k in got.value):
         predicted = dumps(got.value)
-        return InputCheck(Verdict(FAILED, FEEDBACK["input_not_dict"].substitute(predicted=_clip(predicted)), predicted))
+        return InputCheck(
+            Verdict(
+                FAILED, FEEDBACK["input_not_dict"].substitute(predicted=_clip(predicted)), predicted
+            )
+        )
     return InputCheck(None, got.value)
 
 
 def input_call_job(job_id: str, program: str, predicted: dict) -> dict:
     """A sandbox `call` job running main_solution on the predicted keyword arguments."""
-    return {"id": job_id, "kind": "call", "code": program, "entry_point": ENTRY_POINT, "inputs": [predicted]}
+    return {
+        "id": job_id,
+        "kind": "call",
+        "code": program,
+        "entry_point": ENTRY_POINT,
+        "inputs": [predicted],
+    }
 
 
 _JOB_EXCEPTION_TYPES = {"memory": "MemoryError", "crashed": "Crashed", "error": "Error"}
@@ -101,7 +118,12 @@ def judge_input(predicted: dict, given_output: Any, result: dict) -> Verdict:
     if not outcome.get("ok"):
         if status in _JOB_EXCEPTION_TYPES:
             exc_type = _JOB_EXCEPTION_TYPES[status]
-            message = str(result.get("load_error") or result.get("error") or outcome.get("exception_message") or status)
+            message = str(
+                result.get("load_error")
+                or result.get("error")
+                or outcome.get("exception_message")
+                or status
+            )
         else:
             exc_type = outcome.get("exception_type") or "Exception"
             message = str(outcome.get("exception_message") or "")
@@ -116,6 +138,8 @@ def judge_input(predicted: dict, given_output: Any, result: dict) -> Verdict:
     if readable and values_agree(actual, given_output):
         return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted_json, actual_text)
     feedback = FEEDBACK["input_mismatch"].substitute(
-        output=_clip(dumps(given_output)), predicted=_clip(predicted_json), actual=_clip(actual_text)
+        output=_clip(dumps(given_output)),
+        predicted=_clip(predicted_json),
+        actual=_clip(actual_text),
     )
     return Verdict(FAILED, feedback, predicted_json, actual_text)

@@ -29,13 +29,22 @@ RAW = {
 }
 
 _UNIFIED = {
-    "adder": ("def main_solution(a, b):\n    return a + b",
-              "import random\n\ndef input_generator():\n    return {'a': random.randint(0, 50), 'b': random.randint(0, 50)}"),
-    "sorter": ("def main_solution(nums):\n    return sorted(nums)",
-               "import random\n\ndef input_generator():\n    return {'nums': [random.randint(-9, 9) for _ in range(random.randint(1, 5))]}"),
-    "dice": ("import random\n\ndef main_solution(n):\n    return n + random.randint(1, 6)",
-             "import random\n\ndef input_generator():\n    return {'n': random.randint(0, 100)}"),
-    "constant": ("def main_solution(x):\n    return 2 * x", "def input_generator():\n    return {'x': 4}"),
+    "adder": (
+        "def main_solution(a, b):\n    return a + b",
+        "import random\n\ndef input_generator():\n    return {'a': random.randint(0, 50), 'b': random.randint(0, 50)}",
+    ),
+    "sorter": (
+        "def main_solution(nums):\n    return sorted(nums)",
+        "import random\n\ndef input_generator():\n    return {'nums': [random.randint(-9, 9) for _ in range(random.randint(1, 5))]}",
+    ),
+    "dice": (
+        "import random\n\ndef main_solution(n):\n    return n + random.randint(1, 6)",
+        "import random\n\ndef input_generator():\n    return {'n': random.randint(0, 100)}",
+    ),
+    "constant": (
+        "def main_solution(x):\n    return 2 * x",
+        "def input_generator():\n    return {'x': 4}",
+    ),
 }
 
 
@@ -69,13 +78,17 @@ def answer(body: dict) -> str:
     messages = body["messages"]
     prompt = messages[0]["content"]
     if "[Code Start]" in prompt:
-        return unified_answer(next(name for name, raw in RAW.items() if raw.split("\n")[0] in prompt))
+        return unified_answer(
+            next(name for name, raw in RAW.items() if raw.split("\n")[0] in prompt)
+        )
     source, revision = _source(prompt), len(messages) > 1
     if "Given the following input:" in prompt:
         given = _given(prompt, "input")
         if source == "adder":
             right = given["a"] + given["b"]
-            return f'Adding them: {{"output": {right if revision or right % 2 == 0 else right + 1}}}'
+            return (
+                f'Adding them: {{"output": {right if revision or right % 2 == 0 else right + 1}}}'
+            )
         return f"Sorting:\n```json\n{{'output': {tuple(sorted(given['nums']))!r}}}\n```"
     given = _given(prompt, "output")
     if source == "adder":

@@ -19,17 +19,32 @@ from resources.workspace import Workspace
 from tests.assets.codeio.scripted import RAW, answer, refuse_revisions
 from tests.fakes.openai_server import OpenAIServer
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+)
 
 PARTITIONED = [a for a in ASSETS if a is not codeio_release]
 
 
 def seed_line(source: str) -> str:
-    return json.dumps({"blob_id": f"blob-{source}", "repo_name": "demo/repo", "path": f"/{source}.py", "content": RAW[source]})
+    return json.dumps(
+        {
+            "blob_id": f"blob-{source}",
+            "repo_name": "demo/repo",
+            "path": f"/{source}.py",
+            "content": RAW[source],
+        }
+    )
 
 
 SEEDS = {
-    "a.jsonl": [seed_line("adder"), seed_line("dice"), seed_line("broken"), '{"content": 12}', "not json"],
+    "a.jsonl": [
+        seed_line("adder"),
+        seed_line("dice"),
+        seed_line("broken"),
+        '{"content": 12}',
+        "not json",
+    ],
     "b.jsonl": [seed_line("sorter"), seed_line("constant"), seed_line("adder")],
 }
 
@@ -51,8 +66,16 @@ def _environment(tmp_path, responder):
 
 
 def _llm(server, tmp_path, **kwargs) -> LLMResource:
-    return LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
-                       cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10, **kwargs)
+    return LLMResource(
+        engine="openai",
+        model="scripted",
+        base_url=server.base_url,
+        api_key_env="NO_KEY",
+        cache_path=str(tmp_path / "cache.sqlite"),
+        max_retries=1,
+        timeout_s=10,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +85,15 @@ def run(tmp_path_factory):
     instance, server, resources = _environment(tmp, answer)
     with server:
         resources["llm"] = _llm(server, tmp)
-        results = {key: materialize(PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources)
-                   for key in SEEDS}
-        release = materialize(ASSETS, instance=instance, resources=resources, selection=[codeio_release])
+        results = {
+            key: materialize(
+                PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources
+            )
+            for key in SEEDS
+        }
+        release = materialize(
+            ASSETS, instance=instance, resources=resources, selection=[codeio_release]
+        )
     yield {"tmp": tmp, "results": results, "release": release, "instance": instance}
 
 
@@ -74,7 +103,11 @@ def read(run, asset, key):
 
 def metadata(run, key, asset):
     result = run["results"][key] if key else run["release"]
-    mats = [e.materialization for e in result.get_asset_materialization_events() if e.materialization.asset_key.path[-1] == asset]
+    mats = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key.path[-1] == asset
+    ]
     return {k: getattr(v, "value", v) for k, v in mats[0].metadata.items()}
 
 
@@ -93,7 +126,9 @@ def test_bad_seed_lines_are_quarantined_with_their_line_numbers(run):
 
 def test_unified_code_drops_an_answer_without_input_generator(run):
     meta = metadata(run, "a.jsonl", "codeio_unified")
-    assert meta["rows_in"] == 3 and meta["rows_out"] == 2 and meta["dropped/no_input_generator"] == 1
+    assert (
+        meta["rows_in"] == 3 and meta["rows_out"] == 2 and meta["dropped/no_input_generator"] == 1
+    )
 
 
 def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
@@ -105,7 +140,11 @@ def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
         pairs = json.loads(row["ios_json"])
         assert row["n_pairs"] == len(pairs) == 10
         for pair in pairs:
-            expected = sum(pair["input"].values()) if "a" in pair["input"] else sorted(pair["input"]["nums"])
+            expected = (
+                sum(pair["input"].values())
+                if "a" in pair["input"]
+                else sorted(pair["input"]["nums"])
+            )
             assert pair["output"] == expected
 
 
@@ -120,7 +159,10 @@ def test_three_pairs_give_one_output_and_one_input_prompt_each(run):
     assert prompts.height == 2 * 3 * 2
     assert sorted(prompts.group_by("kind").len().rows()) == [("input", 6), ("output", 6)]
     first = prompts.row(0, named=True)
-    assert "Tip: here is reference code" in first["prompt"] and '{"' + first["kind"] + '": <your ' in first["prompt"]
+    assert (
+        "Tip: here is reference code" in first["prompt"]
+        and '{"' + first["kind"] + '": <your ' in first["prompt"]
+    )
 
 
 def test_turn_one_statuses_follow_the_scripted_mistakes(run):
@@ -147,12 +189,19 @@ def test_revisions_fix_what_they_can_and_a_failed_revision_keeps_turn_one(run):
     assert revised.height > 0 and revised["verified"].all()
     assert (revised["feedback_2"] == "[Correct] Your answer is correct.").all()
     refused = final.filter(pl.col("revision_error").is_not_null())
-    assert refused.height == 3 and (refused["final_status"] == "no_answer").all() and (refused["turns"] == 1).all()
+    assert (
+        refused.height == 3
+        and (refused["final_status"] == "no_answer").all()
+        and (refused["turns"] == 1).all()
+    )
     for row in revised.iter_rows(named=True):
         roles = [m["role"] for m in row["messages"]]
         assert roles == ["user", "assistant", "user", "assistant"]
         assert row["messages"][2]["content"].startswith(row["feedback_1"])
-    assert final.filter(pl.col("status_1") == "success")["turns"].to_list() == [1] * final.filter(pl.col("status_1") == "success").height
+    assert (
+        final.filter(pl.col("status_1") == "success")["turns"].to_list()
+        == [1] * final.filter(pl.col("status_1") == "success").height
+    )
 
 
 def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
@@ -172,7 +221,9 @@ def test_a_failed_revision_batch_never_loses_an_item(tmp_path):
     instance, server, resources = _environment(tmp_path, refuse_revisions)
     with server:
         resources["llm"] = _llm(server, tmp_path, failure_threshold=0.5)
-        result = materialize(PARTITIONED + CHECKS, partition_key="b.jsonl", instance=instance, resources=resources)
+        result = materialize(
+            PARTITIONED + CHECKS, partition_key="b.jsonl", instance=instance, resources=resources
+        )
     assert result.success
     final = pl.read_parquet(tmp_path / "storage" / "codeio_final" / "b.jsonl.parquet")
     assert final.height == 12 and (final["turns"] <= 1).all()

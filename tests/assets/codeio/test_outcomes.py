@@ -6,16 +6,26 @@ from assets.codeio.outcomes import literal_from_repr, outcome_value, shown
 
 
 def test_plain_values_come_back_as_they_are():
-    assert outcome_value({"ok": True, "value_json": {"a": [1, 2.5]}, "value_repr": "{'a': [1, 2.5]}"}) == (True, {"a": [1, 2.5]})
-    assert outcome_value({"ok": True, "value_json": "1", "value_repr": "'1'"}) == (True, "1"), "a string value stays a string"
+    assert outcome_value(
+        {"ok": True, "value_json": {"a": [1, 2.5]}, "value_repr": "{'a': [1, 2.5]}"}
+    ) == (True, {"a": [1, 2.5]})
+    assert outcome_value({"ok": True, "value_json": "1", "value_repr": "'1'"}) == (True, "1"), (
+        "a string value stays a string"
+    )
 
 
 def test_json_text_is_also_accepted():
-    assert outcome_value({"ok": True, "value_json": "[1, 2]", "value_repr": "[1, 2]"}) == (True, [1, 2])
+    assert outcome_value({"ok": True, "value_json": "[1, 2]", "value_repr": "[1, 2]"}) == (
+        True,
+        [1, 2],
+    )
 
 
 def test_tuples_and_infinities_are_rebuilt_from_the_repr():
-    assert outcome_value({"ok": True, "value_json": None, "value_repr": "(1, (2, 'x'))"}) == (True, [1, [2, "x"]])
+    assert outcome_value({"ok": True, "value_json": None, "value_repr": "(1, (2, 'x'))"}) == (
+        True,
+        [1, [2, "x"]],
+    )
     ok, value = outcome_value({"ok": True, "value_json": None, "value_repr": "[inf, -inf, nan]"})
     assert ok and value[0] == math.inf and value[1] == -math.inf and math.isnan(value[2])
 
@@ -32,6 +42,10 @@ def test_reprs_that_are_not_plain_literals_are_not_evaluated():
 
 
 def test_failures_have_no_value_and_read_as_their_exception():
-    failed = {"ok": False, "exception_type": "ZeroDivisionError", "exception_message": "division by zero"}
+    failed = {
+        "ok": False,
+        "exception_type": "ZeroDivisionError",
+        "exception_message": "division by zero",
+    }
     assert outcome_value(failed) == (False, None)
     assert shown(failed) == "ZeroDivisionError: division by zero"

@@ -20,15 +20,19 @@ def input_generator():
 def run_locally(job: dict) -> dict:
     """What the sandbox's call job returns, computed in-process (the harness is plain Python)."""
     namespace: dict = {}
-    exec(job["code"], namespace)
+    exec(job["code"], namespace)  # noqa: S102 - the harness is plain Python, run here like the sandbox would
     outcomes = []
     for kwargs in job["inputs"]:
         try:
             value = namespace[job["entry_point"]](**kwargs)
             plain = json.loads(json.dumps(value, allow_nan=False)) == value
-            outcomes.append({"ok": True, "value_json": value if plain else None, "value_repr": repr(value)})
+            outcomes.append(
+                {"ok": True, "value_json": value if plain else None, "value_repr": repr(value)}
+            )
         except Exception as exc:  # noqa: BLE001 - recorded like the sandbox does
-            outcomes.append({"ok": False, "exception_type": type(exc).__name__, "exception_message": str(exc)})
+            outcomes.append(
+                {"ok": False, "exception_type": type(exc).__name__, "exception_message": str(exc)}
+            )
     return {"id": job["id"], "status": "passed", "outcomes": outcomes}
 
 
@@ -70,14 +74,19 @@ def test_inputs_and_outputs_over_the_limits_are_skipped():
 
 
 def test_none_outputs_and_exceptions_are_skipped():
-    program = PROGRAM.replace("return sum(xs) * n", "if n == 1:\n        return None\n    if n == 2:\n        raise ValueError\n    return n")
+    program = PROGRAM.replace(
+        "return sum(xs) * n",
+        "if n == 1:\n        return None\n    if n == 2:\n        raise ValueError\n    return n",
+    )
     result = read_search(search(program), 2)
     assert {p["output"] for p in result.pairs} <= {3, 4, 5}
     assert result.rejected["output_none"] > 0 and result.rejected["solution_exception"] > 0
 
 
 def test_a_generator_with_few_distinct_inputs_gives_too_few_pairs():
-    program = PROGRAM.replace("random.randint(1, 5)", "1").replace("[random.randint(0, 9) for _ in range(random.randint(1, 4))]", "[1]")
+    program = PROGRAM.replace("random.randint(1, 5)", "1").replace(
+        "[random.randint(0, 9) for _ in range(random.randint(1, 4))]", "[1]"
+    )
     result = read_search(search(program), 2)
     assert result.reason == "too_few_pairs" and len(result.pairs) == 1
     assert result.rejected["duplicate_input"] > 900
@@ -96,15 +105,25 @@ def test_an_input_mutated_by_main_solution_is_recorded_as_it_was_drawn():
 
 def test_a_job_that_failed_in_the_sandbox_names_the_stage():
     assert read_search({"status": "timeout", "outcomes": []}, 2).reason == "search_timeout"
-    assert read_search({"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}, 2).reason == "search_error"
+    assert (
+        read_search(
+            {"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}, 2
+        ).reason
+        == "search_error"
+    )
     per_call = {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout"}]}
     assert read_search(per_call, 2).reason == "search_timeout"
 
 
 def test_the_rerun_must_reproduce_every_output():
     pairs = read_search(search(PROGRAM), 2).pairs
-    assert rerun_mismatch(pairs, run_locally(rerun_job("item", PROGRAM, [p["input"] for p in pairs]))) is None
+    assert (
+        rerun_mismatch(pairs, run_locally(rerun_job("item", PROGRAM, [p["input"] for p in pairs])))
+        is None
+    )
     drifting = PROGRAM.replace("return sum(xs) * n", "return sum(xs) * n + 1")
-    reason, detail = rerun_mismatch(pairs, run_locally(rerun_job("item", drifting, [p["input"] for p in pairs])))
+    reason, detail = rerun_mismatch(
+        pairs, run_locally(rerun_job("item", drifting, [p["input"] for p in pairs]))
+    )
     assert reason == "nondeterministic" and "pair 0" in detail
     assert rerun_mismatch(pairs, {"status": "timeout", "outcomes": []})[0] == "rerun_timeout"

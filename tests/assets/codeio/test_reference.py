@@ -1,7 +1,5 @@
 """Classifying disagreements with CodeI/O's recorded pairs (pure part; the sandbox run is in bench/)."""
 
-import json
-
 from assets.codeio.reference import (
     ENVIRONMENT,
     MUTATED,
@@ -29,12 +27,18 @@ def test_agreement_needs_both_runs_to_match_the_record():
 def test_disagreements_are_classified_by_behaviour_and_cues():
     random_code = "import random\ndef main_solution(x): return x + random.random()"
     assert classify(random_code, 1.5, ok(1.2), ok(1.7))[0] == RANDOM
-    time_code = "import time\ndef main_solution(x):\n    t = time.time()\n    return time.time() - t"
+    time_code = (
+        "import time\ndef main_solution(x):\n    t = time.time()\n    return time.time() - t"
+    )
     assert classify(time_code, 1e-6, ok(2e-6), ok(3e-6))[0] == TIME
     plain = "def main_solution(x): return x"
     assert classify(plain, 3, ok(4), ok(4))[0] == ENVIRONMENT
     assert classify(plain, 3, ok(4), ok(4), mutated=True)[0] == MUTATED
-    crashed = {"ok": False, "exception_type": "ModuleNotFoundError", "exception_message": "no module named gmpy2"}
+    crashed = {
+        "ok": False,
+        "exception_type": "ModuleNotFoundError",
+        "exception_message": "no module named gmpy2",
+    }
     cls, detail = classify(plain, 3, crashed, crashed)
     assert cls == ENVIRONMENT and "ModuleNotFoundError" in detail
 
@@ -42,21 +46,32 @@ def test_disagreements_are_classified_by_behaviour_and_cues():
 def test_in_place_writes_to_a_parameter_are_found():
     assert writes_to_parameter("def f(grid):\n    grid[0][1] = 2\n")
     assert writes_to_parameter("class S:\n    def f(self, xs):\n        xs.sort()\n")
-    assert not writes_to_parameter("def f(grid):\n    g = [row[:] for row in grid]\n    g[0][0] = 1\n")
+    assert not writes_to_parameter(
+        "def f(grid):\n    g = [row[:] for row in grid]\n    g[0][0] = 1\n"
+    )
 
 
 def test_cross_check_reports_every_pair_and_a_summary():
     records = [
-        {"refcode": "def main_solution(x): return x * 2", "funcname": "main_solution",
-         "ios": [{"input": {"x": 1}, "output": 2}, {"input": {"x": 2}, "output": 5}]},
+        {
+            "refcode": "def main_solution(x): return x * 2",
+            "funcname": "main_solution",
+            "ios": [{"input": {"x": 1}, "output": 2}, {"input": {"x": 2}, "output": 5}],
+        },
     ]
     assert reference_job(0, records[0])["inputs"] == [{"x": 1}, {"x": 2}]
-    assert mutation_probe_job(0, records[0])["inputs"] == [{"calls": [{"x": 1}, {"x": 2}], "entry": "main_solution"}]
+    assert mutation_probe_job(0, records[0])["inputs"] == [
+        {"calls": [{"x": 1}, {"x": 2}], "entry": "main_solution"}
+    ]
     runs = [{"status": "passed", "outcomes": [ok(2), ok(4)]}]
     probes = [{"status": "passed", "outcomes": [ok([False, False])]}]
     checks = cross_check(records, runs, runs, probes)
     assert [c.agrees for c in checks] == [True, False] and checks[1].cls == ENVIRONMENT
     assert summary(checks) == {
-        "pairs": 2, "agree": 1, "agree_share": 0.5, "records": 1, "records_all_agree": 0,
+        "pairs": 2,
+        "agree": 1,
+        "agree_share": 0.5,
+        "records": 1,
+        "records_all_agree": 0,
         "disagreements_by_class": {ENVIRONMENT: 1},
     }

@@ -12,22 +12,44 @@ from pathlib import Path
 
 import pytest
 
-from assets.codeio.reference import ENVIRONMENT, cross_check, mutation_probe_job, reference_job, summary
+from assets.codeio.reference import (
+    ENVIRONMENT,
+    cross_check,
+    mutation_probe_job,
+    reference_job,
+    summary,
+)
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
-SAMPLE = 25  # records; the whole file (a few slow ones, scipy and pandas imports) is the bench's job
+REFERENCE = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "reference"
+    / "codeio"
+    / "parsed_sample.jsonl"
+)
+SAMPLE = (
+    25  # records; the whole file (a few slow ones, scipy and pandas imports) is the bench's job
+)
 
 pytestmark = [
-    pytest.mark.skipif(not REFERENCE.exists(), reason=f"CodeI/O reference data not found at {REFERENCE}"),
-    pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"),
+    pytest.mark.skipif(
+        not REFERENCE.exists(), reason=f"CodeI/O reference data not found at {REFERENCE}"
+    ),
+    pytest.mark.skipif(
+        shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+    ),
 ]
 
 
 def test_recorded_pairs_agree_and_every_disagreement_is_explained():
     from resources.sandbox import Sandbox
 
-    records = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.strip()][:SAMPLE]
-    with Sandbox(backend="bwrap", workers=2, timeout_s=10.0, memory_mb=1024, coverage=False) as sandbox:
+    records = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.strip()][
+        :SAMPLE
+    ]
+    with Sandbox(
+        backend="bwrap", workers=2, timeout_s=10.0, memory_mb=1024, coverage=False
+    ) as sandbox:
         jobs = [reference_job(i, r) for i, r in enumerate(records)]
         first, second = sandbox.run(jobs), sandbox.run(jobs)
         probes = sandbox.run([mutation_probe_job(i, r) for i, r in enumerate(records)])

@@ -40,7 +40,7 @@ def test_a_well_formed_answer_gives_all_four_parts():
     assert code.io_description.startswith("Input:") and "`return` (float)" in code.io_description
     assert code.problem_statement.endswith("What is its area?")
     namespace: dict = {}
-    exec(code.program, namespace)
+    exec(code.program, namespace)  # noqa: S102 - our own fixture code
     assert namespace["main_solution"](**namespace["input_generator"]()) > 0
 
 
@@ -57,29 +57,45 @@ def test_missing_input_generator_is_dropped_with_a_reason():
 def test_an_input_generator_that_needs_arguments_is_refused():
     answer = GOOD.replace("def input_generator()", "def input_generator(n)")
     assert parse_unified(answer).reason == "generator_takes_arguments"
-    assert parse_unified(GOOD.replace("def input_generator()", "def input_generator(n=3)")).reason is None
+    assert (
+        parse_unified(GOOD.replace("def input_generator()", "def input_generator(n=3)")).reason
+        is None
+    )
 
 
 def test_a_syntax_error_is_named():
-    answer = GOOD.replace("return round(math.pi * helper(radius), 4)", "return round(math.pi * helper(radius), 4")
+    answer = GOOD.replace(
+        "return round(math.pi * helper(radius), 4)", "return round(math.pi * helper(radius), 4"
+    )
     parsed = parse_unified(answer)
     assert parsed.reason == "syntax_error" and "main function" in parsed.detail
 
 
 def test_the_last_code_block_of_a_section_wins():
-    answer = GOOD.replace("## Main Function\n", "## Main Function\n```python\ndef main_solution(r):\n    return 0\n```\nBetter:\n")
+    answer = GOOD.replace(
+        "## Main Function\n",
+        "## Main Function\n```python\ndef main_solution(r):\n    return 0\n```\nBetter:\n",
+    )
     assert "helper(radius)" in parse_unified(answer).code.main_code
 
 
 def test_headers_in_bold_or_with_colons_are_recognised():
-    answer = GOOD.replace("## Main Function", "**Main Function:**").replace("## Problem Statement", "### Problem Statement:")
+    answer = GOOD.replace("## Main Function", "**Main Function:**").replace(
+        "## Problem Statement", "### Problem Statement:"
+    )
     assert parse_unified(answer).reason is None
 
 
 def test_both_functions_in_one_block_are_kept_once():
-    answer = GOOD.replace("## Input Generator\n```python\nimport random\n\ndef input_generator():\n"
-                          "    return {\"radius\": round(random.uniform(0.1, 10), 2)}\n```\n", "")
-    answer = answer.replace("def helper(x):", "import random\n\ndef input_generator():\n    return {'radius': 1.0}\n\ndef helper(x):")
+    answer = GOOD.replace(
+        "## Input Generator\n```python\nimport random\n\ndef input_generator():\n"
+        '    return {"radius": round(random.uniform(0.1, 10), 2)}\n```\n',
+        "",
+    )
+    answer = answer.replace(
+        "def helper(x):",
+        "import random\n\ndef input_generator():\n    return {'radius': 1.0}\n\ndef helper(x):",
+    )
     parsed = parse_unified(answer)
     assert parsed.reason is None
     assert parsed.code.program.count("def input_generator") == 1
@@ -87,13 +103,21 @@ def test_both_functions_in_one_block_are_kept_once():
 
 def test_missing_problem_statement_or_description_is_dropped():
     assert parse_unified(GOOD.split("## Problem Statement")[0]).reason == "no_problem_statement"
-    no_io = GOOD.replace("## Input Output Description", "").replace("Input:\n  `radius` (float): radius of the circle\n"
-                                                                     "Output:\n  `return` (float): its area, rounded to 4 decimals\n", "")
+    no_io = GOOD.replace("## Input Output Description", "").replace(
+        "Input:\n  `radius` (float): radius of the circle\n"
+        "Output:\n  `return` (float): its area, rounded to 4 decimals\n",
+        "",
+    )
     assert parse_unified(no_io).reason == "no_io_description"
 
 
 def test_the_unify_prompt_carries_the_code_and_the_four_headers():
     prompt = unify_prompt("def f(x):\n    return {'$a': x}\n")
     assert "def f(x):\n    return {'$a': x}" in prompt
-    for header in ("## Main Function", "## Input Output Description", "## Input Generator", "## Problem Statement"):
+    for header in (
+        "## Main Function",
+        "## Input Output Description",
+        "## Input Generator",
+        "## Problem Statement",
+    ):
         assert header in prompt

@@ -48,8 +48,14 @@ def test_a_partially_right_list_is_wrong():
 def test_a_partially_right_dict_is_wrong():
     expected = {"mean": 2.0, "count": 3}
     assert verify_output(answer({"output": {"mean": 2.0}}), GIVEN, expected).status == FAILED
-    assert verify_output(answer({"output": {"mean": 2.0, "count": 4}}), GIVEN, expected).status == FAILED
-    assert verify_output(answer({"output": {"count": 3, "mean": 2.0}}), GIVEN, expected).status == SUCCESS
+    assert (
+        verify_output(answer({"output": {"mean": 2.0, "count": 4}}), GIVEN, expected).status
+        == FAILED
+    )
+    assert (
+        verify_output(answer({"output": {"count": 3, "mean": 2.0}}), GIVEN, expected).status
+        == SUCCESS
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +85,10 @@ def test_malformed_answers_are_no_answer_with_feedback_asking_for_json():
 
 
 def test_python_literals_tuples_and_boxed_answers_are_repaired():
-    assert verify_output("final: {'output': (1, True, None)}", GIVEN, [1, True, None]).status == SUCCESS
+    assert (
+        verify_output("final: {'output': (1, True, None)}", GIVEN, [1, True, None]).status
+        == SUCCESS
+    )
     assert verify_output(r'so \boxed{\{"output": 42\}}', GIVEN, 42).status == SUCCESS
     assert verify_output('{"output": 1} no wait, {"output": 2}', GIVEN, 2).status == SUCCESS
 
@@ -105,7 +114,11 @@ def test_input_predictions_become_a_call_job_on_main_solution():
     check = read_input_prediction(answer({"input": {"nums": [2, 1]}}))
     assert check.verdict is None and check.predicted == {"nums": [2, 1]}
     job = input_call_job("p1", "def main_solution(nums): return sorted(nums)", check.predicted)
-    assert job["kind"] == "call" and job["entry_point"] == "main_solution" and job["inputs"] == [{"nums": [2, 1]}]
+    assert (
+        job["kind"] == "call"
+        and job["entry_point"] == "main_solution"
+        and job["inputs"] == [{"nums": [2, 1]}]
+    )
 
 
 def test_a_bare_object_counts_as_the_input():
@@ -122,7 +135,10 @@ def test_an_input_answer_with_no_json_is_no_answer():
 
 
 def ran(value) -> dict:
-    return {"status": "passed", "outcomes": [{"ok": True, "value_json": value, "value_repr": repr(value)}]}
+    return {
+        "status": "passed",
+        "outcomes": [{"ok": True, "value_json": value, "value_repr": repr(value)}],
+    }
 
 
 def test_a_feasible_input_succeeds_when_its_output_matches():
@@ -138,8 +154,16 @@ def test_an_infeasible_input_fails_with_the_output_it_actually_gives():
 
 
 def test_an_input_that_raises_is_an_exception_with_its_type():
-    result = {"status": "failed", "outcomes": [{"ok": False, "exception_type": "TypeError",
-                                                "exception_message": "main_solution() got an unexpected keyword argument 'n'"}]}
+    result = {
+        "status": "failed",
+        "outcomes": [
+            {
+                "ok": False,
+                "exception_type": "TypeError",
+                "exception_message": "main_solution() got an unexpected keyword argument 'n'",
+            }
+        ],
+    }
     verdict = judge_input({"n": 1}, 3, result)
     assert verdict.status == EXCEPTION and verdict.exception_type == "TypeError"
     assert "TypeError" in verdict.feedback and "unexpected keyword" in verdict.feedback
@@ -147,13 +171,25 @@ def test_an_input_that_raises_is_an_exception_with_its_type():
 
 def test_an_input_that_hangs_is_a_timeout():
     assert judge_input({"n": 10**9}, 3, {"status": "timeout", "outcomes": []}).status == TIMEOUT
-    per_call = {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout", "exception_message": "input exceeded its time limit"}]}
+    per_call = {
+        "status": "passed",
+        "outcomes": [
+            {
+                "ok": False,
+                "exception_type": "Timeout",
+                "exception_message": "input exceeded its time limit",
+            }
+        ],
+    }
     assert judge_input({"n": 10**9}, 3, per_call).status == TIMEOUT
 
 
 def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
-    result = {"status": "error", "load_error": "ModuleNotFoundError: No module named 'gmpy2'",
-              "outcomes": [{"ok": False, "exception_type": "Crashed", "exception_message": "not run"}]}
+    result = {
+        "status": "error",
+        "load_error": "ModuleNotFoundError: No module named 'gmpy2'",
+        "outcomes": [{"ok": False, "exception_type": "Crashed", "exception_message": "not run"}],
+    }
     verdict = judge_input({"n": 1}, 3, result)
     assert verdict.status == EXCEPTION and "gmpy2" in verdict.feedback
 
