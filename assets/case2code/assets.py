@@ -55,6 +55,9 @@ class CasesConfig(Config):
     min_returns: int = Field(
         default=1, description="an item needs at least this many returned values"
     )
+    min_distinct_returns: int = Field(
+        default=1, description="an item needs this many different returned values (1: off)"
+    )
 
 
 class PromptsConfig(Config):
@@ -334,7 +337,10 @@ def case2code_cases(
         examples = stages.examples_from_json(r["examples_json"])
         results = stages.results_from_json(r["results_json"])
         selection = stages.select_cases(
-            results, keep_exceptions=config.keep_exception_cases, min_returns=config.min_returns
+            results,
+            keep_exceptions=config.keep_exception_cases,
+            min_returns=config.min_returns,
+            min_distinct_returns=config.min_distinct_returns,
         )
         if selection.drop_reason:
             drops[selection.drop_reason] += 1

@@ -17,6 +17,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.case2code.decontaminate import contaminated
 from assets.case2code.outcomes import job_results, mean_pass_at_k
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge, read_test_set
 from assets.common.bookkeeping import frame_metadata
@@ -61,6 +62,11 @@ class SFTReleaseConfig(Config):
     dataset_name: str = Field(
         default="case2code", description="folder name under the export directory"
     )
+    decontaminate_against: list[str] = Field(
+        default=["case2code/eval/demo_test.jsonl"],
+        description="Case2Code-format test sets (relative paths: under the seed directory) whose functions "
+        "must not be trained on; missing files are skipped with a warning",
+    )
 
 
 # With a single partition materialized, the IO manager hands over a bare frame instead of a dict, which the
@@ -80,6 +86,25 @@ def _as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
     if isinstance(frames, pl.DataFrame):
         return {"_": frames}
     return dict(frames)
+
+
+def resolve_test_set(path: str, seed_dir: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else Path(seed_dir) / candidate
+
+
+def _reference_programs(paths: list[str], seed_dir: str) -> tuple[list[str], list[Path]]:
+    """Reference code of every item in the given test sets, and the paths that do not exist."""
+    programs, missing = [], []
+    for raw in paths:
+        path = resolve_test_set(raw, seed_dir)
+        if not path.is_file():
+            missing.append(path)
+            continue
+        programs += [
+            item.reference_code for item in read_test_set(path).items if item.reference_code
+        ]
+    return programs, missing
 
 
 def sharegpt_records(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -121,6 +146,18 @@ def case2code_sft(
         else combined
     )
     drops = {"duplicate_across_partitions": rows_in - df.height}
+    references, missing = _reference_programs(config.decontaminate_against, workspace.seed_dir)
+    for path in missing:
+        context.log.warning(f"decontamination test set not found, skipped: {path}")
+    if df.height and references:
+        codes = {
+            r["prompt_id"]: json.loads(r["case2code_json"])["code"]
+            for r in df.iter_rows(named=True)
+        }
+        flagged = contaminated(codes, references)
+        df = df.filter(~pl.col("prompt_id").is_in(list(flagged)))
+        for reason, count in Counter(flagged.values()).items():
+            drops[f"in_test_set_{reason}"] = count
     if df.height == 0:
         df = pl.DataFrame(schema={c: pl.Utf8 for c in EXPORT_COLUMNS})
     out_dir = Path(workspace.export_dir) / config.dataset_name
@@ -166,6 +203,7 @@ def case2code_sft(
     )
     extra = {
         "partitions": len(frames),
+        "decontamination/reference_programs": len(references),
         **export_meta,
         **{f"template/{k}": v for k, v in counts["template"].items()},
     }
@@ -213,11 +251,6 @@ EVAL_SCHEMA = {
     "llm_error": pl.Utf8,
     "model": pl.Utf8,
 }
-
-
-def resolve_test_set(path: str, seed_dir: str) -> Path:
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() else Path(seed_dir) / candidate
 
 
 def score_rows(items: list[EvalItem], completions: list, sandbox_run) -> list[dict[str, Any]]:

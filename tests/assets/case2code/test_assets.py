@@ -250,6 +250,40 @@ def test_the_release_combines_partitions_into_parquet_sharegpt_and_case2code_fil
     assert "Counts by template" in (release / "README.md").read_text()
 
 
+def test_the_release_drops_functions_that_are_in_an_evaluation_test_set(run, release, tmp_path):
+    test_set = tmp_path / "held_out.jsonl"
+    reformatted = FUNCTIONS["countdown"].replace("steps += 1", "steps = steps + 1  # count")
+    row = {
+        "id": "t",
+        "prompt": "p",
+        "func_name": "countdown",
+        "code": reformatted.replace("steps = steps + 1", "steps += 1"),
+        "example_str": "examples = [dict(n=1)]",
+        "example_outputs": [{"return": '"1"'}],
+    }
+    test_set.write_text(json.dumps(row) + "\n")
+    config = {
+        "ops": {
+            "case2code_sft": {
+                "config": {
+                    "dataset_name": "held_out_check",
+                    "decontaminate_against": [str(test_set)],
+                }
+            }
+        }
+    }
+    result = materialize(
+        [*PARTITIONED, case2code_sft],
+        instance=run["instance"],
+        resources=run["resources"],
+        selection=[case2code_sft],
+        run_config=config,
+    )
+    assert _meta(result, "case2code_sft")["dropped/in_test_set_same_program"] == 1
+    train = pl.read_parquet(run["tmp"] / "datasets" / "held_out_check" / "data")
+    assert sorted(train["func_name"].to_list()) == ["halve_until_odd", "run_length"]
+
+
 def _eval(run, test_set, evaluator, n_samples=1):
     resources = {**run["resources"], "evaluator": evaluator}
     config = {

@@ -50,6 +50,16 @@ def test_items_need_a_returned_value_and_never_keep_cases_without_a_result():
     assert select_cases([RET, EXC], min_returns=2).drop_reason == "too_few_returns"
 
 
+def test_constant_functions_can_be_dropped_because_their_cases_do_not_pin_the_function_down():
+    other = CaseResult(kind="return", value_repr="4")
+    assert select_cases([RET, RET, RET]).drop_reason is None, "off by default, as in Case2Code"
+    assert (
+        select_cases([RET, RET, EXC], min_distinct_returns=2).drop_reason
+        == "too_few_distinct_returns"
+    )
+    assert select_cases([RET, other], min_distinct_returns=2).drop_reason is None
+
+
 def test_the_case2code_record_reads_back_as_the_same_outcomes():
     examples = [Example(args=(("x", "3"),)), Example(args=(("x", "'a'"),))]
     record = case2code_record(
