@@ -14,7 +14,6 @@ MAIN_FUNCTION = "Main Function"
 IO_DESCRIPTION = "Input Output Description"
 INPUT_GENERATOR = "Input Generator"
 PROBLEM_STATEMENT = "Problem Statement"
-SECTION_HEADERS = [MAIN_FUNCTION, IO_DESCRIPTION, INPUT_GENERATOR, PROBLEM_STATEMENT]
 
 UNIFY = Template(
     """Rewrite the code file below into a self-contained, runnable task with four parts.

@@ -3,26 +3,78 @@
 The answer is split by its section headers and each code section contributes its
 last Python block. Small models drift from the layout, so when a header is
 missing the function is looked for in every code block of the answer (the last
-block that defines it wins). An item is usable only if `main_solution` and a
-zero-argument `input_generator` are both defined at module level and parse.
+block that defines it wins). Headers are recognised only outside code fences and
+in the spellings small models use: `### 2. Input/Output Description:` or
+`**Problem Statement**` read as `## Input Output Description` / `## Problem Statement`. An item is
+usable only if `main_solution` and a zero-argument `input_generator` are both
+defined at module level and parse.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
-from assets.codeio.prompts import (
-    INPUT_GENERATOR,
-    IO_DESCRIPTION,
-    MAIN_FUNCTION,
-    PROBLEM_STATEMENT,
-    SECTION_HEADERS,
-)
-from assets.common.parsing import code_blocks, last_code_block, section, strip_reasoning
+from assets.codeio.prompts import INPUT_GENERATOR, IO_DESCRIPTION, MAIN_FUNCTION, PROBLEM_STATEMENT
+from assets.common.parsing import code_blocks, last_code_block, strip_reasoning
 
 ENTRY_POINT = "main_solution"
 GENERATOR = "input_generator"
+
+# Header spellings small models use, lower-cased with runs of space, '/', '-' and '_' collapsed.
+_HEADER_NAMES = {
+    "main function": MAIN_FUNCTION,
+    "main solution": MAIN_FUNCTION,
+    "input output description": IO_DESCRIPTION,
+    "input and output description": IO_DESCRIPTION,
+    "i o description": IO_DESCRIPTION,
+    "input output requirements": IO_DESCRIPTION,
+    "input generator": INPUT_GENERATOR,
+    "problem statement": PROBLEM_STATEMENT,
+}
+_HEADER_LINE = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:(?:part|step|section)\s+)?(?:\d+\s*[.):-]?\s*)?"
+    r"(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z _/-]*?)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+_FENCE = re.compile(r"^\s*```")
+
+
+def _canonical_header(line: str) -> str | None:
+    match = _HEADER_LINE.match(line)
+    if not match:
+        return None
+    name = re.sub(r"[\s/_-]+", " ", match.group("name").strip().lower())
+    return _HEADER_NAMES.get(name)
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """Body under each recognised header (header lines inside code fences do not count).
+
+    A header the model wrote twice keeps its last non-empty body: small models
+    sometimes restate the layout before answering.
+    """
+    sections: dict[str, str] = {}
+    current: str | None = None
+    body: list[str] = []
+    in_code = False
+
+    def close() -> None:
+        if current is not None and "\n".join(body).strip():
+            sections[current] = "\n".join(body).strip()
+
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            in_code = not in_code
+        header = None if in_code else _canonical_header(line)
+        if header:
+            close()
+            current, body = header, []
+        else:
+            body.append(line)
+    close()
+    return sections
 
 
 @dataclass(frozen=True)
@@ -87,22 +139,22 @@ def _block_defining(text: str, name: str, preferred: str | None) -> str | None:
     return None
 
 
-def _section_code(text: str, header: str) -> str | None:
-    body = section(text, header, SECTION_HEADERS)
+def _section_code(sections: dict[str, str], header: str) -> str | None:
+    body = sections.get(header)
     return last_code_block(body) if body else None
 
 
-def _prose(text: str, header: str) -> str:
-    body = section(text, header, SECTION_HEADERS) or ""
+def _prose(sections: dict[str, str], header: str) -> str:
     # Some models fence the description; the words matter, not the fence.
-    return body.replace("```", "").strip()
+    return (sections.get(header) or "").replace("```", "").strip()
 
 
 def parse_unified(answer: str) -> UnifyParse:
     """The four parts of a unified-code answer, or why it cannot be used."""
     text = strip_reasoning(answer)
-    main_pref = _section_code(text, MAIN_FUNCTION)
-    gen_pref = _section_code(text, INPUT_GENERATOR)
+    sections = split_sections(text)
+    main_pref = _section_code(sections, MAIN_FUNCTION)
+    gen_pref = _section_code(sections, INPUT_GENERATOR)
     main_code = _block_defining(text, ENTRY_POINT, main_pref)
     if main_code is None:
         bad = main_pref and syntax_error(main_pref)
@@ -128,8 +180,8 @@ def parse_unified(answer: str) -> UnifyParse:
     if gen_code == main_code:
         # Both functions in one block: keep it once.
         gen_code = ""
-    io_description = _prose(text, IO_DESCRIPTION)
-    statement = _prose(text, PROBLEM_STATEMENT)
+    io_description = _prose(sections, IO_DESCRIPTION)
+    statement = _prose(sections, PROBLEM_STATEMENT)
     if not io_description:
         return UnifyParse(
             None, "no_io_description", "the Input Output Description section is missing or empty"

@@ -121,3 +121,23 @@ def test_the_unify_prompt_carries_the_code_and_the_four_headers():
         "## Problem Statement",
     ):
         assert header in prompt
+
+
+def test_numbered_and_bold_headers_small_models_write_are_understood():
+    answer = (
+        GOOD.replace("## Main Function", "### 1. Main Function:")
+        .replace("## Input Output Description", "**2. Input/Output Description**")
+        .replace("## Input Generator", "3) Input Generator")
+        .replace("## Problem Statement", "## Step 4: Problem Statement")
+    )
+    parsed = parse_unified(answer)
+    assert parsed.reason is None
+    assert parsed.code.io_description.startswith("Input:")
+    assert parsed.code.problem_statement.startswith("A gardener")
+
+
+def test_header_like_comments_inside_code_are_left_alone():
+    answer = GOOD.replace("def helper(x):", "# Problem Statement\ndef helper(x):")
+    parsed = parse_unified(answer)
+    assert parsed.reason is None and "# Problem Statement" in parsed.code.main_code
+    assert parsed.code.problem_statement.endswith("What is its area?")
