@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import select
 import shutil
@@ -16,7 +17,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,13 +66,47 @@ class WorkerSpec:
     preload: tuple[str, ...]
 
 
+class _Launcher:
+    """Starts worker processes from one thread that lives as long as the host process.
+
+    bwrap's --die-with-parent uses the parent-death signal, which the kernel ties to the
+    *thread* that forked: a worker started from a short-lived pool thread would be killed
+    when that thread ends, and one started without the flag outlives a killed host.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.Queue[tuple[tuple, dict, Future]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="assay-sandbox-launcher", daemon=True)
+                self._thread.start()
+        future: Future = Future()
+        self._requests.put((args, kwargs, future))
+        return future.result()
+
+    def _serve(self) -> None:
+        while True:
+            args, kwargs, future = self._requests.get()
+            try:
+                future.set_result(subprocess.Popen(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                future.set_exception(exc)
+
+
+LAUNCHER = _Launcher()
+
+
 class ProcessChannel:
     """Frames over the stdin/stdout pipes of a local process (bwrap or bare python)."""
 
     def __init__(self, argv: list[str], env: dict[str, str] | None, cleanup: str | None = None) -> None:
         self.argv = argv
         self.cleanup = cleanup
-        self.proc = subprocess.Popen(
+        self.proc = LAUNCHER.popen(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -170,9 +207,8 @@ def _python_paths() -> list[str]:
 def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[str]:
     """The bubblewrap command line for one worker (no network, read-only system, own PID namespace)."""
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    # No --die-with-parent: its signal follows the thread that started bwrap, and pool threads
-    # come and go. The zygote exits on EOF instead, when the host side closes or dies.
-    argv += ["--new-session", "--clearenv"]
+    # The sandbox dies with the bwrap process, and bwrap with the host (see _Launcher).
+    argv += ["--die-with-parent", "--new-session", "--clearenv"]
     argv += ["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8"]
     argv += ["--setenv", "HOME", "/tmp", "--hostname", "sandbox"]
     argv += ["--ro-bind", "/usr", "/usr"]

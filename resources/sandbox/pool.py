@@ -154,6 +154,7 @@ class Pool:
             result = worker.run(job, settings)
         except WorkerDied as exc:
             log.warning("sandbox: worker %d died on job %r (attempt %d): %s", worker.spec.index, job.get("id"), attempt + 1, exc)
+            self._replace(worker)
             if attempt == 0:
                 requeue(1)
                 return None
@@ -162,12 +163,20 @@ class Pool:
             return out
         except Exception as exc:  # noqa: BLE001 - e.g. a worker that cannot start again
             log.error("sandbox: worker %d failed on job %r: %s", worker.spec.index, job.get("id"), exc)
+            self._replace(worker)
             if attempt == 0:
                 requeue(1)
                 return None
             return failed_result(job, CRASHED, f"sandbox failure: {exc}"[:600])
         result.pop("id", None)
         return {"id": job.get("id"), **result}
+
+    def _replace(self, worker: Worker) -> None:
+        """Start the replacement now, so that the pool is back at full capacity when the batch ends."""
+        try:
+            worker.ensure_started()
+        except Exception as exc:  # noqa: BLE001 - the next job on this worker tries again
+            log.error("sandbox: could not restart worker %d: %s", worker.spec.index, exc)
 
     def capacity(self) -> int:
         """Workers that are started and answering."""

@@ -91,6 +91,10 @@ class Sandbox:
                 results[i] = result
         return [r for r in results if r is not None]
 
+    def job_uids(self) -> list[int]:
+        """The uids this sandbox's jobs run as (isolated backends as root): for leak checks."""
+        return [] if self._pool is None else [w.spec.job_uid for w in self._pool.workers]
+
     def capacity(self) -> int:
         """Workers currently started and alive (0 before the first batch)."""
         return 0 if self._pool is None else self._pool.capacity()

@@ -13,6 +13,7 @@ import random
 import socket
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,7 +273,7 @@ class Host:
             self.connections += 1
             conn.close()
 
-    def violations(self, results: list[dict]) -> list[str]:
+    def violations(self, results: list[dict], uids: Iterable[int]) -> list[str]:
         """Every host invariant that does not hold (empty when the host is intact)."""
         out = []
         for path, content in self.canary_files.items():
@@ -288,7 +289,7 @@ class Host:
             out.append(f"the canary listener got {self.connections} connection(s)")
         blob = json.dumps(results)
         out += [f"secret {k} appears in a result" for k, v in self.secrets.items() if v in blob]
-        out += [f"process {pid} started by a job is alive" for pid in job_processes()]
+        out += [f"process {pid} started by a job is alive" for pid in job_processes(uids)]
         return out
 
     def close(self) -> None:
@@ -307,8 +308,12 @@ class Host:
             self.canary_dir.rmdir()
 
 
-def job_processes() -> list[int]:
-    """Host processes owned by a job uid (jobs run as uids from JOB_UID_MIN up)."""
+def job_processes(uids: Iterable[int] | None = None) -> list[int]:
+    """Host processes owned by the given job uids (default: any uid from JOB_UID_MIN up).
+
+    Other sandboxes may run on the same host at the same time, so checks pass their own uids.
+    """
+    wanted = set(uids) if uids is not None else None
     out = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -317,7 +322,8 @@ def job_processes() -> list[int]:
             with open(f"/proc/{name}/status") as fh:
                 for line in fh:
                     if line.startswith("Uid:"):
-                        if int(line.split()[1]) >= JOB_UID_MIN:
+                        uid = int(line.split()[1])
+                        if (uid in wanted) if wanted is not None else uid >= JOB_UID_MIN:
                             out.append(int(name))
                         break
         except OSError:
