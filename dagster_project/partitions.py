@@ -6,16 +6,14 @@ The partition key is the seed file's name, so lineage in the UI reads as
 
 from dagster import DynamicPartitionsDefinition
 
-FAMILIES = ("kodcode", "codeio", "case2code", "execverify")
+FAMILIES = ("kodcode", "codeio", "case2code")
 
 kodcode_partitions = DynamicPartitionsDefinition(name="kodcode_seeds")
 codeio_partitions = DynamicPartitionsDefinition(name="codeio_seeds")
 case2code_partitions = DynamicPartitionsDefinition(name="case2code_seeds")
-execverify_partitions = DynamicPartitionsDefinition(name="execverify_seeds")
 
 PARTITIONS = {
     "kodcode": kodcode_partitions,
     "codeio": codeio_partitions,
     "case2code": case2code_partitions,
-    "execverify": execverify_partitions,
 }
