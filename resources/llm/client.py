@@ -174,14 +174,22 @@ class BatchRecorder:
                 model=answer.model if answer else unit.params.model,
             )
             self._done += 1
-            self._maybe_log()
+        self.tick()
 
-    def _maybe_log(self) -> None:
-        now = time.monotonic()
-        if self._log is None or now - self._last_log < self._every:
+    def tick(self) -> None:
+        """Log a progress line if the last one is older than the interval.
+
+        Called on every outcome, and by engines on a timer so slow answers still show progress.
+        """
+        if self._log is None:
             return
-        self._last_log = now
-        self._log.info(self.progress_line(now))
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_log < self._every:
+                return
+            self._last_log = now
+            line = self.progress_line(now)
+        self._log.info(line)
 
     def progress_line(self, now: float | None = None) -> str:
         elapsed = max((now or time.monotonic()) - self._started, 1e-9)

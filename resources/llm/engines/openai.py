@@ -60,6 +60,13 @@ def classify(exc: BaseException) -> _Outcome:
     return _Outcome(f"error_{type(exc).__name__}", False)
 
 
+async def _tick_every(recorder: BatchRecorder, seconds: float) -> None:
+    """Keep progress lines coming while every slot is busy with a long answer."""
+    while True:
+        await asyncio.sleep(seconds)
+        recorder.tick()
+
+
 def _is_connect_timeout(exc: BaseException) -> bool:
     cause = exc.__cause__ or exc.__context__
     return isinstance(cause, (_httpx.ConnectTimeout, _httpx.PoolTimeout))
@@ -117,9 +124,11 @@ class OpenAIEngine:
         pinned = [
             client for client, size in zip(clients, _pool_sizes(workers)) for _ in range(size)
         ]
+        ticker = asyncio.create_task(_tick_every(recorder, 1.0))
         try:
             await asyncio.gather(*(worker(client) for client in pinned))
         finally:
+            ticker.cancel()
             for client in clients:
                 await client.close()
 

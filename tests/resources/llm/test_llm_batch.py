@@ -139,3 +139,27 @@ def test_an_engine_that_forgets_a_sample_records_it_instead_of_dropping_it(cache
     ]
     assert all(isinstance(c, Completion) and not c.ok for c in result.completions)
     assert result.stats.failure_reasons == {"http_400": 1, "unreported": 2}
+
+
+def test_progress_keeps_coming_while_answers_are_slow(cache_path, caplog):
+    from resources.llm.client import BatchRecorder, expand
+    from resources.llm.engines.openai import OpenAIEngine
+    from resources.llm.retry import RetryPolicy
+    from resources.llm.types import BatchStats
+
+    units = expand(
+        [LLMRequest("slow", [{"role": "user", "content": "take your time"}])],
+        SamplingDefaults("fake-model", 0.7, 0.95, 16, 0),
+    )
+    log = logging.getLogger("assay.test.slow")
+    recorder = BatchRecorder(
+        units, None, BatchStats(requests=1, samples=1), log, progress_every_s=0.2
+    )
+    with OpenAIServer(latency_s=1.5) as fake, caplog.at_level(logging.INFO, logger=log.name):
+        OpenAIEngine(fake.base_url, "k", "fake-model", 1, 10.0, RetryPolicy(), 10).run(
+            units, recorder
+        )
+
+    lines = [r.getMessage() for r in caplog.records if r.name == log.name]
+    assert any(line.startswith("llm: 0/1 samples done") for line in lines)
+    assert recorder.completions()[0].ok
