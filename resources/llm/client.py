@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
@@ -103,6 +103,8 @@ class BatchRecorder:
         self._last_log = self._started
         self._done = 0
         self._done_at_start = 0
+        # position of a unit being sent -> units with the same cache key that share its outcome
+        self.followers: dict[int, list[Unit]] = {}
 
     def cached(self, unit: Unit, hit: CachedAnswer) -> None:
         with self._lock:
@@ -159,10 +161,7 @@ class BatchRecorder:
             if answer is not None:
                 self.stats.prompt_tokens += answer.prompt_tokens
                 self.stats.completion_tokens += answer.completion_tokens
-            if reason is not None:
-                self.stats.failed += 1
-                self.stats.failure_reasons[reason] += 1
-            self._slots[unit.position] = Completion(
+            completion = Completion(
                 key=unit.key,
                 sample_index=unit.params.sample_index,
                 text=answer.text if answer else None,
@@ -173,7 +172,19 @@ class BatchRecorder:
                 cached=False,
                 model=answer.model if answer else unit.params.model,
             )
-            self._done += 1
+            self._slots[unit.position] = completion
+            for follower in self.followers.get(unit.position, ()):
+                # Same cache key in the same batch: served by this answer, as a cache hit would be.
+                self._slots[follower.position] = replace(
+                    completion, key=follower.key, cached=completion.ok
+                )
+            for filled in [unit, *self.followers.get(unit.position, ())]:
+                self._done += 1
+                if reason is not None:
+                    self.stats.failed += 1
+                    self.stats.failure_reasons[reason] += 1
+                elif filled is not unit:
+                    self.stats.cache_hits += 1
         self.tick()
 
     def tick(self) -> None:
@@ -234,18 +245,26 @@ def run_batch(
         log.info(
             f"llm: {len(units)} samples for {len(requests)} requests, {len(units) - len(pending)} cached"
         )
-    if pending:
+    leaders: dict[str, Unit] = {}
+    to_send: list[Unit] = []
+    for unit in pending:
+        leader = leaders.setdefault(unit.cache_key, unit)
+        if leader is unit:
+            to_send.append(unit)
+        else:  # an identical sample earlier in this batch: ask once
+            recorder.followers.setdefault(leader.position, []).append(unit)
+    if to_send:
         engine: Engine = engine_factory()
         try:
-            engine.run(pending, recorder)
+            engine.run(to_send, recorder)
         except BaseException as exc:
             # Record whatever the engine did not finish, then let the error propagate.
-            for unit in pending:
+            for unit in to_send:
                 recorder.fail(
                     unit, "engine_error", f"engine_error: {type(exc).__name__}: {exc}"[:300]
                 )
             raise
-        for unit in pending:  # an engine bug must not silently drop rows
+        for unit in to_send:  # an engine bug must not silently drop rows
             recorder.fail(unit, "unreported")
     stats.elapsed_s = time.monotonic() - started
     if log is not None and pending:

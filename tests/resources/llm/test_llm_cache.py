@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 
+from resources.llm import LLMRequest
 from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
 from tests.fakes.openai_server import FaultPlan, OpenAIServer
 
@@ -107,3 +108,20 @@ def test_only_successful_answers_are_cached(cache_path, make_resource, prompts):
     assert [c.error for c in first.completions] == ["finish_reason=length"] * 6
     assert second.stats.cache_hits == 0 and all(c.ok for c in second.completions)
     assert third.stats.sent == 0 and third.stats.cache_hits == 6
+
+
+def test_identical_samples_in_one_batch_are_asked_once(server, cache_path, make_resource):
+    same = [{"role": "user", "content": "the same question"}]
+    result = make_resource(server.base_url, cache_path).generate(
+        [LLMRequest("first", same, n=2), LLMRequest("second", same, n=2)]
+    )
+
+    assert server.stats.requests == 2
+    assert [(c.key, c.sample_index, c.cached) for c in result.completions] == [
+        ("first", 0, False),
+        ("first", 1, False),
+        ("second", 0, True),
+        ("second", 1, True),
+    ]
+    assert result.completions[0].text == result.completions[2].text
+    assert result.stats.cache_hits == 2 and result.stats.sent == 2
