@@ -6,6 +6,8 @@
 2. Evaluation: the `case2code_eval` asset scores the reference `output` of each
    item (served by a scripted model on loopback), then a deliberately wrong
    variant of it (the right function, its result wrapped in a list).
+3. Pipeline sample: our example parser, sandbox run and filter on the original's
+   own write_testcase answers, compared with its generate_output and filtered files.
 
     python bench/case2code_reference.py [--reference ../shared/reference/case2code] [--workers 2]
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.case2code.outcomes import agreement, job_results
+from assets.case2code.outcomes import agreement, gold_canonical, job_results
 from assets.case2code.testset import call_job, extract_code, read_test_set
 
 # Module-level names of Case2Code's execution harness (`for ex in examples: r = f(**ex) … except Exception as e`).
@@ -162,6 +164,84 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
     return scores
 
 
+def pipeline_sample(reference: Path, workers: int) -> dict:
+    """Our stages on the original's pipeline sample: parse its answers, run, filter; compare each step."""
+    from assets.case2code.examples import parse_example_source
+    from assets.case2code.functions import first_function, program
+    from assets.case2code.stages import select_cases, usable_examples
+    from resources.sandbox import Sandbox
+
+    def rows(name: str) -> list[dict]:
+        return [
+            json.loads(line) for line in (reference / name).read_text().splitlines() if line.strip()
+        ]
+
+    raw = {r["id"]: r for r in rows("sample_raw_data.jsonl")}
+    answers = rows("write_testcase__llama3_1-70b-inst-temp0.2-sample_raw_data.jsonl")
+    kept_ids = {r["gen_answer_id"] for r in rows("filtered__output.jsonl")}
+    recorded = {r["gen_answer_id"]: r for r in rows("filtered__output.jsonl")}
+    parsed_same = 0
+    jobs, items = [], []
+    for answer in answers:
+        seed = raw[answer["gen_answer_id"]]
+        code = program(seed.get("import_code") or [], seed["content"])
+        ours = usable_examples(
+            answer["completions"], first_function(seed["content"]), max_examples=100
+        )
+        theirs = parse_example_source(answer["example_str"], strict=False, dedupe=False).examples
+        parsed_same += [e.kwargs_py() for e in ours.examples] == [e.kwargs_py() for e in theirs]
+        name = first_function(seed["content"]).name
+        jobs.append(
+            {
+                "id": answer["gen_answer_id"],
+                "kind": "call",
+                "code": code,
+                "entry_point": name,
+                "inputs_py": [e.kwargs_py() for e in ours.examples],
+            }
+        )
+        items.append((answer["gen_answer_id"], len(ours.examples)))
+    with Sandbox(backend="bwrap", workers=workers, timeout_s=10.0) as sandbox:
+        results = {r["id"]: r for r in sandbox.run(jobs)}
+    generated = {r["gen_answer_id"]: r for r in rows("generate_output__output.jsonl")}
+    keep_same = outputs_same = 0
+    disagreements = []
+    for item_id, n in items:
+        outcomes = job_results(results[item_id], n)
+        kept = select_cases(outcomes).drop_reason is None
+        keep_same += kept == (item_id in kept_ids)
+        if kept != (item_id in kept_ids):
+            imports = raw[item_id].get("import_code") or []
+            names = [line.split()[-1] for line in imports if line.strip()]
+            missing = [
+                m
+                for m in names
+                if f"name '{m}' is not defined" in generated[item_id]["exec_raw_output"]
+            ]
+            why = (
+                (
+                    f"the original ran it without its import_code ({', '.join(imports)}): NameError for {missing}; "
+                    "we run the seed's imports first"
+                )
+                if missing
+                else "unexplained"
+            )
+            disagreements.append(
+                f"{first_function(raw[item_id]['content']).name}: ours kept={kept}; {why}"
+            )
+        if kept and item_id in recorded:
+            expected = [gold_canonical(o) for o in recorded[item_id]["example_outputs"]]
+            outputs_same += [o.canonical() for o in outcomes] == expected
+    return {
+        "answers": len(answers),
+        "parsed_same": parsed_same,
+        "keep_same": keep_same,
+        "kept_recorded": len(kept_ids),
+        "outputs_same": outputs_same,
+        "disagreements": disagreements,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -196,6 +276,22 @@ def main() -> int:
         print(
             f"  - {item_id} {name}: {n_diff}/{total} differ {why}\n      first at example {i}: ours {a!r}\n                        recorded {e!r}"
         )
+
+    sample = pipeline_sample(args.reference, args.workers)
+    print(
+        "\n== 3. Our stages on the original's pipeline sample (write_testcase → generate_output → filtered)"
+    )
+    print(
+        f"answers whose examples our ast parser reads exactly as the original's run: {sample['parsed_same']}/{sample['answers']}"
+    )
+    print(
+        f"items our filter keeps or drops as the original did                   : {sample['keep_same']}/{sample['answers']}"
+    )
+    print(
+        f"kept items whose outputs equal the recorded example_outputs           : {sample['outputs_same']}/{sample['kept_recorded']}"
+    )
+    for line in sample["disagreements"]:
+        print(f"  - {line}")
 
     if not args.skip_eval:
         scores = eval_scores(path, args.workers)
