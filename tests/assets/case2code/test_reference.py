@@ -99,3 +99,48 @@ def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, 
 
     wrong = score_rows(test_set.items, _completions(test_set, wrapped), sandbox.run)
     assert sum(r["passed"] for r in wrong) / len(wrong) <= 0.02
+
+
+def _rows(name: str) -> list[dict]:
+    return [
+        json.loads(line)
+        for line in (REFERENCE.parent / name).read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def test_our_parser_and_filter_agree_with_the_original_pipeline_sample(sandbox):
+    from assets.case2code.examples import parse_example_source
+    from assets.case2code.functions import first_function, program
+    from assets.case2code.stages import select_cases, usable_examples
+
+    raw = {r["id"]: r for r in _rows("sample_raw_data.jsonl")}
+    kept_by_original = {r["gen_answer_id"] for r in _rows("filtered__output.jsonl")}
+    answers = _rows("write_testcase__llama3_1-70b-inst-temp0.2-sample_raw_data.jsonl")
+    jobs, sizes = [], {}
+    for answer in answers:
+        seed = raw[answer["gen_answer_id"]]
+        function = first_function(seed["content"])
+        ours = usable_examples(answer["completions"], function, max_examples=100).examples
+        theirs = parse_example_source(answer["example_str"], strict=False, dedupe=False).examples
+        assert [e.kwargs_py() for e in ours] == [e.kwargs_py() for e in theirs], function.name
+        code = program(seed.get("import_code") or [], seed["content"])
+        jobs.append(
+            {
+                "id": answer["gen_answer_id"],
+                "kind": "call",
+                "code": code,
+                "entry_point": function.name,
+                "inputs_py": [e.kwargs_py() for e in ours],
+            }
+        )
+        sizes[answer["gen_answer_id"]] = len(ours)
+    disagree = set()
+    for result in sandbox.run(jobs):
+        kept = select_cases(job_results(result, sizes[result["id"]])).drop_reason is None
+        if kept != (result["id"] in kept_by_original):
+            disagree.add(result["id"])
+    # The original ran functions without their import_code, so one that needs `re` only raised NameError there.
+    assert {raw[i]["content"].split("(")[0] for i in disagree} == {
+        "def filter_annotations_with_brackets"
+    }
