@@ -15,16 +15,45 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary
+from assets.codeio.harness import pair_search_job, rerun_job
+from assets.codeio.pairs import read_search, rerun_mismatch
+from assets.codeio.reference import (
+    cross_check,
+    mutation_probe_job,
+    reference_job,
+    replay_program,
+    summary,
+)
 from resources.sandbox import Sandbox
 
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
+
+
+def replay_through_pair_search(
+    sandbox: Sandbox, records: list[dict], timeout_s: float
+) -> dict[int, tuple]:
+    """Each record through our pair search and fresh-process rerun: (drop reason or None, detail)."""
+    programs = {str(i): replay_program(r) for i, r in enumerate(records)}
+    searched = sandbox.run(
+        [pair_search_job(k, p, 0, 200, 10, timeout_s / 2) for k, p in programs.items()]
+    )
+    found = {res["id"]: read_search(res, 2) for res in searched}
+    ready = {k: f for k, f in found.items() if f.reason is None}
+    reruns = sandbox.run(
+        [rerun_job(k, programs[k], [p["input"] for p in f.pairs]) for k, f in ready.items()]
+    )
+    out = {int(k): (f.reason, f.detail) for k, f in found.items()}
+    for res in reruns:
+        mismatch = rerun_mismatch(ready[res["id"]].pairs, res)
+        if mismatch:
+            out[int(res["id"])] = mismatch
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         first = sandbox.run(jobs)
         second = sandbox.run(jobs)
         probes = sandbox.run([mutation_probe_job(i, r) for i, r in enumerate(records)])
-    elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - started
+        pipeline = replay_through_pair_search(sandbox, records, args.timeout_s)
     checks = cross_check(records, first, second, probes)
     figures = summary(checks)
     print(
@@ -77,6 +107,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(1 for cs in by_record.values() if cs[0].cls == 'time dependent')}; input mutated: "
         f"{sum(1 for cs in by_record.values() if cs[0].cls == 'input mutated')}"
     )
+    kept = [i for i, (reason, _) in pipeline.items() if reason is None]
+    print(f"our pair search on the recorded inputs: keeps {len(kept)} / {len(records)} records")
+    reasons = Counter(reason for reason, _ in pipeline.values() if reason)
+    for reason, count in sorted(reasons.items()):
+        print(f"  dropped ({reason}): {count}")
+    for cls in ("random", "time dependent", "input mutated", "environment"):
+        members = [r for r, cs in by_record.items() if cs[0].cls == cls]
+        if members:
+            fate = Counter(pipeline[r][0] or "kept, reproduced" for r in members)
+            print(f"  records whose disagreement is {cls}: {dict(fate)}")
+    for r, (reason, detail) in sorted(pipeline.items()):
+        if reason and r not in by_record:
+            print(
+                f"  record {r:>3} agrees with the reference but is dropped ({reason}): {detail[:120]}"
+            )
     for record, cs in sorted(by_record.items())[: args.show]:
         print(
             f"  record {record:>3}: {len(cs)} of {len(records[record]['ios'])} pairs differ, {cs[0].cls}: {cs[0].detail[:150]}"

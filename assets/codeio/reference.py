@@ -22,6 +22,7 @@ disagreement gets a class:
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -232,3 +233,20 @@ def summary(checks: Iterable[PairCheck]) -> dict[str, Any]:
         "records_all_agree": records_all_agree,
         "disagreements_by_class": dict(sorted(classes.items())),
     }
+
+
+def replay_program(record: dict) -> str:
+    """The record's code plus an input generator drawing from its recorded inputs.
+
+    Running our pair search on it shows what the pipeline would make of the
+    record: random or clock-reading code is dropped as nondeterministic, and
+    code that mutates its arguments still yields pairs whose inputs reproduce
+    their outputs (we record each input before the call).
+    """
+    inputs = json.dumps([io["input"] for io in record["ios"]])
+    return (
+        f"{record['refcode'].rstrip()}\n\n\n"
+        f"def input_generator():\n"
+        f"    import json as _json, random as _random\n"
+        f"    return _random.choice(_json.loads({inputs!r}))\n"
+    )
