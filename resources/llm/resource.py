@@ -39,7 +39,10 @@ class LLMResource(dg.ConfigurableResource):
     concurrency: int = 8
     max_retries: int = 6
     timeout_s: float = 120.0
-    cache_path: str = ".assay/llm_cache.sqlite"
+    cache_path: str = Field(
+        default=".assay/llm_cache.sqlite",
+        description='SQLite answer cache shared by all runs and processes; "" disables it',
+    )
     failure_threshold: float = Field(
         default=0.5,
         description="generate() raises LLMBatchFailed when the failed share exceeds this",
