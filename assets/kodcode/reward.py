@@ -33,11 +33,9 @@ def _get_sandbox() -> Any:
 
             settings = load_settings().sandbox
             assert settings is not None
-            box = Sandbox(backend=settings.backend, workers=settings.workers, timeout_s=settings.timeout_s,
-                          memory_mb=settings.memory_mb, coverage=False)
-            box.__enter__()
+            _sandbox = Sandbox(backend=settings.backend, workers=settings.workers, timeout_s=settings.timeout_s,
+                               memory_mb=settings.memory_mb, coverage=False)
             atexit.register(_close)
-            _sandbox = box
         return _sandbox
 
 
@@ -46,7 +44,7 @@ def _close() -> None:
     with _lock:
         if _sandbox is not None:
             try:
-                _sandbox.__exit__(None, None, None)
+                _sandbox.close()
             finally:
                 _sandbox = None
 

@@ -17,8 +17,8 @@ from typing import Sequence
 
 from assets.common.parsing import code_blocks, strip_reasoning
 
-# Solution lines shorter than this ("return x", "i += 1") are too common to count as a leak.
-MIN_LEAK_LINE_CHARS = 12
+# Solution lines shorter than this ("return total", "for x in xs:") are too common to count as a leak.
+MIN_LEAK_LINE_CHARS = 16
 _WS = re.compile(r"\s+")
 
 
