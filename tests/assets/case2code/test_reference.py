@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assets.case2code.outcomes import agreement, job_results
-from assets.case2code.release import score_rows
+from assets.case2code.scoring import score_rows
 from assets.case2code.testset import call_job, read_test_set
 from resources.llm import Completion
 

@@ -1,0 +1,76 @@
+"""Scoring a model's answers to a Case2Code-format test set: one row per answer, pass@k over items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+
+from assets.case2code.outcomes import job_results, mean_pass_at_k
+from assets.case2code.testset import EvalItem, call_job, extract_code, judge
+from assets.common.ids import stable_id
+from resources.llm import Completion
+
+
+def score_rows(
+    items: Sequence[EvalItem],
+    completions: Sequence[Completion],
+    sandbox_run: Callable[[list[dict]], list[dict]],
+) -> list[dict[str, Any]]:
+    """One row per (item, sample): extract the code, run it on every example in one job
+    (as Case2Code does, so examples share one process), and compare every outcome exactly."""
+    by_id = {item.id: item for item in items}
+    jobs, pending = [], []
+    for c in completions:
+        item = by_id[c.key]
+        code = extract_code(c.text, item.func_name) if c.ok else None
+        eval_id = stable_id(item.id, c.sample_index, c.model, "eval")
+        pending.append((eval_id, item, c, code))
+        if code is not None:
+            jobs.append(call_job(eval_id, code, item))
+    results = {r["id"]: r for r in sandbox_run(jobs)} if jobs else {}
+    rows = []
+    for eval_id, item, c, code in pending:
+        passed, matched, diff = False, 0, None
+        if not c.ok:
+            status = "llm_failed"
+        elif code is None:
+            status = "no_code"
+        else:
+            job = results.get(eval_id, {"status": "missing"})
+            passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
+            status = (
+                "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
+            )
+            if job.get("status") == "error":
+                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[
+                    :300
+                ]
+        rows.append(
+            {
+                "eval_id": eval_id,
+                "item_id": item.id,
+                "sample_index": c.sample_index,
+                "func_name": item.func_name,
+                "status": status,
+                "passed": passed,
+                "matched": matched,
+                "n_examples": len(item.inputs_py),
+                "first_difference": diff,
+                "code": code,
+                "answer": c.text,
+                "llm_error": c.error,
+                "model": c.model,
+            }
+        )
+    return rows
+
+
+def pass_at_k_metadata(df: pl.DataFrame, n_samples: int) -> dict[str, float]:
+    """Mean unbiased pass@k over items for every k up to the samples drawn per item."""
+    if df.height == 0:
+        return {f"pass@{k}": 0.0 for k in range(1, n_samples + 1)}
+    per_item = df.group_by("item_id").agg(pl.len().alias("n"), pl.col("passed").sum().alias("c"))
+    counts = [(int(n), int(c)) for n, c in per_item.select(["n", "c"]).iter_rows()]
+    return {f"pass@{k}": mean_pass_at_k(counts, k) for k in range(1, n_samples + 1)}
