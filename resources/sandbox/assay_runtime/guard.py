@@ -157,9 +157,11 @@ class Trust:
             if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
         }
         owners = list(modules) + list(classes.values())
-        self.attributes = tuple((o, types.MappingProxyType(dict(vars(o)))) for o in owners)
+        self.attributes = tuple(
+            (o, types.MappingProxyType(dict(vars(o))), tuple(map(id, vars(o).values()))) for o in owners
+        )
         self.entries = types.MappingProxyType({n: m for n, m in sys.modules.items() if _is_trusted_module(n)})
-        self.hot = tuple((o, d) for o, d in self.attributes if _owner_module(o) in HOT_MODULES)
+        self.hot = tuple(entry for entry in self.attributes if _owner_module(entry[0]) in HOT_MODULES)
         self.keep = tuple(self.keep)
 
 
@@ -174,8 +176,12 @@ def _label(owner: Any) -> str:
 def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
     """Trusted module and class attributes, or sys.modules entries, that changed since the zygote."""
     out = []
-    for owner, snapshot in attributes:
+    for owner, snapshot, ids in attributes:
         current = vars(owner)
+        # Fast path, all in C: same size and the very same objects in the same order. The
+        # snapshot holds the originals alive, so their ids cannot be reused by impostors.
+        if len(current) == len(ids) and tuple(map(id, current.values())) == ids:
+            continue
         for key, value in snapshot.items():
             if current.get(key, _MISSING) is not value:
                 out.append(f"{_label(owner)}.{key} was replaced or removed")

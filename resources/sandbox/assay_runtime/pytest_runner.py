@@ -111,6 +111,9 @@ class Observer:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: Any) -> None:
+        # pytest's own verdict per phase is required too: unittest-style tests report their
+        # errors through it (setUp failures, addError) without raising out of runtest().
+        Guard.observe({"kind": "report", "nodeid": report.nodeid, "phase": report.when, "outcome": report.outcome})
         if report.failed and report.nodeid not in self.messages:
             longrepr = report.longrepr
             crash = getattr(longrepr, "reprcrash", None)

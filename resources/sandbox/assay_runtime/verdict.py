@@ -58,9 +58,13 @@ def pytest_verdict(result: dict | None) -> dict:
     items = collected[-1]["items"] if collected else []
     out["tests_collected"] = len(items)
     phases: dict[str, dict[str, dict]] = {}
+    reports: dict[str, dict[str, str]] = {}
     for o in obs:
         if o.get("kind") == "phase":
             phases.setdefault(o["nodeid"], {}).setdefault(o["phase"], o)
+        elif o.get("kind") == "report":
+            # The first report per phase counts; a later one cannot overwrite a failure.
+            reports.setdefault(o["nodeid"], {}).setdefault(o["phase"], o["outcome"])
     failures = []
     memory = False
     passed = 0
@@ -78,6 +82,10 @@ def pytest_verdict(result: dict | None) -> dict:
                 memory = memory or o.get("exc_type") == "MemoryError"
                 detail = messages.get(item["nodeid"]) or o.get("message") or ""
                 problem = problem or f"{o['exc_type']} in {phase}: {detail}".rstrip(": ")
+            elif reports.get(item["nodeid"], {}).get(phase) != "passed":
+                outcome = reports.get(item["nodeid"], {}).get(phase, "no report")
+                detail = messages.get(item["nodeid"]) or ""
+                problem = problem or f"{phase} {outcome}: {detail}".rstrip(": ")
         if problem is None:
             passed += 1
         else:

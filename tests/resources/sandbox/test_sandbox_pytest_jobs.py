@@ -69,6 +69,17 @@ class TestCase(unittest.TestCase):
     assert r["tests_collected"] == 5
 
 
+def test_unittest_errors_in_setup_and_failures_fail_the_job(sandbox: Sandbox) -> None:
+    tests = {
+        "setup_error": "import unittest\nclass T(unittest.TestCase):\n    def setUp(self):\n        open('missing.txt')\n    def test_a(self):\n        pass\n",
+        "assert_fail": "import unittest\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertEqual(add(1, 1), 3)\n",
+        "skip_test": "import unittest\nclass T(unittest.TestCase):\n    @unittest.skip('no')\n    def test_a(self):\n        pass\n",
+        "expected_failure": "import unittest\nclass T(unittest.TestCase):\n    @unittest.expectedFailure\n    def test_a(self):\n        self.assertEqual(1, 2)\n",
+    }
+    results = sandbox.run([make_job(k, ADD, v) for k, v in tests.items()])
+    assert {r["id"]: r["status"] for r in results} == {k: FAILED for k in tests}
+
+
 def test_skipped_and_xfailed_tests_never_count_as_passing(sandbox: Sandbox) -> None:
     cases = {
         "skip_marker": "import pytest\n@pytest.mark.skip\ndef test_a():\n    assert False\n",

@@ -1,0 +1,95 @@
+"""Throughput: one pytest process per trial (KodCode's way) against the warm sandbox, side by side.
+
+    python bench/sandbox_throughput.py [--trials 80] [--workers 2] [--timeout 30]
+
+Both sides run the same KodCode trials (those KodCode did not record as timed out) with
+the same concurrency. The baseline starts `python -m pytest` in a fresh temporary
+directory per trial, 2 at a time, plugin autoload on, exactly as KodCode runs them, with
+no isolation at all. The sandbox runs them on its default backend (bubblewrap, isolation
+on) with warm workers; its start-up is reported separately. Both rates, and their ratio,
+are printed. Targets live here, never in a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from resources.sandbox import Sandbox  # noqa: E402
+from resources.sandbox.assay_runtime.pytest_runner import with_solution_names  # noqa: E402
+from resources.sandbox.reference_jobs import kodcode_jobs, kodcode_trials, verdict_class  # noqa: E402
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+TARGET_RATIO = 30.0
+
+
+def baseline_one(job: dict, timeout_s: float) -> str:
+    """One pytest process for one trial, as KodCode runs it (same files the sandbox writes)."""
+    with tempfile.TemporaryDirectory(prefix="assay-bench-") as tmp:
+        Path(tmp, "solution.py").write_text(job["solution_code"])
+        Path(tmp, "test_solution.py").write_text(with_solution_names(job["test_code"]))
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_solution.py"],
+                cwd=tmp,
+                capture_output=True,
+                timeout=timeout_s,
+                env=env,
+            )
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        return "pass" if proc.returncode == 0 else "fail"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=80, help="how many non-timed-out trials (0: all 275)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--reference", type=Path, default=REFERENCE)
+    args = parser.parse_args()
+    if not (args.reference / "kodcode").exists():
+        print(f"reference data absent: {args.reference / 'kodcode'}")
+        return 1
+    trials = [t for t in kodcode_trials(args.reference) if t["recorded_verdict"] != "Fail - Timed Out"]
+    if args.trials:
+        trials = trials[: args.trials]
+    jobs = kodcode_jobs(trials)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(args.workers) as pool:
+        baseline = list(pool.map(lambda j: baseline_one(j, args.timeout), jobs))
+    baseline_s = time.monotonic() - started
+
+    with Sandbox(workers=args.workers, timeout_s=args.timeout) as sb:
+        started = time.monotonic()
+        sb.run(jobs[:1])
+        startup_s = time.monotonic() - started
+        started = time.monotonic()
+        results = sb.run(jobs)
+        sandbox_s = time.monotonic() - started
+    ours = [verdict_class(r["status"]) for r in results]
+
+    n = len(jobs)
+    base_rate, sandbox_rate = n / baseline_s, n / sandbox_s
+    same = sum(a == b for a, b in zip(baseline, ours))
+    print(f"{n} KodCode trials (not timed out), {args.workers} at a time, per-trial limit {args.timeout:g}s")
+    print(f"baseline  (pytest process per trial): {baseline_s:8.2f}s  {base_rate:8.2f} trials/s")
+    print(f"sandbox   (bwrap, warm, isolated)    : {sandbox_s:8.2f}s  {sandbox_rate:8.2f} trials/s  (+{startup_s:.2f}s worker start-up, once)")
+    ratio = sandbox_rate / base_rate
+    print(f"ratio: {ratio:.1f}x ({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO:g}x target)")
+    print(f"verdicts identical on {same}/{n} trials; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
