@@ -34,8 +34,8 @@ class ComposedPrompt:
     input_styles: tuple[str, ...]  # per shown case: keyword, positional, named (k:v) or dict
 
 
-def render_input(example: Example, style: str, func_name: str) -> str:
-    """One example's arguments in a given style; `call` wraps them in a call of the function."""
+def render_input(example: Example, style: str) -> str:
+    """One example's arguments as `a=1, b=2` (keyword), `1, 2` (positional), `a:1, b:2` (named) or `dict(a=1, b=2)`."""
     if style == "positional":
         body = ", ".join(v for _, v in example.args)
     elif style == "named":
@@ -58,7 +58,7 @@ def _input_for(
 ) -> tuple[str, str]:
     if template.style == "call":
         style = "positional" if positional_ok and rng.random() < 0.5 else "keyword"
-        return f"{func_name}({render_input(example, style, func_name)})", style
+        return f"{func_name}({render_input(example, style)})", style
     draw = rng.random()
     if draw < 0.33:
         style = "named"
@@ -66,7 +66,7 @@ def _input_for(
         style = "positional"
     else:
         style = "dict"
-    return render_input(example, style, func_name), style
+    return render_input(example, style), style
 
 
 def usable_indices(results: Sequence[CaseResult], with_exceptions: bool) -> list[int]:
@@ -150,7 +150,7 @@ def compose_eval_prompt(
     shown = pool[:count]
     cases = "".join(
         EVAL_TEMPLATE.template.format(
-            input=render_input(examples[i], "dict", func_name), output=results[i].shown()
+            input=render_input(examples[i], "dict"), output=results[i].shown()
         )
         + EVAL_TEMPLATE.sep
         for i in shown

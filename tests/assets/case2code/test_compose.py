@@ -82,12 +82,12 @@ def test_cases_without_a_result_are_never_shown():
 
 def test_render_input_styles():
     example = Example(args=(("a", "1"), ("b", "'x'")))
-    assert render_input(example, "keyword", "f") == "a=1, b='x'"
-    assert render_input(example, "positional", "f") == "1, 'x'"
-    assert render_input(example, "named", "f") == "a:1, b:'x'"
-    assert render_input(example, "dict", "f") == "dict(a=1, b='x')"
+    assert render_input(example, "keyword") == "a=1, b='x'"
+    assert render_input(example, "positional") == "1, 'x'"
+    assert render_input(example, "named") == "a:1, b:'x'"
+    assert render_input(example, "dict") == "dict(a=1, b='x')"
     with pytest.raises(ValueError):
-        render_input(example, "yaml", "f")
+        render_input(example, "yaml")
 
 
 def test_eval_prompts_use_one_fixed_format():
