@@ -29,6 +29,8 @@ from resources.workspace import Workspace
 FAMILY = "kodcode"
 RELEASE_GROUP = f"{FAMILY}_release"
 ALL_PARTITIONS = {"allow_missing_partitions": True}
+# Inputs that span every partition are annotated `Any`: the IO manager hands over a dict (partition → frame),
+# or a bare frame when only one partition exists, which a `dict[...]` annotation would reject.
 
 
 class SelectionConfig(Config):
@@ -73,7 +75,7 @@ def decontam_index(benchmarks: list[str]) -> DecontamIndex:
 
 @asset(group_name=RELEASE_GROUP, ins={"kodcode_triplets": AssetIn(metadata=ALL_PARTITIONS)},
        description="Each triplet's release decision across all partitions: train, use_with_caution, or near_duplicate.")
-def kodcode_release_selection(context: AssetExecutionContext, config: SelectionConfig, kodcode_triplets: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def kodcode_release_selection(context: AssetExecutionContext, config: SelectionConfig, kodcode_triplets: Any) -> pl.DataFrame:
     triplets = _combined(kodcode_triplets, TRIPLETS_SCHEMA, ["question_id"])
     params = MinHashParams(threshold=config.dedup_threshold, num_perm=config.num_perm)
     index = decontam_index(config.benchmarks)
@@ -109,7 +111,7 @@ def _released(df: pl.DataFrame, selection: pl.DataFrame, key: pl.Expr) -> tuple[
 @asset(group_name=RELEASE_GROUP, ins={"kodcode_triplets": AssetIn(metadata=ALL_PARTITIONS)},
        description="KodCode-V1-shaped triplets as Parquet shards with train / use_with_caution splits and a dataset card.")
 def kodcode_dataset(context: AssetExecutionContext, config: ExportConfig, workspace: Workspace,
-                    kodcode_triplets: dict[str, pl.DataFrame], kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
+                    kodcode_triplets: Any, kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
     triplets = _combined(kodcode_triplets, TRIPLETS_SCHEMA, ["question_id"])
     df, drops = _released(triplets, kodcode_release_selection, pl.col("question_id"))
     df = df.with_columns(pl.col("decision").alias("split")).select([*release.TRIPLET_EXPORT, "split"])
@@ -144,7 +146,7 @@ SFT_EXPORT = ["sft_id", "question_id", "style", "subset", "difficulty", "sample_
 @asset(group_name=RELEASE_GROUP, ins={"kodcode_sft": AssetIn(metadata=ALL_PARTITIONS)},
        description="Reasoning-model SFT set (train questions only): Parquet with correctness labels, LLaMA-Factory sharegpt JSON of the correct ones.")
 def kodcode_sft_dataset(context: AssetExecutionContext, config: ExportConfig, workspace: Workspace,
-                        kodcode_sft: dict[str, pl.DataFrame], kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
+                        kodcode_sft: Any, kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
     responses = _combined(kodcode_sft, SFT_SCHEMA, ["sft_id"])
     df, drops = _released(responses, kodcode_release_selection, pl.col("question_id"))
     drops["use_with_caution"] = df.filter(pl.col("decision") == release.CAUTION).height
@@ -181,7 +183,7 @@ def kodcode_sft_dataset(context: AssetExecutionContext, config: ExportConfig, wo
 @asset(group_name=RELEASE_GROUP, ins={"kodcode_rl": AssetIn(metadata=ALL_PARTITIONS)},
        description="verl-ready RL Parquet (train questions only) with a card naming the reward function.")
 def kodcode_rl_dataset(context: AssetExecutionContext, config: ExportConfig, workspace: Workspace,
-                       kodcode_rl: dict[str, pl.DataFrame], kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
+                       kodcode_rl: Any, kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
     frames = {k: v for k, v in _partition_dict(kodcode_rl).items() if v.height}
     rows = pl.concat([frames[k] for k in sorted(frames)], how="vertical_relaxed") if frames else rl.rl_frame([])
     df, drops = _released(rows, kodcode_release_selection, pl.col("extra_info").struct.field("question_id"))

@@ -202,3 +202,17 @@ def test_every_drop_is_counted_in_metadata(family):
     assert sel["decision/near_duplicate"].value == 2, "the duplicate instruct item and its complete-style child"
     dataset = meta[("kodcode_dataset", None)]
     assert dataset["rows_in"].value == dataset["rows_out"].value + dataset["dropped/near_duplicate"].value
+
+
+def test_a_partition_with_no_verified_question_flows_through_every_asset_to_an_empty_release(tmp_path):
+    seeds = {"c.jsonl": [{"mode": "taco", "question": "The n-th prime number."}]}
+    with OpenAIServer(Stage3Model(first_failures=10**6)) as server:
+        meta = run_family(tmp_path, server, tmp_path / "cache.sqlite", ["c.jsonl"], seeds=seeds)
+    assert meta[("kodcode_retry_trials", "c.jsonl")]["hard_questions"].value == 1
+    assert meta[("kodcode_instruct_triplets", "c.jsonl")]["dropped/no_passing_trial_after_retries"].value == 1
+    for asset in ("kodcode_triplets", "kodcode_sft", "kodcode_rl"):
+        assert read(tmp_path, asset, "c.jsonl").height == 0
+    triplets = pl.read_parquet(tmp_path / "datasets" / "kodcode" / "triplets" / "data" / "*.parquet")
+    assert triplets.height == 0 and "question" in triplets.columns
+    rl = pl.read_parquet(tmp_path / "datasets" / "kodcode" / "rl" / "data" / "*.parquet")
+    assert rl.columns == ["data_source", "prompt", "ability", "reward_model", "extra_info"]
