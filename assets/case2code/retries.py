@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from resources.llm import BatchResult, LLMRequest
+from resources.llm import BatchResult, LLMBatchFailed, LLMRequest
 
 V = TypeVar("V")
 
@@ -49,7 +49,14 @@ def ask_until_usable(
     for attempt in range(max_retries + 1):
         if not pending:
             break
-        result = generate([request_for(key, attempt + 1) for key in pending])
+        try:
+            result = generate([request_for(key, attempt + 1) for key in pending])
+        except LLMBatchFailed as exc:
+            if attempt == 0:
+                raise  # the endpoint failed most of the batch: a real outage, not a few bad answers
+            # A retry round is small, so a couple of failures can cross the threshold; keep them as errors.
+            result = exc.result
+            llm_meta["llm/retry_rounds_over_threshold"] += 1
         llm_meta.update(
             {
                 k: v

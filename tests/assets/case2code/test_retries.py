@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assets.case2code.retries import ask_until_usable
-from resources.llm import BatchResult, BatchStats, Completion, LLMRequest
+from resources.llm import BatchResult, BatchStats, Completion, LLMBatchFailed, LLMRequest
 
 
 class ScriptedGenerate:
@@ -67,3 +69,38 @@ def test_a_failed_request_is_retried_and_its_error_kept_if_it_never_succeeds():
     state, _, _ = _ask({"x": [None, "good"], "y": [None]}, max_retries=1)
     assert state["x"].verdict == "good" and state["x"].llm_error is None
     assert state["y"].verdict is None and state["y"].llm_error == "server_error"
+
+
+class FailingGenerate(ScriptedGenerate):
+    """Like the resource: raises LLMBatchFailed, carrying the result, when most samples failed."""
+
+    def __call__(self, requests):
+        result = super().__call__(requests)
+        failed = sum(not c.ok for c in result.completions)
+        if failed / len(result.completions) > 0.5:
+            raise LLMBatchFailed(f"{failed} failed", result)
+        return result
+
+
+def test_an_outage_in_the_first_round_fails_but_a_failing_retry_round_keeps_its_errors():
+    ask = {
+        "request_for": lambda key, n: LLMRequest(
+            key=key, messages=({"role": "user", "content": key},), n=n
+        ),
+        "judge": lambda key, text: text,
+        "usable": lambda verdict: verdict == "good",
+        "max_retries": 2,
+    }
+    with pytest.raises(LLMBatchFailed):
+        ask_until_usable(["a", "b"], generate=FailingGenerate({"a": [None], "b": [None]}), **ask)
+    state, meta = ask_until_usable(
+        ["a", "b", "c"],
+        generate=FailingGenerate({"a": ["good"], "b": ["good"], "c": [None]}),
+        **ask,
+    )
+    assert (
+        state["a"].verdict == "good"
+        and state["c"].llm_error == "server_error"
+        and state["c"].attempts == 3
+    )
+    assert meta["llm/retry_rounds_over_threshold"] == 2
