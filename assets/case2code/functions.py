@@ -84,18 +84,6 @@ def first_function(source: str) -> FunctionInfo:
     raise FunctionSourceError("no top-level function definition")
 
 
-def function_named(source: str, name: str) -> FunctionInfo | None:
-    """The top-level function `name` in `source`, or None when it is missing or unparsable."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return FunctionInfo(name=node.name, signature=signature_of(node))
-    return None
-
-
 def program(imports: list[str], content: str) -> str:
     """The source the sandbox loads: the seed's imports, then its function."""
     head = "\n".join(line.rstrip() for line in imports if line and line.strip())
