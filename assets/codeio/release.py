@@ -2,8 +2,8 @@
 
 Exports the CodeI/O++ records (`prompt, turn_1, feedback_1, turn_2, feedback_2`
 plus ids and statuses) as Parquet shards and the SFT conversations as
-LLaMA-Factory sharegpt JSON. A source file that appears in several seed files
-is kept once, from the first seed file by name.
+LLaMA-Factory sharegpt JSON. Selection (one copy per source file, benchmark
+decontamination into `use_with_caution`) is in selection.py; SFT takes `train`.
 """
 
 import json
@@ -15,7 +15,10 @@ from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
 from assets.codeio.assets import FINAL_SCHEMA
+from assets.codeio.selection import CAUTION, TRAIN, select
 from assets.common.bookkeeping import frame_metadata
+from assets.common.decontam import DecontamIndex, load_benchmarks
+from assets.common.formats import llamafactory_dataset_info, sharegpt
 from assets.common.release import (
     card_markdown,
     combine_partitions,
@@ -42,8 +45,9 @@ EXPORT_COLUMNS = [
     "status_2",
     "final_status",
     "verified",
+    "benchmark_task_id",
+    "benchmark_similarity",
 ]
-_ROLES = {"user": "human", "assistant": "gpt"}
 
 CARD_METHOD = """\
 Follows CodeI/O (hkust-nlp/CodeIO) and its CodeI/O++ revision turn. A generator
@@ -71,6 +75,13 @@ class ReleaseConfig(Config):
         default=True,
         description="SFT conversations only for records whose final answer was verified (CodeI/O++ keeps all)",
     )
+    benchmarks: list[str] = Field(
+        default=["humaneval"], description="built-in benchmarks to decontaminate against"
+    )
+    contamination_threshold: float = Field(
+        default=0.5,
+        description="benchmark similarity (share of shared word 5-grams) at which an item goes to use_with_caution",
+    )
 
 
 def as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
@@ -82,80 +93,66 @@ def as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
     return dict(frames)
 
 
-def first_copy_per_source(df: pl.DataFrame) -> pl.DataFrame:
-    """Rows of each source file (content_sha) from the first partition by name that has it."""
-    if df.height == 0:
-        return df
-    first = df.group_by("content_sha").agg(pl.col("partition").min().alias("_keep"))
-    return (
-        df.join(first, on="content_sha")
-        .filter(pl.col("partition") == pl.col("_keep"))
-        .drop("_keep")
-    )
-
-
 def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
-    rows = df.filter(pl.col("verified")) if verified_only else df.filter(pl.col("turns") > 0)
+    """LLaMA-Factory sharegpt rows from the `train` split: verified records, or every answered one."""
+    rows = df.filter(pl.col("split") == TRAIN)
+    rows = rows.filter(pl.col("verified")) if verified_only else rows.filter(pl.col("turns") > 0)
     return [
-        {
-            "id": r["prompt_id"],
-            "kind": r["kind"],
-            "conversations": [
-                {"from": _ROLES[m["role"]], "value": m["content"]} for m in r["messages"]
-            ],
-        }
+        {"id": r["prompt_id"], "kind": r["kind"], **sharegpt(r["messages"])}
         for r in rows.sort("prompt_id").iter_rows(named=True)
     ]
 
 
+# The IO manager hands over a dict (partition -> frame), or a bare frame when only one
+# partition exists, which a `dict[...]` annotation would reject: hence `Any`.
 @asset(
     group_name=RELEASE_GROUP,
     ins={"codeio_final": AssetIn(metadata={"allow_missing_partitions": True})},
-    description="Every partition's CodeI/O++ records, one copy per source file, exported as Parquet + sharegpt SFT JSON.",
+    description="Every partition's CodeI/O++ records, one copy per source file, decontaminated, "
+    "exported as Parquet splits + sharegpt SFT JSON.",
 )
 def codeio_release(
-    context: AssetExecutionContext,
-    config: ReleaseConfig,
-    workspace: Workspace,
-    codeio_final: dict[str, pl.DataFrame],
+    context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace, codeio_final: Any
 ) -> pl.DataFrame:
     frames = as_partition_dict(codeio_final)
-    combined = (
-        combine_partitions(frames, ["partition", "prompt_id"])
-        if frames
-        else pl.DataFrame(schema=FINAL_SCHEMA)
-    )
+    combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame()
     if combined.height == 0:
         combined = pl.DataFrame(schema=FINAL_SCHEMA)
-    df = first_copy_per_source(combined)
+    index = DecontamIndex(load_benchmarks(config.benchmarks))
+    df = select(combined, index, config.contamination_threshold)
     sft = sharegpt_records(df, config.sft_verified_only)
-    counts = {"kind": counts_table(df, "kind"), "final status": counts_table(df, "final_status")}
+    splits = {
+        name: df.filter(pl.col("split") == name).select(EXPORT_COLUMNS) for name in (TRAIN, CAUTION)
+    }
+    # `datasets` cannot load an empty split file; train stays so readers still see the schema.
+    splits = {name: part for name, part in splits.items() if part.height or name == TRAIN}
+    counts = {
+        "kind": counts_table(df, "kind"),
+        "final status": counts_table(df, "final_status"),
+        "split": counts_table(df, "split"),
+    }
     card = card_markdown(
         "CodeI/O++ (assay)",
-        f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} programs; "
-        f"{len(sft)} SFT conversations.",
+        f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} "
+        f"programs; {len(sft)} SFT conversations.",
         {
             "Method": CARD_METHOD,
-            "Files": "`data/train-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`).",
+            "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
+            f"word 5-grams with a problem of {', '.join(index.benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
+            "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
+            "`dataset_info.json`; train split only).",
         },
         counts,
     )
     export_meta = export_parquet_dataset(
-        {"train": df.select(EXPORT_COLUMNS)},
+        splits,
         Path(workspace.export_dir) / config.dataset_name,
         card,
         sort_by="prompt_id",
         extra_files={
             "sft_sharegpt.json": json_records(sft),
             "dataset_info.json": json.dumps(
-                {
-                    config.dataset_name: {
-                        "file_name": "sft_sharegpt.json",
-                        "formatting": "sharegpt",
-                        "columns": {"messages": "conversations"},
-                    }
-                },
-                indent=2,
+                llamafactory_dataset_info(config.dataset_name, "sft_sharegpt.json"), indent=2
             )
             + "\n",
         },
@@ -164,7 +161,13 @@ def codeio_release(
         "partitions": len(frames),
         "sft_conversations": len(sft),
         "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
+        "decontam/benchmarks": ", ".join(index.benchmarks),
+        "decontam/threshold": config.contamination_threshold,
+        "decontam/max_similarity": float(df["benchmark_similarity"].max() or 0.0)
+        if df.height
+        else 0.0,
         **export_meta,
+        **{f"split/{k}": v for k, v in counts["split"].items()},
         **{f"final_status/{k}": v for k, v in counts["final status"].items()},
     }
     context.add_output_metadata(
@@ -172,7 +175,7 @@ def codeio_release(
             df,
             rows_in=combined.height,
             drops={"duplicate_source_across_partitions": combined.height - df.height},
-            preview=["kind", "final_status", "prompt"],
+            preview=["kind", "split", "final_status", "prompt"],
             extra=extra,
         )
     )

@@ -211,6 +211,7 @@ def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
     train = pl.read_parquet(out / "data")
     assert train.height == 12 and set(train["partition"]) == {"a.jsonl", "b.jsonl"}
     assert {"prompt", "turn_1", "feedback_1", "turn_2", "feedback_2"} <= set(train.columns)
+    assert meta["split/train"] == 12 and meta["decontam/benchmarks"] == "humaneval"
     sft = json.loads((out / "sft_sharegpt.json").read_text())
     assert len(sft) == train.filter(pl.col("verified")).height
     assert all(c["conversations"][-1]["from"] == "gpt" for c in sft)
@@ -228,3 +229,17 @@ def test_a_failed_revision_batch_never_loses_an_item(tmp_path):
     final = pl.read_parquet(tmp_path / "storage" / "codeio_final" / "b.jsonl.parquet")
     assert final.height == 12 and (final["turns"] <= 1).all()
     assert final.filter(pl.col("status_1") != "success")["revision_error"].is_not_null().all()
+
+
+def test_the_release_reads_a_single_partition(tmp_path):
+    instance, server, resources = _environment(tmp_path, answer)
+    with server:
+        resources["llm"] = _llm(server, tmp_path)
+        assert materialize(
+            PARTITIONED, partition_key="a.jsonl", instance=instance, resources=resources
+        ).success
+        assert materialize(
+            ASSETS, instance=instance, resources=resources, selection=[codeio_release]
+        ).success
+    train = pl.read_parquet(tmp_path / "datasets" / "codeio" / "data")
+    assert train.height == 6 and set(train["partition"]) == {"a.jsonl"}
