@@ -9,6 +9,7 @@ from assets.codeio.reference import (
     cross_check,
     mutation_probe_job,
     reference_job,
+    replay_program,
     summary,
     writes_to_parameter,
 )
@@ -75,3 +76,14 @@ def test_cross_check_reports_every_pair_and_a_summary():
         "records_all_agree": 0,
         "disagreements_by_class": {ENVIRONMENT: 1},
     }
+
+
+def test_replay_programs_draw_only_recorded_inputs():
+    record = {
+        "refcode": "def main_solution(x):\n    return x * 2",
+        "ios": [{"input": {"x": 1}, "output": 2}, {"input": {"x": 5}, "output": 10}],
+    }
+    namespace: dict = {}
+    exec(replay_program(record), namespace)  # noqa: S102 - our own fixture code
+    drawn = {namespace["input_generator"]()["x"] for _ in range(50)}
+    assert drawn == {1, 5}
