@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=0.1)
     args = parser.parse_args()
 
+    load = os.getloadavg()
     server, base_url = start_fake_server(args.latency_s)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -95,6 +96,11 @@ def main() -> None:
     print(
         f"fake server CPU     {server_cpu:.2f} s over the whole run (warm-up and re-run included)"
     )
+    print(
+        f"client CPU ceiling  {args.requests / cpu:.0f} req/s if the client had a core to itself"
+        f" (1 / CPU per request)"
+    )
+    print(f"machine             {os.cpu_count()} CPUs, load average {load[0]:.1f} before the run")
     if ideal:
         print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
     print(
