@@ -136,6 +136,9 @@ class PreparedSession:
         for name in DISABLED_PLUGINS:
             args += ["-p", f"no:{name}"]
         self.config = _prepareconfig(args, plugins=[self.observer])
+        # Failure reports in pytest's one-line style: the message we keep is the crash line,
+        # and the full traceback (source context of every frame) costs tens of milliseconds.
+        self.config.option.tbstyle = "line"
         self.config._do_configure()
         self.session = Session.from_config(self.config)
         self.config.hook.pytest_sessionstart(session=self.session)

@@ -51,6 +51,7 @@ class Zygote:
         import coverage  # noqa: F401 - imported now so that coverage=True costs nothing per job
 
         self.prepared = PreparedSession(self.scratch)
+        warm_caches()
         self.trust = Trust()
         self.baseline_vm = limits.virtual_size_bytes()
         limits.prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -370,6 +371,14 @@ class Zygote:
             max_events = int(job.get("max_events") or MAX_TRACE_EVENTS)
             return trace_runner.run_trace_job(job, self.scratch + "/code.py", timeout_s, min(max_events, 20_000))
         return {"status": verdict.ERROR, "error": f"unknown job kind {kind!r}"}
+
+
+def warm_caches() -> None:
+    """Fill caches every job would otherwise rebuild after its fork: pytest's failure reports
+    call inspect.getmodule, whose first call maps the file of every loaded module (~100 ms)."""
+    import inspect
+
+    inspect.getmodule(object(), "/nonexistent/assay-warm-up.py")
 
 
 def _force_rmtree(path: str) -> None:
