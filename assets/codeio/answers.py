@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assets.codeio.compare import to_json_value
+from assets.codeio.compare import canonical_json, to_json_value
 from assets.common.parsing import extract_json, parse_json_lenient, strip_reasoning
 
 _LATEX = [("\\{", "{"), ("\\}", "}"), ("\\left", ""), ("\\right", ""), ("\\\\", "\\")]
@@ -100,14 +100,18 @@ def extract_answer(answer: str | None, field: str) -> Extracted:
         return Extracted(False)
     text = strip_reasoning(answer)
     candidates = _candidates(text)
+    found: list[Any] = []
     for candidate in candidates:
-        keyed = _keyed_objects(candidate, field)
-        if keyed:
-            return Extracted(True, to_json_value(keyed[0][field]))
+        found += [obj[field] for obj in _keyed_objects(candidate, field)]
     for candidate in candidates:
         obj = extract_json(candidate, dict)
         if isinstance(obj, dict) and field in obj:
-            return Extracted(True, to_json_value(obj[field]))
-        if isinstance(obj, dict) and field == "input":
-            return Extracted(True, to_json_value(obj))
+            found.append(obj[field])
+        elif isinstance(obj, dict) and field == "input":
+            found.append(obj)
+    for value in found:
+        value = to_json_value(value)
+        # A Python literal can be a set, bytes or a complex number: not an answer in JSON.
+        if canonical_json(value) is not None:
+            return Extracted(True, value)
     return Extracted(False)

@@ -33,8 +33,6 @@ REVISABLE = frozenset({FAILED, NO_ANSWER, EXCEPTION, TIMEOUT})
 # How much of a long exception message or value goes into feedback.
 _FEEDBACK_CHARS = 500
 
-FIELD = {"output": "output", "input": "input"}
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -55,7 +53,8 @@ def _clip(text: str) -> str:
 
 
 def no_answer(kind: str) -> Verdict:
-    return Verdict(NO_ANSWER, FEEDBACK["no_answer"].substitute(field=FIELD[kind]))
+    """No JSON answer under `kind` ("output" or "input") could be read."""
+    return Verdict(NO_ANSWER, FEEDBACK["no_answer"].substitute(field=kind))
 
 
 def verify_output(answer: str | None, given_input: Any, expected_output: Any) -> Verdict:

@@ -93,6 +93,14 @@ def test_python_literals_tuples_and_boxed_answers_are_repaired():
     assert verify_output('{"output": 1} no wait, {"output": 2}', GIVEN, 2).status == SUCCESS
 
 
+def test_python_literals_that_are_not_json_are_no_answer():
+    assert verify_output("{'output': {1, 2}}", GIVEN, [1, 2]).status == NO_ANSWER
+    assert (
+        verify_output("{'output': {1, 2}} or rather {'output': [1, 2]}", GIVEN, [1, 2]).status
+        == SUCCESS
+    )
+
+
 def test_booleans_do_not_match_integers():
     assert verify_output(answer({"output": True}), GIVEN, 1).status == FAILED
     assert verify_output(answer({"output": True}), GIVEN, True).status == SUCCESS
