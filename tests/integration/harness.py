@@ -1,0 +1,158 @@
+"""Run KodCode stages 1–2 for one partition against a given endpoint, the way integration
+tests and benches need it: one home directory holding seeds, Parquet storage, the LLM
+cache, the quarantine and (optionally) a persistent Dagster instance.
+
+    home/seeds/kodcode/<partition>   seed files
+    home/storage/<asset>/<partition>.parquet
+    home/cache.sqlite                LLM answer cache
+    home/dagster/                    SQLite Dagster instance (persistent runs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster._core.instance.ref import InstanceRef
+
+from assets.kodcode import assets as stages
+from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
+from dagster_project.partitions import PARTITIONS
+from io_managers import AtomicParquetIOManager
+from resources.llm import LLMResource
+from resources.sandbox import SandboxResource
+from resources.workspace import Workspace
+
+STAGES_1_2: list[AssetsDefinition] = [
+    stages.kodcode_seed_prompts,
+    stages.kodcode_raw_questions,
+    stages.kodcode_questions,
+    stages.kodcode_solution_trials,
+    stages.kodcode_test_results,
+    stages.kodcode_verified_triplets,
+]
+CHECKS = [kodcode_questions_well_formed, kodcode_triplets_verified]
+ASSET_NAMES = [a.key.to_user_string() for a in STAGES_1_2]
+LLM_ASSETS = ("kodcode_raw_questions", "kodcode_solution_trials")
+# The columns that identify a row of each asset.
+ID_COLUMNS = {
+    "kodcode_seed_prompts": ["prompt_id"],
+    "kodcode_raw_questions": ["prompt_id", "sample_index"],
+    "kodcode_questions": ["question_id"],
+    "kodcode_solution_trials": ["trial_id"],
+    "kodcode_test_results": ["trial_id"],
+    "kodcode_verified_triplets": ["question_id"],
+}
+FAMILY = "kodcode"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Knobs a run needs beyond the endpoint; defaults suit a small test partition."""
+
+    n_trials: int = 2
+    max_tokens: int = 256
+    concurrency: int = 4
+    max_retries: int = 6
+    timeout_s: float = 10.0
+    retry_base_s: float = 0.01
+    retry_max_s: float = 0.05
+    failure_threshold: float = 0.5
+    circuit_breaker_after: int = 10
+    sandbox_workers: int = 2
+    coverage: bool = False
+
+
+def resources(home: Path, base_url: str, settings: RunSettings = RunSettings()) -> dict[str, Any]:
+    return {
+        "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
+        "llm": LLMResource(
+            engine="openai", model="scripted", base_url=base_url, api_key_env="NO_KEY",
+            cache_path=str(home / "cache.sqlite"), concurrency=settings.concurrency,
+            max_retries=settings.max_retries, timeout_s=settings.timeout_s, retry_base_s=settings.retry_base_s,
+            retry_max_s=settings.retry_max_s, failure_threshold=settings.failure_threshold,
+            circuit_breaker_after=settings.circuit_breaker_after,
+        ),
+        "sandbox": SandboxResource(backend="bwrap", workers=settings.sandbox_workers, timeout_s=10, coverage=settings.coverage),
+        "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
+    }
+
+
+def run_config(settings: RunSettings) -> dict:
+    """Per-asset Config: how many trials and tokens the LLM stages ask for."""
+    tokens = {"max_tokens": settings.max_tokens}
+    return {"ops": {"kodcode_raw_questions": {"config": tokens}, "kodcode_seed_prompts": {"config": tokens},
+                    "kodcode_solution_trials": {"config": {**tokens, "n_trials": settings.n_trials}}}}
+
+
+def persistent_instance(home: Path) -> DagsterInstance:
+    """A SQLite Dagster instance under `home/dagster` that survives between processes."""
+    directory = home / "dagster"
+    directory.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(directory)))
+
+
+def ensure_partitions(instance: DagsterInstance, keys: list[str]) -> None:
+    name = PARTITIONS[FAMILY].name
+    existing = set(instance.get_dynamic_partitions(name))
+    missing = [k for k in keys if k not in existing]
+    if missing:
+        instance.add_dynamic_partitions(name, missing)
+
+
+def run_partition(
+    home: Path,
+    base_url: str,
+    partition: str,
+    settings: RunSettings = RunSettings(),
+    instance: DagsterInstance | None = None,
+    selection: list[AssetsDefinition] | None = None,
+    checks: bool = True,
+) -> ExecuteInProcessResult:
+    """Materialize stages 1–2 (or `selection`, reading the rest from storage) for one partition."""
+    instance = instance or DagsterInstance.ephemeral()
+    ensure_partitions(instance, [partition])
+    config = run_config(settings)
+    if selection is not None:
+        names = {a.key.to_user_string() for a in selection}
+        config = {"ops": {k: v for k, v in config["ops"].items() if k in names}}
+    return materialize(
+        STAGES_1_2 + (CHECKS if checks else []),
+        selection=selection,
+        partition_key=partition,
+        instance=instance,
+        resources=resources(home, base_url, settings),
+        run_config=config,
+        raise_on_error=False,
+    )
+
+
+def metadata_by_asset(result: ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    """Plain values of each materialized asset's metadata."""
+    out: dict[str, dict[str, Any]] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+    return out
+
+
+def step_failures(result: ExecuteInProcessResult) -> dict[str, str]:
+    """Step key → error message of every failed step."""
+    return {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.is_step_failure}
+
+
+def parquet_path(home: Path, asset: str, partition: str) -> Path:
+    return home / "storage" / asset / f"{partition}.parquet"
+
+
+def read_asset(home: Path, asset: str, partition: str) -> pl.DataFrame:
+    return pl.read_parquet(parquet_path(home, asset, partition))
+
+
+def comparable(home: Path, asset: str, partition: str) -> pl.DataFrame:
+    """An asset's rows sorted by id, without the columns that legitimately differ between runs."""
+    df = read_asset(home, asset, partition)
+    return df.drop([c for c in ("duration_s",) if c in df.columns]).sort(ID_COLUMNS[asset])
