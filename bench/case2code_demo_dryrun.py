@@ -97,14 +97,13 @@ def main() -> int:
         "--home", type=Path, default=Path(tempfile.mkdtemp(prefix="assay-case2code-dryrun-"))
     )
     args = parser.parse_args()
-    from tests.fakes import openai_server
+    from tests.fakes.openai_server import OpenAIServer
 
-    server_cls = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
     test_set = REPO / "seeds" / "case2code" / "eval" / "demo_test.jsonl"
     solutions = {
         r["func_name"]: r["code"] for r in map(json.loads, test_set.read_text().splitlines())
     }
-    with server_cls(make_responder(solutions)) as server:
+    with OpenAIServer(make_responder(solutions)) as server:
         os.environ.update(
             {
                 "ASSAY_HOME": str(args.home),

@@ -108,9 +108,8 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
     from resources.llm import LLMResource
     from resources.sandbox import SandboxResource
     from resources.workspace import Workspace
-    from tests.fakes import openai_server
+    from tests.fakes.openai_server import OpenAIServer
 
-    server_cls = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
     rows = [json.loads(line) for line in reference_file.read_text().splitlines() if line.strip()]
     answers = {r["prompt"]: r for r in rows}
     scores = {}
@@ -124,7 +123,7 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
                 code = extract_code(row["output"], row["func_name"])
                 return f"The function is:\n\n```python\n{wrong_variant(code, row['func_name'])}```"
 
-            with server_cls(responder) as server:
+            with OpenAIServer(responder) as server:
                 llm = LLMResource(
                     engine="openai",
                     model=f"reference-{variant}",

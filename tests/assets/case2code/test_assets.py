@@ -16,12 +16,11 @@ from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.case2code.scripted import ScriptedCase2Code
-from tests.fakes import openai_server
+from tests.fakes.openai_server import OpenAIServer as FakeServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
-FakeServer = getattr(openai_server, "FakeOpenAIServer", None) or openai_server.OpenAIServer
 
 PARTITIONED = [
     stages.case2code_functions,
