@@ -158,13 +158,18 @@ def kodcode_style_conversions(
     kodcode_instruct_triplets: pl.DataFrame,
 ) -> pl.DataFrame:
     triplets = list(kodcode_instruct_triplets.iter_rows(named=True))
+    # Without a function the tests import there is nothing to complete: no request is spent on those.
+    convertible = [t for t in triplets if t["test_info"]]
     requests = [LLMRequest(key=t["question_id"], messages=style_messages(t["question"], t["test_info"]), max_tokens=config.max_tokens)
-                for t in triplets]
+                for t in convertible]
     result = llm.generate(requests, log=context.log) if requests else None
     answers = {c.key: c for c in (result.completions if result else [])}
     checks, jobs = {}, []
     for t in triplets:
-        c = answers[t["question_id"]]
+        c = answers.get(t["question_id"])
+        if c is None:
+            checks[t["question_id"]] = style.StubCheck(None, "no_tested_function", "test_info is empty")
+            continue
         if not c.ok:
             checks[t["question_id"]] = style.StubCheck(None, "llm_failed", c.error or "")
             continue
@@ -180,14 +185,15 @@ def kodcode_style_conversions(
     results = _sandbox_results(sandbox, jobs, context)
     rows = []
     for t in triplets:
-        check, c, r = checks[t["question_id"]], answers[t["question_id"]], results.get(t["question_id"])
+        check, c, r = checks[t["question_id"]], answers.get(t["question_id"]), results.get(t["question_id"])
         reason, detail = check.drop_reason, check.detail
         if r is not None and r["status"] != "passed":
             reason, detail = "reverify_failed", f"{r['status']}: {_first_failure(r)}"
         rows.append({
             "question_id": stable_id(t["question_id"], "complete"), "parent_question_id": t["question_id"], "stub": check.stub,
             "drop_reason": reason, "detail": detail, "reverify_status": r["status"] if r else None,
-            "has_examples": check.has_examples, "llm_error": c.error, "completion_tokens": c.completion_tokens, "model": c.model,
+            "has_examples": check.has_examples, "llm_error": c.error if c else None,
+            "completion_tokens": c.completion_tokens if c else 0, "model": c.model if c else None,
         })
     df = pl.DataFrame(rows, schema=CONVERSION_SCHEMA)
     outcomes = Counter(r["drop_reason"] or "kept" for r in rows)
@@ -276,7 +282,7 @@ def kodcode_sft(
     for r in responses:
         key = sft.sft_id(r["question_id"], r["sample_index"])
         if key not in prepared:
-            drops["llm_failed"] += 1
+            drops["truncated" if TRUNCATED in (r["llm_error"] or "") else "llm_failed"] += 1
             continue
         t = triplets[r["question_id"]]
         rows.append(sft.sft_row(r, t, solve_messages(t["question"], t["style"], t["test_info"]), prepared[key], results.get(key)))
