@@ -25,10 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.kodcode import reward  # noqa: E402
-from assets.kodcode.answers import ground_truth  # noqa: E402
-from assets.kodcode.parsing import build_test_info  # noqa: E402
-from resources.sandbox import Sandbox  # noqa: E402
+from assets.kodcode import reward
+from assets.kodcode.answers import ground_truth
+from assets.kodcode.parsing import build_test_info
+from resources.sandbox import Sandbox
 
 REFERENCE = REPO.parent / "shared" / "reference" / "kodcode" / "algorithm_trials.jsonl"
 
@@ -112,7 +112,7 @@ def main() -> None:
         reward.use_sandbox(None)
     baseline = pytest_process_each(items, timeout_s=30.0)
 
-    ms = lambda s: s * 1000  # noqa: E731
+    ms = lambda s: s * 1000
     per_single = statistics.mean(single)
     per_batch = batch / len(items)
     per_baseline = statistics.mean(baseline)

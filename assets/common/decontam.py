@@ -20,9 +20,9 @@ import gzip
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 _TOKEN = re.compile(r"\w+")
 DEFAULT_NGRAM = 5

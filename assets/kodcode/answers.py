@@ -13,8 +13,8 @@ import difflib
 import io
 import json
 import tokenize
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from assets.common.parsing import code_blocks, strip_reasoning
 

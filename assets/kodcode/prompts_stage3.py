@@ -8,7 +8,7 @@ answer under another name would fail the tests.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 STYLE_SYSTEM = "You are an expert Python programmer who turns coding questions into function-completion exercises."
 

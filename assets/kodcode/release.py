@@ -11,7 +11,8 @@ from them; SFT/RL releases take `train` only.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 

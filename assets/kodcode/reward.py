@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from assets.kodcode.answers import parse_ground_truth, prepare
 

@@ -8,7 +8,8 @@ needs to score a response; `extra_info` carries what people filter on.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 

@@ -8,7 +8,8 @@ read are emitted: OpenAI `messages` and LLaMA-Factory sharegpt.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 

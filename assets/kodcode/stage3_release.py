@@ -20,7 +20,13 @@ from assets.common.bookkeeping import frame_metadata, preview_markdown
 from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.common.dedup import MinHashParams
 from assets.common.formats import llamafactory_dataset_info
-from assets.common.release import card_markdown, combine_partitions, counts_table, export_parquet_dataset, json_records
+from assets.common.release import (
+    card_markdown,
+    combine_partitions,
+    counts_table,
+    export_parquet_dataset,
+    json_records,
+)
 from assets.kodcode import release, rl
 from assets.kodcode.sft import SFT_SCHEMA
 from assets.kodcode.stage3 import TRIPLETS_SCHEMA

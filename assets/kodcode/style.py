@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from assets.common.parsing import code_blocks, strip_reasoning
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-import assets.kodcode as kodcode
+from assets import kodcode
 from assets.kodcode import stage3_checks, stage3_release
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
