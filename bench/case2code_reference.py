@@ -276,6 +276,14 @@ def main() -> int:
             f"  - {item_id} {name}: {n_diff}/{total} differ {why}\n      first at example {i}: ours {a!r}\n                        recorded {e!r}"
         )
 
+    if not args.skip_eval:
+        scores = eval_scores(path, args.workers)
+        print("\n== 2. case2code_eval on the same file")
+        for variant, meta in scores.items():
+            statuses = {k.split("/", 1)[1]: v for k, v in meta.items() if k.startswith("status/")}
+            print(
+                f"{variant:<10} pass@1 = {meta['pass@1']:.3f}  example match rate = {meta['example_match_rate']:.3f}  statuses = {statuses}"
+            )
     sample = pipeline_sample(args.reference, args.workers)
     print(
         "\n== 3. Our stages on the original's pipeline sample (write_testcase → generate_output → filtered)"
@@ -292,14 +300,6 @@ def main() -> int:
     for line in sample["disagreements"]:
         print(f"  - {line}")
 
-    if not args.skip_eval:
-        scores = eval_scores(path, args.workers)
-        print("\n== 2. case2code_eval on the same file")
-        for variant, meta in scores.items():
-            statuses = {k.split("/", 1)[1]: v for k, v in meta.items() if k.startswith("status/")}
-            print(
-                f"{variant:<10} pass@1 = {meta['pass@1']:.3f}  example match rate = {meta['example_match_rate']:.3f}  statuses = {statuses}"
-            )
     return 0
 
 
