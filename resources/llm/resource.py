@@ -133,14 +133,14 @@ class LLMResource(dg.ConfigurableResource):
                 self.circuit_breaker_after,
             )
         if self.engine == "embedded":
-            from resources.llm.engines.embedded import MIN_TIMEOUT_S, ensure_server
+            from resources.llm.engines.embedded import MIN_TIMEOUT_S, ensure_server, slots_for
 
-            server_url = ensure_server(model, slots=self.concurrency)
+            slots = slots_for(self.concurrency)
             return OpenAIEngine(
-                server_url,
+                ensure_server(model, slots=slots),
                 "EMPTY",
                 model,
-                self.concurrency,
+                slots,  # more requests in flight than slots would only queue inside the server
                 max(self.timeout_s, MIN_TIMEOUT_S),
                 self._retry(),
                 self.circuit_breaker_after,

@@ -22,6 +22,14 @@ CONTEXT_PER_SLOT = 4096
 # A CPU shared by several slots can take many minutes over a long answer; the local server
 # does not hang, so a short HTTP timeout would only throw away work and retry it.
 MIN_TIMEOUT_S = 1800.0
+# Each slot reserves CONTEXT_PER_SLOT tokens of KV cache; past a CPU's few cores more slots
+# only add memory, not throughput.
+MAX_SLOTS = 16
+
+
+def slots_for(concurrency: int) -> int:
+    """Parallel sequences the embedded server runs for a requested concurrency."""
+    return max(1, min(concurrency, MAX_SLOTS))
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def ensure_server(model: str, slots: int) -> str:
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
         params.model_alias = {model}
-        params.n_parallel = max(1, slots)
+        params.n_parallel = slots_for(slots)
         params.n_ctx = CONTEXT_PER_SLOT * params.n_parallel
         threads = os.cpu_count() or 1
         params.cpuparams.n_threads = threads
