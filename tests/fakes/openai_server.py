@@ -346,7 +346,11 @@ class OpenAIServer:
         finish = {"truncated": "length", "content_filter": "content_filter"}.get(
             fault or "", "stop"
         )
-        payload = self._answer(body, finish)
+        try:
+            payload = self._answer(body, finish)
+        except Exception as exc:  # noqa: BLE001 - a broken test responder shows up as a 500, not a hang
+            self.stats._record(digest, "responder_error")
+            return _error(500, f"responder raised {exc!r}", "server_error")
         if fault in ("truncated", "content_filter"):
             self.stats._record(digest, fault)
         elif fault != "read_timeout":
