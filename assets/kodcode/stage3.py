@@ -24,7 +24,7 @@ from resources.sandbox import SandboxResource
 RETRY_SCHEMA = {
     "trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64, "solution_code": pl.Utf8, "test_code": pl.Utf8,
     "parse_error": pl.Utf8, "llm_error": pl.Utf8, "status": pl.Utf8, "tests_collected": pl.Int64, "tests_passed": pl.Int64,
-    "tests_failed": pl.Int64, "coverage": pl.Float64, "failures_json": pl.Utf8,
+    "tests_failed": pl.Int64, "coverage": pl.Float64, "failures_json": pl.Utf8, "model": pl.Utf8,
 }
 TRIPLETS_SCHEMA = {"style": pl.Utf8, **TRIPLET_SCHEMA, "parent_question_id": pl.Utf8, "metadata": pl.Utf8}
 CONVERSION_SCHEMA = {
@@ -98,7 +98,7 @@ def kodcode_retry_trials(
             "status": r.get("status") or ("llm_failed" if c.error else "unparsed"),
             "tests_collected": r.get("tests_collected", 0), "tests_passed": r.get("tests_passed", 0),
             "tests_failed": r.get("tests_failed", 0), "coverage": r.get("coverage"),
-            "failures_json": json.dumps(r.get("failures", []), ensure_ascii=False),
+            "failures_json": json.dumps(r.get("failures", []), ensure_ascii=False), "model": c.model,
         })
     df = pl.DataFrame(rows, schema=RETRY_SCHEMA)
     rescued = df.filter(pl.col("status") == "passed")["question_id"].n_unique() if df.height else 0
@@ -130,6 +130,9 @@ def kodcode_instruct_triplets(
                        ).sort(["question_id", "trial_index"]).iter_rows(named=True):
         trials.setdefault(t["question_id"], []).append(t)
     retried = set(kodcode_retry_trials["question_id"].to_list())
+    # Which model wrote each trial, so the released metadata names it (licences follow the model).
+    models = dict(pl.concat([kodcode_solution_trials.select("trial_id", "model"), kodcode_retry_trials.select("trial_id", "model")],
+                            how="vertical_relaxed").iter_rows())
     rows, drops = [], Counter()
     for q in kodcode_questions.iter_rows(named=True):
         base = {"mode": q["mode"], "partition": q["partition"], "retried": q["question_id"] in retried}
@@ -141,7 +144,8 @@ def kodcode_instruct_triplets(
                 drops["no_passing_trial_after_retries" if q["question_id"] in retried else "no_passing_trial"] += 1
                 continue
         rows.append(_with_style({k: row[k] for k in TRIPLET_SCHEMA},
-                                {**base, "chosen_trial_id": row["chosen_trial_id"], "chosen_coverage": row["chosen_coverage"]}))
+                                {**base, "chosen_trial_id": row["chosen_trial_id"], "chosen_coverage": row["chosen_coverage"],
+                                 "generator_model": models.get(row["chosen_trial_id"])}))
     df = pl.DataFrame(rows, schema=TRIPLETS_SCHEMA)
     rescued = df.filter(~pl.col("question_id").is_in(list(verified))).height if df.height else 0
     context.add_output_metadata(frame_metadata(

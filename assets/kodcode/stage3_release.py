@@ -196,6 +196,7 @@ def kodcode_rl_dataset(context: AssetExecutionContext, config: ExportConfig, wor
     drops["use_with_caution"] = df.filter(pl.col("decision") == release.CAUTION).height
     df = rl.reindexed(df.filter(pl.col("decision") == release.TRAIN).select(list(rl.RL_SCHEMA)), release.TRAIN)
     styles = Counter(e["style"] for e in df["extra_info"].to_list())
+    difficulties = Counter(e["difficulty"] for e in df["extra_info"].to_list())
     card = card_markdown(
         "KodCode-style RL set (assay)",
         f"{df.height} verified questions in verl's Parquet shape (`data_source`, `prompt`, `ability`, `reward_model`, `extra_info`).",
@@ -203,7 +204,7 @@ def kodcode_rl_dataset(context: AssetExecutionContext, config: ExportConfig, wor
                    "`assets.kodcode.reward.compute_score` (or `compute_score_batch` with verl's batch reward manager): "
                    "1.0 when the answer's code, names aligned, passes every test in assay's sandbox.",
          "Licence": release.LICENCE},
-        {"style": dict(sorted(styles.items()))},
+        {"style": dict(sorted(styles.items())), "difficulty": dict(sorted(difficulties.items()))},
     )
     out = _out_dir(workspace, config, "rl")
     # Rows are ordered by extra_info.index (question-id order), which Polars sorts on directly.

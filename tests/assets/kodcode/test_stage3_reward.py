@@ -47,3 +47,15 @@ def test_responses_without_runnable_code_score_zero_without_a_sandbox_job():
 def test_the_batch_entry_point_scores_many_responses_in_input_order():
     scores = reward.compute_score_batch(["assay/kodcode"] * 4, [WRONG, CORRECT, "nothing", MISNAMED], [TRUTH] * 4, [None] * 4)
     assert scores == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_the_module_loads_by_file_path_as_verls_custom_reward_function_does():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(reward.__file__)
+    spec = importlib.util.spec_from_file_location("custom_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.use_sandbox(reward._sandbox)
+    assert module.compute_score(data_source="assay/kodcode", solution_str=CORRECT, ground_truth=TRUTH, extra_info=None) == 1.0
