@@ -35,27 +35,33 @@ class Alignment:
     missing: tuple[str, ...] = ()  # tested names the answer neither defines nor could be mapped to
 
 
-def answer_code(response: str) -> str | None:
-    """Code in the final answer (after `</think>`): the last fenced block that defines something.
+def answer_code(response: str, wanted: Sequence[str] = ()) -> str | None:
+    """Code in the final answer (after `</think>`): the last fenced block that defines a wanted name.
 
-    Falls back to the last block of any kind, then to the bare answer when it parses as Python.
+    Failing that, the last block that defines something other than `test_*`
+    functions (answers often end with a block of tests), then the last block of
+    any kind, then the bare answer when it parses as Python.
     """
     answer = strip_reasoning(response)
     blocks = code_blocks(answer) or code_blocks(answer, language=None)
-    for block in reversed(blocks):
-        if _defines_something(block):
+    defined = [(block, _top_level_names(block)) for block in blocks]
+    for block, names in reversed(defined):
+        if names & set(wanted):
+            return block
+    for block, names in reversed(defined):
+        if any(not n.startswith("test") for n in names):
             return block
     if blocks:
         return blocks[-1]
-    return answer if answer and _defines_something(answer) else None
+    return answer if answer and _top_level_names(answer) else None
 
 
-def _defines_something(code: str) -> bool:
+def _top_level_names(code: str) -> set[str]:
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
-    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in tree.body)
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
 def targets_from_test_info(test_info: Sequence[Mapping[str, str]]) -> list[Target]:
@@ -117,7 +123,7 @@ def align_names(code: str, targets: Sequence[Target]) -> Alignment:
     defined_names = {d.name for d in defined}
     wanted = {t.name for t in targets}
     missing = [t for t in targets if t.name not in defined_names]
-    spare = [d for d in defined if d.name not in wanted]
+    spare = [d for d in defined if d.name not in wanted and not d.name.startswith("test")]
     helpers = _called_inside_defs(tree)
     pairs = []
     for t in missing:
@@ -171,7 +177,7 @@ def parse_ground_truth(value: str) -> tuple[str, list[dict]]:
 
 def prepare(response: str, test_info: Sequence[Mapping[str, str]]) -> tuple[Alignment | None, str | None]:
     """(aligned code, None) ready for the sandbox, or (None, why the answer cannot be run)."""
-    code = answer_code(response)
+    code = answer_code(response, [str(i["function_name"]) for i in test_info])
     if code is None:
         return None, "no_code"
     try:

@@ -28,6 +28,22 @@ def test_the_code_is_taken_after_the_reasoning_from_the_last_block_that_defines_
     assert answer_code("def g():\n    return 1") == "def g():\n    return 1", "a bare answer that parses is accepted"
 
 
+def test_a_trailing_block_of_tests_is_not_taken_for_the_answer():
+    response = ("```python\ndef positives(xs):\n    return [x for x in xs if x > 0]\n```\nTests:\n"
+                "```python\ndef test_positives():\n    assert positives([-1, 2]) == [2]\n```")
+    assert answer_code(response).startswith("def positives")
+    misnamed = response.replace("def positives(xs)", "def keep_positive(xs)")
+    assert answer_code(misnamed).startswith("def keep_positive"), "without the wanted name, a non-test block still wins"
+    alignment, _ = prepare(misnamed, [{"function_name": "positives", "parameter_list": "(xs)",
+                                       "function_declaration": "def positives(xs):", "docstring": ""}])
+    assert alignment.renamed == {"keep_positive": "positives"}
+
+
+def test_the_block_that_defines_a_tested_name_wins_over_a_later_helper_block():
+    response = "```python\ndef add_numbers(a, b):\n    return a + b\n```\nAlso:\n```python\ndef unrelated():\n    pass\n```"
+    assert answer_code(response, ["add_numbers"]).startswith("def add_numbers")
+
+
 def test_every_misnamed_tested_function_is_renamed_not_only_the_first():
     code = "def add(a, b):\n    return a + b\n\ndef multiply(a, b):\n    return add(a, 0) * 0 + a * b\n"
     alignment = align_names(code, targets_from_test_info(TEST_INFO))
