@@ -12,7 +12,7 @@ from pydantic import Field
 
 from assets.codeio import harness, prompts
 from assets.codeio.judging import Task, judge_batch
-from assets.codeio.pairs import read_search, rerun_mismatch
+from assets.codeio.pairs import read_search, reads_clock, rerun_mismatch
 from assets.codeio.records import final_record, revision_messages
 from assets.codeio.unified import parse_unified
 from assets.codeio.verify import REVISABLE, STATUSES, SUCCESS, dumps
@@ -52,6 +52,10 @@ class PairsConfig(Config):
     search_budget_s: float = Field(
         default=5.0,
         description="wall time for one item's search loop; capped at half the sandbox's per-call limit",
+    )
+    drop_clock_readers: bool = Field(
+        default=True,
+        description="drop items whose main code reads the clock or calendar (reads_clock)",
     )
 
 
@@ -267,6 +271,13 @@ def codeio_io_pairs(
     codeio_unified: pl.DataFrame,
 ) -> pl.DataFrame:
     items = {r["item_id"]: r for r in codeio_unified.iter_rows(named=True)}
+    drops = DropLog(context, "item")
+    if config.drop_clock_readers:
+        for item_id, row in list(items.items()):
+            cue = reads_clock(row["main_code"])
+            if cue:
+                drops.drop("reads_clock", item_id, f"main code calls {cue}")
+                del items[item_id]
     # The search is one call, so the sandbox's per-call limit bounds it; stopping at half of it
     # leaves room for the draw in progress when the budget runs out.
     budget = min(config.search_budget_s, 0.5 * float(sandbox.timeout_s))
@@ -286,7 +297,6 @@ def codeio_io_pairs(
         if search_jobs
         else {}
     )
-    drops = DropLog(context, "item")
     candidates = {}
     for item_id in items:
         found = searched[item_id]
@@ -329,7 +339,7 @@ def codeio_io_pairs(
     context.add_output_metadata(
         frame_metadata(
             df,
-            rows_in=len(items),
+            rows_in=codeio_unified.height,
             drops=drops.counts,
             preview=["problem_statement", "n_pairs", "draws"],
             extra={

@@ -4,15 +4,23 @@ Run 1 (harness.pair_search_job) draws inputs and computes outputs; run 2
 (harness.rerun_job) recomputes every kept output in a fresh process. An item is
 kept only with at least `min_pairs` pairs, a stable first run, and a second run
 that reproduces every output exactly. Everything else gets a drop reason.
+
+Two runs a moment apart cannot see code that reads the calendar (today's date
+changes once a day), so `reads_clock` also looks for clock reads in the source.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assets.codeio.compare import canonical_json
 from assets.codeio.outcomes import outcome_value
 
+CLOCK_READS = re.compile(
+    r"\btime\.(time|time_ns|perf_counter|monotonic|localtime|gmtime|ctime|strftime)\b"
+    r"|\.now\(|\.today\(|\butcnow\b|\bdatetime\.date\.today\b"
+)
 # Sandbox statuses that mean the job produced no usable outcome.
 _JOB_FAILURES = {"timeout", "memory", "crashed", "error"}
 
@@ -37,6 +45,12 @@ def _job_failure(result: dict, stage: str) -> tuple[str, str] | None:
     if any(o.get("exception_type") == "Timeout" for o in outcomes):
         return f"{stage}_timeout", "a call exceeded the sandbox's time limit"
     return None
+
+
+def reads_clock(code: str) -> str | None:
+    """The first clock or calendar read in `code` (its output may change over time), or None."""
+    match = CLOCK_READS.search(code)
+    return match.group(0) if match else None
 
 
 def read_search(result: dict, min_pairs: int) -> SearchResult:

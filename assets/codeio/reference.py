@@ -32,13 +32,11 @@ from typing import Any
 from assets.codeio.compare import canonical_json, values_agree
 from assets.codeio.harness import runnable
 from assets.codeio.outcomes import outcome_value, shown
+from assets.codeio.pairs import reads_clock
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
 _RANDOM_CUES = re.compile(
     r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
-)
-_TIME_CUES = re.compile(
-    r"\btime\.(time|perf_counter|monotonic|localtime|gmtime|strftime)\b|\.now\(|\.today\(|\butcnow\b"
 )
 
 
@@ -184,7 +182,7 @@ def classify(
         # CodeI/O recorded an output, so the code ran there: a failure here is ours (module, limit, speed).
         return ENVIRONMENT, got
     differs = ok1 != ok2 or canonical_json(v1) != canonical_json(v2)
-    if _TIME_CUES.search(code):
+    if reads_clock(code):
         return TIME, got
     if differs or _RANDOM_CUES.search(code):
         return RANDOM, got + (f" then {t2}" if differs else "")

@@ -5,6 +5,7 @@ Sources (recognised by a marker comment in the raw code):
   sorter    sorted(nums)                                          → kept
   dice      main_solution rolls a die                             → dropped: nondeterministic
   constant  generator always returns the same input               → dropped: too_few_pairs
+  clock     main_solution reads today's date                      → dropped: reads_clock
   broken    answer without an input generator                     → dropped: no_input_generator
 
 Turn-1 behaviour, so every status shows up:
@@ -26,6 +27,7 @@ RAW = {
     "dice": "# dice\nimport random\ndef roll(n):\n    return n + random.randint(1, 6)\n",
     "constant": "# constant\ndef double(x):\n    return 2 * x\n",
     "broken": "# broken\ndef nothing():\n    pass\n",
+    "clock": "# clock\nimport datetime\ndef age(year):\n    return datetime.date.today().year - year\n",
 }
 
 _UNIFIED = {
@@ -44,6 +46,10 @@ _UNIFIED = {
     "constant": (
         "def main_solution(x):\n    return 2 * x",
         "def input_generator():\n    return {'x': 4}",
+    ),
+    "clock": (
+        "import datetime\n\ndef main_solution(year):\n    return datetime.date.today().year - year",
+        "import random\n\ndef input_generator():\n    return {'year': random.randint(1900, 2000)}",
     ),
 }
 

@@ -45,7 +45,7 @@ SEEDS = {
         '{"content": 12}',
         "not json",
     ],
-    "b.jsonl": [seed_line("sorter"), seed_line("constant"), seed_line("adder")],
+    "b.jsonl": [seed_line("sorter"), seed_line("constant"), seed_line("adder"), seed_line("clock")],
 }
 
 
@@ -134,6 +134,7 @@ def test_unified_code_drops_an_answer_without_input_generator(run):
 def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
     a, b = read(run, "codeio_io_pairs", "a.jsonl"), read(run, "codeio_io_pairs", "b.jsonl")
     assert metadata(run, "a.jsonl", "codeio_io_pairs")["dropped/nondeterministic"] == 1
+    assert metadata(run, "b.jsonl", "codeio_io_pairs")["dropped/reads_clock"] == 1
     assert metadata(run, "b.jsonl", "codeio_io_pairs")["dropped/too_few_pairs"] == 1
     assert a.height == 1 and b.height == 2
     for row in pl.concat([a, b]).iter_rows(named=True):

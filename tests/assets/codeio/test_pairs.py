@@ -4,7 +4,7 @@ import json
 
 from assets.codeio.harness import pair_search_job, rerun_job
 from assets.codeio.limits import fits_limits, limit_violation
-from assets.codeio.pairs import read_search, rerun_mismatch
+from assets.codeio.pairs import read_search, reads_clock, rerun_mismatch
 
 PROGRAM = """
 import random
@@ -127,3 +127,12 @@ def test_the_rerun_must_reproduce_every_output():
     )
     assert reason == "nondeterministic" and "pair 0" in detail
     assert rerun_mismatch(pairs, {"status": "timeout", "outcomes": []})[0] == "rerun_timeout"
+
+
+def test_code_reading_the_clock_or_calendar_is_recognised():
+    assert reads_clock(
+        "import datetime\ndef main_solution(y):\n    return datetime.date.today().year - y"
+    )
+    assert reads_clock("import time\ndef main_solution():\n    return time.time()") == "time.time"
+    assert reads_clock("from datetime import datetime\nx = datetime.now()") == ".now("
+    assert reads_clock("def main_solution(t):\n    return t.time_left") is None
