@@ -177,7 +177,8 @@ def kodcode_style_conversions(
         if not c.ok:
             checks[t["question_id"]] = style.StubCheck(None, "llm_failed", c.error or "")
             continue
-        check = style.check_stub(style.stub_code(c.text), t["solution"], [i["function_name"] for i in t["test_info"]])
+        names = [i["function_name"] for i in t["test_info"]]
+        check = style.check_stub(style.stub_code(c.text, names), t["solution"], names)
         if check.stub is not None:
             try:
                 code = style.graft(t["solution"], check.stub)

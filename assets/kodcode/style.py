@@ -32,12 +32,20 @@ class StubCheck:
     has_examples: bool = False
 
 
-def stub_code(answer: str) -> str | None:
-    """The converter's stub: its last Python code block, else the bare answer if it parses."""
+def stub_code(answer: str, names: Sequence[str] = ()) -> str | None:
+    """The converter's stub: the last Python block declaring a tested name, else its last block,
+    else the bare answer if it parses."""
     answer = strip_reasoning(answer)
-    blocks = code_blocks(answer)
+    blocks = [b.strip() for b in code_blocks(answer) if b.strip()]
+    for block in reversed(blocks):
+        try:
+            declared = _declared(ast.parse(block))
+        except SyntaxError:
+            continue
+        if set(names) & set(declared):
+            return block
     if blocks:
-        return blocks[-1].strip() or None
+        return blocks[-1]
     try:
         ast.parse(answer)
     except SyntaxError:

@@ -31,6 +31,8 @@ def test_the_stub_is_the_last_code_block_of_the_answer():
     answer = f"Sure.\n```python\nprint('draft')\n```\nFinal:\n```python\n{GOOD_STUB}```"
     assert stub_code(answer) == GOOD_STUB.strip()
     assert stub_code("no code here at all, sorry!") is None
+    with_usage = f"```python\n{GOOD_STUB}```\nUsage:\n```python\nprint(count_vowels('aa'))\n```"
+    assert stub_code(with_usage, ["count_vowels"]) == GOOD_STUB.strip(), "the block declaring the tested name wins"
 
 
 @pytest.mark.parametrize(
