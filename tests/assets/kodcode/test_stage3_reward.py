@@ -1,11 +1,14 @@
 """The verl reward function scores responses by running the item's tests in the real sandbox."""
 
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 from assets.kodcode import reward
 from assets.kodcode.answers import ground_truth
+from assets.kodcode.parsing import build_test_info
 from resources.sandbox import Sandbox
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
@@ -51,7 +54,6 @@ def test_the_batch_entry_point_scores_many_responses_in_input_order():
 
 def test_the_module_loads_by_file_path_as_verls_custom_reward_function_does():
     import importlib.util
-    from pathlib import Path
 
     path = Path(reward.__file__)
     spec = importlib.util.spec_from_file_location("custom_module", path)
@@ -59,3 +61,18 @@ def test_the_module_loads_by_file_path_as_verls_custom_reward_function_does():
     spec.loader.exec_module(module)
     module.use_sandbox(reward._sandbox)
     assert module.compute_score(data_source="assay/kodcode", solution_str=CORRECT, ground_truth=TRUTH, extra_info=None) == 1.0
+
+
+REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "kodcode" / "algorithm_trials.jsonl"
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason=f"KodCode reference trials not found at {REFERENCE} (only CI has ../shared/reference)")
+def test_rewards_agree_with_kodcodes_recorded_verdicts_on_reference_trials():
+    records = [json.loads(line) for line in REFERENCE.read_text().splitlines()]
+    passing = [r for r in records if r["recorded_verdict"] == "Pass"][:6]
+    failing = [r for r in records if r["recorded_verdict"] == "Fail"][:6]
+    items = passing + failing
+    responses = [f"<think>…</think>\n```python\n{r['solution_code']}\n```" for r in items]
+    truths = [ground_truth(r["test_code"], build_test_info(r["solution_code"], r["test_code"])) for r in items]
+    scores = reward.compute_score_batch(["assay/kodcode"] * len(items), responses, truths)
+    assert scores == [1.0] * len(passing) + [0.0] * len(failing)
