@@ -14,8 +14,9 @@ from typing import Any, Protocol, TypeVar
 from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
 from resources.llm.types import BatchResult, BatchStats, Completion, LLMRequest
 
-# Finish reasons that mean the text is not a whole answer: recorded as failures, never cached.
-REJECTED_FINISH_REASONS = frozenset({"length", "content_filter"})
+# Finish reasons that mean the text is not a whole answer: recorded as failures, never cached
+# ("abort" is how vLLM reports a request it dropped).
+REJECTED_FINISH_REASONS = frozenset({"length", "content_filter", "abort"})
 
 T = TypeVar("T")
 
