@@ -153,7 +153,9 @@ def kodcode_solution_trials(
     ]
     result = llm.generate(requests, log=context.log)
     df = _completion_frame(kodcode_questions, "question_id", result, ["partition", "subset"])
-    parsed = [parsing.parse_trial(t) if t else parsing.TrialParse(None, None, "llm_failed") for t in df["response"].to_list()]
+    # A failed sample (truncated, filtered, no answer) may still carry text; it is never parsed as a whole answer.
+    parsed = [parsing.TrialParse(None, None, "llm_failed") if e or t is None else parsing.parse_trial(t)
+              for t, e in zip(df["response"].to_list(), df["llm_error"].to_list())]
     df = df.rename({"sample_index": "trial_index"}).with_columns(
         pl.Series("trial_id", [stable_id(q, i, "trial") for q, i in zip(df["question_id"], df["sample_index"])], dtype=pl.Utf8),
         pl.Series("solution_code", [p.solution for p in parsed], dtype=pl.Utf8),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import AssetSelection, AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
 from dagster._core.instance.ref import InstanceRef
 
 from assets.kodcode import assets as stages
@@ -121,7 +121,7 @@ def run_partition(
         config = {"ops": {k: v for k, v in config["ops"].items() if k in names}}
     return materialize(
         STAGES_1_2 + (CHECKS if checks else []),
-        selection=selection,
+        selection=AssetSelection.assets(*selection) if selection is not None else None,
         partition_key=partition,
         instance=instance,
         resources=resources(home, base_url, settings),
@@ -140,8 +140,16 @@ def metadata_by_asset(result: ExecuteInProcessResult) -> dict[str, dict[str, Any
 
 
 def step_failures(result: ExecuteInProcessResult) -> dict[str, str]:
-    """Step key → error message of every failed step."""
-    return {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.is_step_failure}
+    """Step key → error message of every failed step, with the messages of its causes."""
+    out = {}
+    for event in result.all_events:
+        if event.is_step_failure:
+            error, messages = event.event_specific_data.error, []
+            while error is not None:
+                messages.append(error.message.strip())
+                error = error.cause
+            out[event.step_key] = "\n".join(messages)
+    return out
 
 
 def parquet_path(home: Path, asset: str, partition: str) -> Path:
