@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.fakes.openai_server import OpenAIServer
@@ -62,3 +63,20 @@ def test_killed_batch_resumes_without_paying_twice(cache_path, make_resource, pr
     assert sent_again == TOTAL - cached
     assert result.stats.cache_hits == cached
     assert all(c.ok for c in result.completions)
+
+
+def test_two_writers_can_fill_one_cache_at_once(cache_path, make_resource, prompts):
+    # Each generate() opens its own SQLite connection, as separate Dagster step processes do.
+    with OpenAIServer(latency_s=0.01) as fake, ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(
+                lambda n: make_resource(fake.base_url, cache_path).generate(
+                    prompts(60, prefix=f"writer {n}")
+                ),
+                range(2),
+            )
+        )
+
+    assert all(c.ok for r in results for c in r.completions)
+    assert _cached_rows(cache_path) == 120
+    assert fake.stats.ok == 120
