@@ -1,5 +1,20 @@
-"""CodeI/O: raw code → unified code (LLM) → I/O pairs (sandbox) → prediction prompts →
-predictions (LLM, verified) → revisions (CodeI/O++, re-verified) → final records; release."""
+"""CodeI/O (hkust-nlp/CodeIO) with the CodeI/O++ revision turn, as partitioned assets.
+
+Chain, one partition per seed file under `seeds/codeio/`:
+  codeio_raw_code            seed lines (bad ones quarantined), oversize and repeated files dropped
+  codeio_unified             LLM: main_solution, I/O description, input_generator, problem statement
+  codeio_io_pairs            sandbox: seeded input draws within size limits, outputs computed twice
+                             in one process and again in a fresh one; 2 to 10 pairs per item
+  codeio_prediction_prompts  first 3 pairs: one output- and one input-prediction prompt each
+  codeio_predictions         LLM turn 1, verified (outputs by tolerance, inputs by re-execution)
+  codeio_revisions           LLM turn 2 for failures, with the verifier's feedback, re-verified
+  codeio_final               CodeI/O++ records (prompt, turn_1, feedback_1, turn_2, feedback_2) + SFT chat
+  codeio_release             all partitions: one copy per source file, decontaminated, exported
+
+Seed format: JSON Lines in CodeI/O's raw-code record shape, one source file per line;
+`content` is required, `blob_id`, `repo_name`, `path` (and any other field) are optional:
+  {"blob_id": "…", "repo_name": "owner/repo", "path": "/pkg/module.py", "content": "def f(x): …"}
+"""
 
 from assets.codeio.assets import (
     codeio_final,
