@@ -22,6 +22,7 @@ UNIFY = Template(
   - Write a function named `main_solution` that carries the core logic of the file. Keep the helper classes and functions it needs above it, or call several of them from it.
   - Every argument and the return value of `main_solution` must be JSON-serialisable (numbers, strings, booleans, None, lists, dicts). Convert to and from sets, tuples, arrays or custom objects inside the function.
   - If the original code takes no input, generalise it so `main_solution` takes at least one argument.
+  - `main_solution` must be deterministic: the same arguments always give the same result (no randomness, no clock or date).
   - Return the result; do not print, plot, read input() or command-line arguments, read or write files, or use the network.
   - Keep inputs and outputs small (well under 1 KB when serialised), with few nesting levels and floats rounded to a few decimals.
   - Define `main_solution` last in this part.
