@@ -35,8 +35,9 @@ validate_seed = require_fields("content", types={"content": str})
 
 class RawCodeConfig(Config):
     max_code_chars: int = Field(
-        default=8000,
-        description="longer files are dropped (too_long): the model must read them whole",
+        default=6000,
+        description="longer files are dropped (too_long): the model must read them whole; 6,000 characters "
+        "(~1,800 tokens) plus the prompt and a 1,024-token answer fit the embedded engine's 4,096-token window",
     )
 
 
