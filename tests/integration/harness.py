@@ -164,3 +164,37 @@ def comparable(home: Path, asset: str, partition: str) -> pl.DataFrame:
     """An asset's rows sorted by id, without the columns that legitimately differ between runs."""
     df = read_asset(home, asset, partition)
     return df.drop([c for c in ("duration_s",) if c in df.columns]).sort(ID_COLUMNS[asset])
+
+
+def step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run, from its start event to its success or failure event."""
+    started: dict[str, float] = {}
+    out: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            out[event.step_key] = entry.timestamp - started[event.step_key]
+    return out
+
+
+def rows_lost(meta: dict[str, dict[str, Any]], seed_lines: int, n_trials: int) -> list[tuple[str, int]]:
+    """Rows unaccounted for, inside each asset (in − out − dropped) and along each edge of the
+    chain (what an asset took in versus what its upstream put out). All zeros when nothing is lost."""
+    def get(asset: str, key: str) -> int:
+        return int(meta[asset][key])
+
+    lost = [(f"{a}: in - out - dropped", get(a, "rows_in") - get(a, "rows_out") - get(a, "rows_dropped")) for a in ASSET_NAMES]
+    edges = [
+        ("seed lines -> kodcode_seed_prompts", seed_lines, get("kodcode_seed_prompts", "rows_in")),
+        ("kodcode_seed_prompts -> kodcode_raw_questions", get("kodcode_seed_prompts", "rows_out"), get("kodcode_raw_questions", "rows_in")),
+        ("kodcode_raw_questions -> kodcode_questions", get("kodcode_raw_questions", "rows_out"), get("kodcode_questions", "rows_in")),
+        ("kodcode_questions x n_trials -> kodcode_solution_trials", get("kodcode_questions", "rows_out") * n_trials,
+         get("kodcode_solution_trials", "rows_in")),
+        ("kodcode_solution_trials -> kodcode_test_results", get("kodcode_solution_trials", "rows_out"), get("kodcode_test_results", "rows_in")),
+        ("kodcode_questions -> kodcode_verified_triplets", get("kodcode_questions", "rows_out"), get("kodcode_verified_triplets", "rows_in")),
+    ]
+    return lost + [(name, upstream - taken) for name, upstream, taken in edges]
