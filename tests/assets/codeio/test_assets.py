@@ -44,6 +44,8 @@ SEEDS = {
         seed_line("broken"),
         '{"content": 12}',
         "not json",
+        json.dumps({"path": "/huge.py", "content": "x = 1\n" * 2000}),
+        seed_line("adder"),
     ],
     "b.jsonl": [seed_line("sorter"), seed_line("constant"), seed_line("adder"), seed_line("clock")],
 }
@@ -118,10 +120,13 @@ def test_both_partitions_and_the_release_succeed_with_passing_checks(run):
         assert len(evaluations) == 2 and all(e.passed for e in evaluations)
 
 
-def test_bad_seed_lines_are_quarantined_with_their_line_numbers(run):
+def test_bad_lines_are_quarantined_and_oversize_or_repeated_files_dropped(run):
     assert read(run, "codeio_raw_code", "a.jsonl").height == 3
     report = run["tmp"] / "quarantine" / "codeio" / "a.jsonl.quarantine.jsonl"
     assert [json.loads(line)["line"] for line in report.read_text().splitlines()] == [4, 5]
+    meta = metadata(run, "a.jsonl", "codeio_raw_code")
+    assert meta["rows_in"] == 7 and meta["dropped/quarantined"] == 2
+    assert meta["dropped/too_long"] == 1 and meta["dropped/duplicate_content"] == 1
 
 
 def test_unified_code_drops_an_answer_without_input_generator(run):
