@@ -81,7 +81,12 @@ def kodcode_retry_trials(
     requests = [LLMRequest(key=q["question_id"], messages=prompts.trial_messages(q["question"]), n=config.max_trials,
                            max_tokens=config.max_tokens) for q in hard]
     result = llm.generate(requests, log=context.log) if requests else None
-    extra = [c for c in (result.completions if result else []) if c.sample_index >= attempts.get(c.key, 0)]
+    completions = result.completions if result else []
+    extra = [c for c in completions if c.sample_index >= attempts.get(c.key, 0)]
+    repeated = [c for c in completions if c.sample_index < attempts.get(c.key, 0)]
+    if any(not c.cached for c in repeated):
+        context.log.warning(f"{sum(not c.cached for c in repeated)} of the first trials were generated again: set "
+                            "max_tokens to kodcode_solution_trials' value so they come from the cache")
     parsed = {(c.key, c.sample_index): parsing.parse_trial(c.text) if c.ok else parsing.TrialParse(None, None, "llm_failed")
               for c in extra}
     jobs = [{"id": stable_id(c.key, c.sample_index, "trial"), "kind": "pytest", "solution_code": p.solution, "test_code": p.tests}
@@ -106,6 +111,7 @@ def kodcode_retry_trials(
     context.add_output_metadata(frame_metadata(
         df, rows_in=len(extra), preview=["question_id", "trial_index", "status", "tests_passed", "tests_failed"],
         extra={"hard_questions": len(hard), "rescued_questions": rescued, "max_trials": config.max_trials,
+               "first_trials_regenerated": sum(not c.cached for c in repeated),
                "pass_rate": statuses.get("passed", 0) / max(1, df.height),
                **{f"status/{k}": v for k, v in sorted(statuses.items())}, **(result.metadata() if result else {})},
     ))

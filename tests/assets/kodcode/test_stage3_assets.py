@@ -110,6 +110,7 @@ def test_a_question_no_first_trial_passed_is_rescued_by_retries_up_to_the_cap(fa
     assert prime["trials"] == 6 and prime["difficulty"] == "medium" and json.loads(prime["metadata"])["retried"] is True
     meta = family["meta"][("kodcode_instruct_triplets", "a.jsonl")]
     assert meta["rescued_by_retry"].value == 1
+    assert family["meta"][("kodcode_retry_trials", "a.jsonl")]["first_trials_regenerated"].value == 0, "the first trials came from the cache"
 
 
 def test_complete_style_leaks_are_dropped_and_survivors_are_reverified(family):
