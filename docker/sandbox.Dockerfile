@@ -26,4 +26,4 @@ RUN python -m compileall -q /opt/assay
 WORKDIR /tmp
 # The zygote starts as root inside the container (capabilities trimmed by the backend) and
 # forks every job as a uid of its own; the command comes from the backend.
-CMD ["python", "-I", "-B", "-c", "import sys; sys.path.insert(0, '/opt/assay'); from assay_runtime.zygote import main; main()", "--scratch", "/tmp/job", "--proc", "/proc"]
+CMD ["python", "-I", "-B", "-c", "import sys; sys.path.insert(0, '/opt/assay'); from assay_runtime.zygote import main; main()", "--scratch", "/tmp/job", "--proc", "/proc", "--heavy", "pandas,scipy,sklearn,sympy"]

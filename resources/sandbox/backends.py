@@ -64,6 +64,7 @@ class WorkerSpec:
     index: int
     job_uid: int
     preload: tuple[str, ...]
+    heavy: tuple[str, ...] = ()
 
 
 class _Launcher:
@@ -240,7 +241,7 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
     else:
         argv += ["--unshare-user"]
     argv += ["--chdir", "/tmp", sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
-    argv += ["--scratch", SCRATCH, "--proc", SANDBOX_PROC, "--preload", ",".join(spec.preload)]
+    argv += ["--scratch", SCRATCH, "--proc", SANDBOX_PROC, "--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
     if as_root:
         argv += ["--uid", str(spec.job_uid)]
     return argv
@@ -281,7 +282,7 @@ class ProcessBackend:
         os.mkdir(lib)
         os.symlink(RUNTIME_DIR, os.path.join(lib, "assay_runtime"))
         argv = [sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=lib)]
-        argv += ["--scratch", os.path.join(base, "job"), "--preload", ",".join(spec.preload)]
+        argv += ["--scratch", os.path.join(base, "job"), "--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base}
         return ProcessChannel(argv, env=env, cleanup=base)
 
@@ -290,7 +291,7 @@ def docker_create_kwargs(spec: WorkerSpec, image: str, memory_mb: int, cpus: flo
     """Arguments for `containers.create`: no network, read-only root, tmpfs scratch, hard limits."""
     command = ["python", "-I", "-B", "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
     command += ["--scratch", SCRATCH, "--proc", "/proc", "--uid", str(spec.job_uid)]
-    command += ["--preload", ",".join(spec.preload)]
+    command += ["--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
     return {
         "image": image,
         "command": command,

@@ -22,7 +22,7 @@ from .status import CRASHED
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 180.0
-HOST_GRACE_S = 20.0
+HOST_GRACE_S = 90.0  # covers the heavy tier's first import on a loaded machine
 UID_BASE = 200_000
 
 
@@ -93,12 +93,12 @@ class Worker:
 class Pool:
     """Runs batches on `size` workers; results come back in input order."""
 
-    def __init__(self, backend: Any, size: int, preload: tuple[str, ...]) -> None:
+    def __init__(self, backend: Any, size: int, preload: tuple[str, ...], heavy: tuple[str, ...] = ()) -> None:
         if size < 1:
             raise ValueError("a sandbox needs at least one worker")
         base = UID_BASE + random.randrange(0, 100_000, 16)
         self.backend = backend
-        self.workers = [Worker(backend, WorkerSpec(i, base + i, preload)) for i in range(size)]
+        self.workers = [Worker(backend, WorkerSpec(i, base + i, preload, heavy)) for i in range(size)]
         self._lock = threading.Lock()
 
     def start(self) -> None:

@@ -17,6 +17,19 @@ from .jobs import invalid_result, problem
 from .pool import Pool
 
 DEFAULT_PRELOAD = ("numpy",)
+# Imported by a second warm tier in each worker; only jobs that import them are sent there.
+DEFAULT_HEAVY = (
+    "pandas",
+    "scipy",
+    "scipy.optimize",
+    "scipy.stats",
+    "sklearn",
+    "sklearn.linear_model",
+    "sklearn.model_selection",
+    "sklearn.metrics",
+    "sklearn.preprocessing",
+    "sympy",
+)
 PROGRESS_EVERY_S = 10.0
 
 
@@ -27,6 +40,9 @@ class Sandbox:
     timeout_s: wall-clock limit per job (per input for `call` jobs).
     memory_mb: address space a job may add on top of the pre-imported interpreter.
     coverage: measure the solution's line coverage in pytest jobs.
+    preload: imported once by every worker (numpy); every job forks from that interpreter.
+    heavy: imported by a second warm tier of every worker (pandas, scipy, scikit-learn,
+        sympy); jobs whose code imports one of them are forked from there instead.
     """
 
     def __init__(
@@ -38,6 +54,7 @@ class Sandbox:
         coverage: bool = False,
         *,
         preload: Sequence[str] = DEFAULT_PRELOAD,
+        heavy: Sequence[str] = DEFAULT_HEAVY,
         docker_client: Any = None,
     ) -> None:
         if timeout_s <= 0:
@@ -50,6 +67,7 @@ class Sandbox:
         self.memory_mb = int(memory_mb)
         self.coverage = bool(coverage)
         self.preload = tuple(preload)
+        self.heavy = tuple(heavy)
         self._docker_client = docker_client
         self._pool: Pool | None = None
         self._lock = threading.Lock()
@@ -65,7 +83,7 @@ class Sandbox:
         with self._lock:
             if self._pool is None:
                 backend = make_backend(self.backend_name, memory_mb=self.memory_mb, docker_client=self._docker_client)
-                pool = Pool(backend, self.workers, self.preload)
+                pool = Pool(backend, self.workers, self.preload, self.heavy)
                 pool.start()
                 self._pool = pool
             return self._pool

@@ -39,13 +39,15 @@ DENIED_EVENTS = frozenset(
         "sys.settrace",
         "sys.setprofile",
         "sys.addaudithook",
-        "code.__new__",
-        "function.__new__",
         "sys._current_exceptions",
         "cpython.PyInterpreterState_Clear",
         "cpython.run_interactivehook",
     }
 )
+# Refused only when job code itself makes the call: libraries build code objects and
+# functions legitimately (sympy, scikit-learn at import), a job doing it may be forging a
+# filename to pass for library code.
+DENIED_TO_JOB_CODE = frozenset({"code.__new__", "function.__new__"})
 # Attribute reads that hand out frames or code objects, and so a way to the guard's state.
 FRAME_ATTRS = frozenset(
     {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "f_locals", "f_globals", "__code__", "gi_code", "cr_code", "ag_code", "f_code"}
@@ -212,7 +214,7 @@ class Guard:
         # closure: no frame, global or object the job can reach ever holds it.
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
         os.close(nonce_fd)
-        codes, keep, trusted_type_ids = trust.codes, trust.keep, trust.type_ids
+        codes, keep = trust.codes, trust.keep
         all_attributes, hot_attributes, entries = trust.attributes, trust.hot, trust.entries
         anchor_id = id(anchor)
         report_code_id = id(Guard.report.__code__)
@@ -297,10 +299,12 @@ class Guard:
                 finally:
                     state["busy"] = False
                 return
-            if event == "object.__getattr__":
-                # Frames and code objects: refused to job code itself; pytest and the tracer
-                # legitimately read them while job frames are further down the stack.
-                if type(args[1]) is str and args[1] in FRAME_ATTRS:
+            if event in ("object.__getattr__", "object.__setattr__") or event in DENIED_TO_JOB_CODE:
+                # Frames and code objects: refused to job code itself; pytest, the tracer and
+                # libraries legitimately use them while job frames are further down the stack.
+                # (Class attribute writes raise no event; the integrity snapshot covers them.)
+                names = FRAME_ATTRS if event == "object.__getattr__" else ("__code__",)
+                if event in DENIED_TO_JOB_CODE or (len(args) > 1 and type(args[1]) is str and args[1] in names):
                     state["busy"] = True
                     try:
                         caller = getframe(1)
@@ -308,17 +312,11 @@ class Guard:
                     finally:
                         state["busy"] = False
                     if job_caller:
-                        deny(event + " " + args[1])
+                        deny(event if event in DENIED_TO_JOB_CODE else f"{event} {args[1]}")
                 return
             sensitive = (
                 event in DENIED_EVENTS
                 or event.startswith("ctypes.")
-                or (
-                    event == "object.__setattr__"
-                    and type(args[1]) is str
-                    and (args[1] == "__code__" or id(args[0]) in trusted_type_ids)
-                )
-                or (event == "object.__delattr__" and id(args[0]) in trusted_type_ids)
                 or (event == "compile" and spoofs_a_file(args[0], args[1]))
             )
             if not sensitive:

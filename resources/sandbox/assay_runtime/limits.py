@@ -26,10 +26,23 @@ def virtual_size_bytes() -> int:
         return 0
 
 
+def data_size_bytes() -> int:
+    """Current private writable memory (VmData), the baseline the memory limit adds to."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def set_limits(
     *,
     cpu_s: float,
     memory_bytes: int,
+    address_space_bytes: int,
     nproc: int | None,
     fsize_bytes: int,
     nofile: int,
@@ -38,7 +51,11 @@ def set_limits(
     cpu = max(1, math.ceil(cpu_s))
     limits = [
         (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-        (resource.RLIMIT_AS, (memory_bytes, memory_bytes)),
+        # Memory is limited as private writable data: allocators (Arrow's, jemalloc) reserve
+        # address space they never use, which RLIMIT_AS would count. The address-space limit
+        # stays as a looser backstop.
+        (resource.RLIMIT_DATA, (memory_bytes, memory_bytes)),
+        (resource.RLIMIT_AS, (address_space_bytes, address_space_bytes)),
         (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
         (resource.RLIMIT_NOFILE, (nofile, nofile)),
         (resource.RLIMIT_CORE, (0, 0)),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import secrets
 import select
 import shutil
@@ -32,6 +33,18 @@ NOFILE = 256
 NPROC = 64
 MAX_TRACE_EVENTS = 2000
 LIGHT_PRELOAD = ("numpy",)
+HEAVY_PRELOAD = (
+    "pandas",
+    "scipy",
+    "scipy.optimize",
+    "scipy.stats",
+    "sklearn",
+    "sklearn.linear_model",
+    "sklearn.model_selection",
+    "sklearn.metrics",
+    "sklearn.preprocessing",
+    "sympy",
+)
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -40,6 +53,8 @@ class Zygote:
         self.scratch = scratch.rstrip("/")
         self.uid = uid
         self.proc = proc
+        self.family: set[int] = set()
+        self.heavy: HeavyTier | None = None
         os.makedirs(self.scratch, mode=0o755, exist_ok=True)
         os.chdir(self.scratch)
         for name in preload:
@@ -54,6 +69,7 @@ class Zygote:
         warm_caches()
         self.trust = Trust()
         self.baseline_vm = limits.virtual_size_bytes()
+        self.baseline_data = limits.data_size_bytes()
         limits.prctl(PR_SET_CHILD_SUBREAPER, 1)
         limits.prctl(limits.PR_SET_DUMPABLE, 0)
         gc.collect()
@@ -69,7 +85,10 @@ class Zygote:
                 return
             job = request.get("job") or {}
             try:
-                result = self.handle(job, request)
+                if self.heavy is not None and needs_heavy(job, self.heavy.modules):
+                    result = self.heavy.run(request) or self.handle(job, request)
+                else:
+                    result = self.handle(job, request)
             except Exception as exc:  # noqa: BLE001 - the zygote must outlive any single job
                 result = {"id": job.get("id"), "_zygote_error": f"{type(exc).__name__}: {exc}"}
             protocol.write_frame(out_fd, result)
@@ -280,15 +299,17 @@ class Zygote:
         return "restart"
 
     def _others(self) -> list[int]:
-        """Live processes in this sandbox other than init and the zygote."""
+        """Live processes a job left: its uid's, or (without a job uid) all but init and the zygotes."""
         if self.proc is None:
             return []
-        me = os.getpid()
+        mine = {1, os.getpid(), *self.family}
         out = []
         for name in os.listdir(self.proc):
-            if not name.isdigit() or int(name) in (1, me):
+            if not name.isdigit() or int(name) in mine:
                 continue
             try:
+                if self.uid is not None and os.stat(f"{self.proc}/{name}").st_uid != self.uid:
+                    continue
                 with open(f"{self.proc}/{name}/stat", "rb") as fh:
                     state = fh.read().rsplit(b")", 1)[1].split()[0]
             except (OSError, IndexError):
@@ -339,7 +360,8 @@ class Zygote:
             cpu_s = timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
             limits.set_limits(
                 cpu_s=cpu_s,
-                memory_bytes=self.baseline_vm + memory_mb * 1024 * 1024,
+                memory_bytes=self.baseline_data + memory_mb * 1024 * 1024,
+                address_space_bytes=self.baseline_vm + 4 * memory_mb * 1024 * 1024 + (2 << 30),
                 nproc=NPROC if self.uid is not None else None,
                 fsize_bytes=FILE_LIMIT,
                 nofile=NOFILE,
@@ -373,6 +395,96 @@ class Zygote:
         return {"status": verdict.ERROR, "error": f"unknown job kind {kind!r}"}
 
 
+HEAVY_IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+def needs_heavy(job: dict, modules: tuple[str, ...]) -> bool:
+    """Does the job import one of the heavy packages (pandas, scipy, ...)? A cheap text scan."""
+    text = "\n".join(str(job.get(k) or "") for k in ("solution_code", "test_code", "code"))
+    if not any(m.split(".")[0] in text for m in modules):
+        return False
+    tops = {m.split(".")[0] for m in modules}
+    return any(name.split(".")[0] in tops for name in HEAVY_IMPORT.findall(text))
+
+
+class HeavyTier:
+    """A second zygote, forked from the light one, that has also imported the heavy packages.
+
+    Importing pandas, scipy, scikit-learn and sympy costs seconds; doing it in every job that
+    uses them would make those jobs time out, and doing it in the zygote would make every
+    fork (and every exit) of every job slower. So the light zygote forwards only the jobs
+    that import them to this tier, which forks them from its own warm state.
+    """
+
+    def __init__(self, light: Zygote, modules: tuple[str, ...]) -> None:
+        self.light = light
+        self.modules = modules
+        self.pid = 0
+        self.ready = False
+        self.spawn()
+
+    def spawn(self) -> None:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(req_w)
+            os.close(resp_r)
+            zygote = self.light
+            zygote.heavy = None
+            zygote.family = {os.getppid()}
+            try:
+                for name in self.modules:
+                    try:
+                        __import__(name)
+                    except Exception:  # noqa: BLE001 - a missing optional package only costs its jobs
+                        continue
+                warm_caches()
+                zygote.baseline_vm = limits.virtual_size_bytes()
+                zygote.baseline_data = limits.data_size_bytes()
+                limits.prctl(PR_SET_CHILD_SUBREAPER, 1)
+                limits.prctl(limits.PR_SET_DUMPABLE, 0)
+                gc.collect()
+                gc.freeze()
+                zygote.serve(req_r, resp_w)
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(resp_w)
+        self.pid, self.req_w, self.resp_r, self.ready = pid, req_w, resp_r, False
+        self.light.family = {pid}
+
+    def run(self, request: dict) -> dict | None:
+        """The heavy tier's result, or None when it died (it is then started again)."""
+        try:
+            if not self.ready:
+                protocol.read_frame(self.resp_r)
+                self.ready = True
+            protocol.write_frame(self.req_w, request)
+            result = protocol.read_frame(self.resp_r)
+        except (EOFError, OSError, protocol.ProtocolError):
+            self.restart()
+            return None
+        if result.pop("_restart", False):
+            # The tier is exiting: a job left processes only a restart can end. What it left
+            # is seen (and ended, with the whole worker if need be) by the light zygote next.
+            self.restart()
+        return result
+
+    def restart(self) -> None:
+        for fd in (self.req_w, self.resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        self.spawn()
+
+
 def warm_caches() -> None:
     """Fill caches every job would otherwise rebuild after its fork: pytest's failure reports
     call inspect.getmodule, whose first call maps the file of every loaded module (~100 ms)."""
@@ -399,6 +511,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--uid", type=int, default=None, help="unprivileged uid for jobs (needs root)")
     parser.add_argument("--proc", default=None, help="procfs of this sandbox's PID namespace")
     parser.add_argument("--preload", default=",".join(LIGHT_PRELOAD))
+    parser.add_argument("--heavy", default=",".join(HEAVY_PRELOAD), help="modules of the second, heavy tier ('' for none)")
     args = parser.parse_args(argv)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     for key in THREAD_ENV:
@@ -412,6 +525,9 @@ def main(argv: list[str] | None = None) -> None:
     os.set_inheritable(out_fd, False)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     zygote = Zygote(args.scratch, args.uid, args.proc, [p for p in args.preload.split(",") if p])
+    heavy = tuple(p for p in args.heavy.split(",") if p)
+    if heavy:
+        zygote.heavy = HeavyTier(zygote, heavy)
     zygote.serve(in_fd, out_fd)
 
 

@@ -17,22 +17,22 @@ from resources.sandbox.reference_jobs import RECORDED_CLASS, humaneval_jobs, kod
 
 @pytest.fixture(scope="module")
 def quick_sandbox() -> Iterator[Sandbox]:
-    """Short per-job limit: only pass versus non-pass is compared below, so timeouts may come early."""
+    """Only pass versus non-pass is compared below; the limit leaves room for a loaded machine."""
     if bwrap_usable():
         pytest.skip(str(bwrap_usable()))
-    with Sandbox(backend="bwrap", workers=2, timeout_s=3.0) as sb:
+    with Sandbox(backend="bwrap", workers=2, timeout_s=10.0) as sb:
         yield sb
 
 
 def test_kodcode_recorded_pass_or_not_agrees_on_every_pass_and_a_sample_of_the_rest(quick_sandbox: Sandbox) -> None:
-    """All 25 recorded passes and every fourth other trial (the full 286, with KodCode's
+    """All 25 recorded passes and every fifth recorded failure (the full 286, with KodCode's
     30 s limit and its three verdict classes, is `python bench/sandbox_agreement.py`)."""
     if not (REFERENCE / "kodcode").exists():
         pytest.skip(f"reference data absent: {REFERENCE / 'kodcode'} (CI provides ../shared/reference)")
     every = kodcode_trials(REFERENCE)
     assert len(every) == 286
-    others = [t for t in every if t["recorded_verdict"] != "Pass"]
-    trials = [t for t in every if t["recorded_verdict"] == "Pass"] + others[::4]
+    failures = [t for t in every if t["recorded_verdict"] == "Fail"]
+    trials = [t for t in every if t["recorded_verdict"] == "Pass"] + failures[::5]
     results = quick_sandbox.run(kodcode_jobs(trials))
     recorded = [RECORDED_CLASS[t["recorded_verdict"]] == "pass" for t in trials]
     ours = [verdict_class(r["status"]) == "pass" for r in results]
