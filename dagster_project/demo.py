@@ -42,7 +42,7 @@ def _summary_line(asset: str, partition: str | None, meta: dict[str, Any]) -> st
     drops = {k.split('/', 1)[1]: v for k, v in meta.items() if k.startswith("dropped/")}
     if drops:
         parts.append("dropped: " + ", ".join(f"{k}={v}" for k, v in drops.items()))
-    for key in ("pass_rate", "verified_share", "llm/cache_hits", "llm/sent", "llm/failed", "llm/completion_tokens"):
+    for key in ("pass_rate", "verified_share", "rescued_by_retry", "complete_survival_share", "llm/cache_hits", "llm/sent", "llm/failed", "llm/completion_tokens"):
         if key in meta:
             value = meta[key]
             parts.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")

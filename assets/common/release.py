@@ -1,7 +1,7 @@
 """Exporting released datasets: HF-loadable Parquet shards plus a dataset card.
 
 Layout: `<out_dir>/data/<split>-NNNNN-of-MMMMM.parquet` and `<out_dir>/README.md`,
-which `datasets.load_dataset("parquet", data_dir=<out_dir>/data)` and
+which `datasets.load_dataset("parquet", data_dir=<out_dir>)` (every split) and
 `polars.scan_parquet` both read. Rows are sorted by a key and written with fixed
 options so the same rows give byte-identical files, whatever order partitions
 were materialized in. The whole directory is replaced atomically.
