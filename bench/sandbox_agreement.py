@@ -18,14 +18,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resources.sandbox import PASSED, Sandbox  # noqa: E402
-from resources.sandbox.reference_jobs import RECORDED_CLASS, humaneval_jobs, kodcode_jobs, kodcode_trials, verdict_class  # noqa: E402
+from resources.sandbox import PASSED, Sandbox
+from resources.sandbox.reference_jobs import (
+    RECORDED_CLASS,
+    humaneval_jobs,
+    kodcode_jobs,
+    kodcode_trials,
+    verdict_class,
+)
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", default="bwrap")
@@ -45,12 +53,23 @@ def main() -> int:
                 table[(recorded, ours)] += 1
                 if recorded != ours:
                     first = (result.get("failures") or [{}])[0].get("message", "")
-                    mismatches.append((trial["trial_id"], trial["recorded_verdict"], result["status"], first[:160]))
+                    mismatches.append(
+                        (
+                            trial["trial_id"],
+                            trial["recorded_verdict"],
+                            result["status"],
+                            first[:160],
+                        )
+                    )
             agree = sum(n for (a, b), n in table.items() if a == b)
             print(f"KodCode trials: {len(trials)} in {elapsed:.1f}s, timeout {args.timeout:g}s")
-            print(f"  agreement (pass / fail / timeout): {agree}/{len(trials)} = {100 * agree / len(trials):.1f}%")
+            print(
+                f"  agreement (pass / fail / timeout): {agree}/{len(trials)} = {100 * agree / len(trials):.1f}%"
+            )
             binary = sum(n for (a, b), n in table.items() if (a == "pass") == (b == "pass"))
-            print(f"  agreement (pass / not pass):       {binary}/{len(trials)} = {100 * binary / len(trials):.1f}%")
+            print(
+                f"  agreement (pass / not pass):       {binary}/{len(trials)} = {100 * binary / len(trials):.1f}%"
+            )
             print(f"  statuses: {dict(collections.Counter(r['status'] for r in results))}")
             for row in mismatches:
                 print("  mismatch:", *row)
@@ -58,8 +77,12 @@ def main() -> int:
             print(f"KodCode trials skipped: {args.reference / 'kodcode'} is absent")
         canonical = sb.run(humaneval_jobs())
         broken = sb.run(humaneval_jobs(body="    return None\n"))
-        print(f"HumanEval canonical solutions passed: {sum(r['status'] == PASSED for r in canonical)}/{len(canonical)}")
-        print(f"HumanEval `return None` bodies failed: {sum(r['status'] != PASSED for r in broken)}/{len(broken)}")
+        print(
+            f"HumanEval canonical solutions passed: {sum(r['status'] == PASSED for r in canonical)}/{len(canonical)}"
+        )
+        print(
+            f"HumanEval `return None` bodies failed: {sum(r['status'] != PASSED for r in broken)}/{len(broken)}"
+        )
     return 0
 
 

@@ -19,12 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resources.sandbox import PASSED, Sandbox  # noqa: E402
+from resources.sandbox import PASSED, Sandbox
 
 PASS_TEST = "from solution import f\n\ndef test_f():\n    assert f() == 1\n"
 KINDS = [
     {"kind": "pytest", "solution_code": "def f():\n    return 1\n", "test_code": PASS_TEST},
-    {"kind": "call", "code": "def f(x):\n    return [x] * 3\n", "entry_point": "f", "inputs": [{"x": 1}, {"x": 2}]},
+    {
+        "kind": "call",
+        "code": "def f(x):\n    return [x] * 3\n",
+        "entry_point": "f",
+        "inputs": [{"x": 1}, {"x": 2}],
+    },
     {
         "kind": "pytest",
         "solution_code": (
@@ -79,9 +84,11 @@ def zygote_pids(sb: Sandbox) -> list[int]:
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as fh:
                     argv = fh.read().split(b"\0")
-                if Path(argv[0].decode()).name.startswith("python") and b"assay_runtime.zygote" in b" ".join(argv):
-                        pids.append(pid)
-                        break
+                if Path(argv[0].decode()).name.startswith(
+                    "python"
+                ) and b"assay_runtime.zygote" in b" ".join(argv):
+                    pids.append(pid)
+                    break
             except OSError:
                 continue
     return pids
@@ -100,7 +107,9 @@ def job_processes(uids: list[int]) -> list[int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--every", type=int, default=1000)
@@ -118,20 +127,38 @@ def main() -> int:
             failures += sum(r["status"] != PASSED for r in results)
             done += n
             zygotes = zygote_pids(sb)
-            series.append((done, [rss_kb(p) for p in zygotes], rss_kb(os.getpid()), len(job_processes(uids))))
-            print(f"{done:6d} jobs  {time.monotonic() - started:7.1f}s  zygote RSS kB {series[-1][1]}  host RSS kB {series[-1][2]}  "
-                  f"job processes alive {series[-1][3]}", flush=True)
-        probe = {"id": "probe", "kind": "call", "entry_point": "f", "inputs": [{}],
-                 "code": "import os\ndef f():\n    return [sorted(os.listdir('.')), sorted(os.listdir('/dev/shm')), sorted(os.listdir('/tmp'))]\n"}
+            series.append(
+                (done, [rss_kb(p) for p in zygotes], rss_kb(os.getpid()), len(job_processes(uids)))
+            )
+            print(
+                f"{done:6d} jobs  {time.monotonic() - started:7.1f}s  zygote RSS kB {series[-1][1]}  host RSS kB {series[-1][2]}  "
+                f"job processes alive {series[-1][3]}",
+                flush=True,
+            )
+        probe = {
+            "id": "probe",
+            "kind": "call",
+            "entry_point": "f",
+            "inputs": [{}],
+            "code": "import os\ndef f():\n    return [sorted(os.listdir('.')), sorted(os.listdir('/dev/shm')), sorted(os.listdir('/tmp'))]\n",
+        }
         (listing,) = sb.run([probe])
         leftover = job_processes(uids)
         capacity = sb.capacity()
     elapsed = time.monotonic() - started
-    print(f"{args.jobs} jobs in {elapsed:.0f}s ({args.jobs / elapsed:.1f} jobs/s), non-passed: {failures}")
-    print(f"after the batch: job processes alive {len(leftover)}, workers alive {capacity}/{args.workers}")
-    print(f"scratch / /dev/shm / /tmp as a fresh job sees them: {listing['outcomes'][0]['value_json']}")
+    print(
+        f"{args.jobs} jobs in {elapsed:.0f}s ({args.jobs / elapsed:.1f} jobs/s), non-passed: {failures}"
+    )
+    print(
+        f"after the batch: job processes alive {len(leftover)}, workers alive {capacity}/{args.workers}"
+    )
+    print(
+        f"scratch / /dev/shm / /tmp as a fresh job sees them: {listing['outcomes'][0]['value_json']}"
+    )
     first, last = series[0], series[-1]
-    print(f"zygote RSS kB after {first[0]} jobs: {first[1]}, after {last[0]} jobs: {last[1]}; host RSS kB {first[2]} -> {last[2]}")
+    print(
+        f"zygote RSS kB after {first[0]} jobs: {first[1]}, after {last[0]} jobs: {last[1]}; host RSS kB {first[2]} -> {last[2]}"
+    )
     return 0 if not leftover and failures == 0 else 1
 
 

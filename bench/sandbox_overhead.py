@@ -19,14 +19,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resources.sandbox import PASSED, Sandbox  # noqa: E402
+from resources.sandbox import PASSED, Sandbox
 
 TRIVIAL_PYTEST = {
     "kind": "pytest",
     "solution_code": "def f():\n    return 1\n",
     "test_code": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
 }
-TRIVIAL_CALL = {"kind": "call", "code": "def f(x):\n    return x\n", "entry_point": "f", "inputs": [{"x": 1}]}
+TRIVIAL_CALL = {
+    "kind": "call",
+    "code": "def f(x):\n    return x\n",
+    "entry_point": "f",
+    "inputs": [{"x": 1}],
+}
 TARGET_MS = 10.0
 
 
@@ -44,11 +49,15 @@ def measure(sb: Sandbox, template: dict, n: int) -> tuple[list[float], list[floa
 
 def describe(name: str, values: list[float]) -> str:
     q = statistics.quantiles(values, n=20)
-    return f"{name:<28} median {statistics.median(values):7.2f} ms   p5 {q[0]:7.2f}   p95 {q[-1]:7.2f}"
+    return (
+        f"{name:<28} median {statistics.median(values):7.2f} ms   p5 {q[0]:7.2f}   p95 {q[-1]:7.2f}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=300)
     parser.add_argument("--backend", default="bwrap")
     args = parser.parse_args()
@@ -66,7 +75,9 @@ def main() -> int:
     print(describe("call job, inside worker", call_in))
     median = statistics.median(pytest_rt)
     verdict = "meets" if median < TARGET_MS else "misses"
-    print(f"median per-job overhead, trivial passing pytest job: {median:.2f} ms ({verdict} the {TARGET_MS:g} ms target)")
+    print(
+        f"median per-job overhead, trivial passing pytest job: {median:.2f} ms ({verdict} the {TARGET_MS:g} ms target)"
+    )
     return 0
 
 

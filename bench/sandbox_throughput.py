@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resources.sandbox import Sandbox  # noqa: E402
-from resources.sandbox.assay_runtime.pytest_runner import with_solution_names  # noqa: E402
-from resources.sandbox.reference_jobs import kodcode_jobs, kodcode_trials, verdict_class  # noqa: E402
+from resources.sandbox import Sandbox
+from resources.sandbox.assay_runtime.pytest_runner import with_solution_names
+from resources.sandbox.reference_jobs import kodcode_jobs, kodcode_trials, verdict_class
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 TARGET_RATIO = 30.0
@@ -45,9 +45,18 @@ def _baseline_verdict(job: dict, timeout_s: float) -> str:
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_solution.py"],
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "test_solution.py",
+                ],
                 cwd=tmp,
                 capture_output=True,
+                check=False,
                 timeout=timeout_s,
                 env=env,
             )
@@ -57,17 +66,28 @@ def _baseline_verdict(job: dict, timeout_s: float) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=80, help="how many non-timed-out trials (0: all 275)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--trials", type=int, default=80, help="how many non-timed-out trials (0: all 275)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--reference", type=Path, default=REFERENCE)
-    parser.add_argument("--heavy-s", type=float, default=2.0, help="sandbox seconds above which a trial is compute-bound")
+    parser.add_argument(
+        "--heavy-s",
+        type=float,
+        default=2.0,
+        help="sandbox seconds above which a trial is compute-bound",
+    )
     args = parser.parse_args()
     if not (args.reference / "kodcode").exists():
         print(f"reference data absent: {args.reference / 'kodcode'}")
         return 1
-    trials = [t for t in kodcode_trials(args.reference) if t["recorded_verdict"] != "Fail - Timed Out"]
+    trials = [
+        t for t in kodcode_trials(args.reference) if t["recorded_verdict"] != "Fail - Timed Out"
+    ]
     if args.trials:
         trials = trials[: args.trials]
     jobs = kodcode_jobs(trials)
@@ -90,12 +110,20 @@ def main() -> int:
     n = len(jobs)
     base_rate, sandbox_rate = n / baseline_s, n / sandbox_s
     same = sum(a == b for a, b in zip(baseline, ours))
-    print(f"{n} KodCode trials (not timed out), {args.workers} at a time, per-trial limit {args.timeout:g}s")
+    print(
+        f"{n} KodCode trials (not timed out), {args.workers} at a time, per-trial limit {args.timeout:g}s"
+    )
     print(f"baseline  (pytest process per trial): {baseline_s:8.2f}s  {base_rate:8.2f} trials/s")
-    print(f"sandbox   (bwrap, warm, isolated)    : {sandbox_s:8.2f}s  {sandbox_rate:8.2f} trials/s  (+{startup_s:.2f}s worker start-up, once)")
+    print(
+        f"sandbox   (bwrap, warm, isolated)    : {sandbox_s:8.2f}s  {sandbox_rate:8.2f} trials/s  (+{startup_s:.2f}s worker start-up, once)"
+    )
     ratio = sandbox_rate / base_rate
-    print(f"ratio: {ratio:.1f}x ({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO:g}x target)")
-    print(f"verdicts identical on {same}/{n} trials; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"ratio: {ratio:.1f}x ({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO:g}x target)"
+    )
+    print(
+        f"verdicts identical on {same}/{n} trials; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     # A trial whose own tests compute for seconds costs the same in any runner and, with two
     # workers, can set the wall time of a whole batch alone. The same ratio without them:
     light = [i for i, r in enumerate(results) if r["duration_s"] < args.heavy_s]

@@ -18,17 +18,17 @@ if TYPE_CHECKING:
     from .dagster_resource import SandboxResource
 
 __all__ = [
+    "ALL_STATUSES",
+    "CRASHED",
+    "ERROR",
+    "FAILED",
+    "MEMORY",
+    "NO_TESTS",
+    "PASSED",
+    "TIMEOUT",
     "Sandbox",
     "SandboxResource",
     "Status",
-    "PASSED",
-    "FAILED",
-    "ERROR",
-    "TIMEOUT",
-    "MEMORY",
-    "CRASHED",
-    "NO_TESTS",
-    "ALL_STATUSES",
 ]
 
 

@@ -12,7 +12,6 @@ import queue
 import random
 import select
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -30,11 +29,20 @@ log = logging.getLogger(__name__)
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "assay_runtime"
 IN_SANDBOX_RUNTIME = "/opt/assay"
-ZYGOTE_BOOT = "import sys; sys.path.insert(0, {path!r}); from assay_runtime.zygote import main; main()"
+ZYGOTE_BOOT = (
+    "import sys; sys.path.insert(0, {path!r}); from assay_runtime.zygote import main; main()"
+)
 SCRATCH = "/tmp/job"
 SANDBOX_PROC = "/run/assay/proc"
 TMPFS_BYTES = 512 * 1024 * 1024
-ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL")
+ZYGOTE_CAPS = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_KILL",
+)
 DOCKER_IMAGE = "assay-sandbox:latest"
 UNSAFE_WARNING = (
     "SANDBOX BACKEND 'process' IS UNSAFE: jobs run as ordinary processes with rlimits and a new "
@@ -83,7 +91,9 @@ class _Launcher:
     def popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._serve, name="assay-sandbox-launcher", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._serve, name="assay-sandbox-launcher", daemon=True
+                )
                 self._thread.start()
         future: Future = Future()
         self._requests.put((args, kwargs, future))
@@ -104,7 +114,9 @@ LAUNCHER = _Launcher()
 class ProcessChannel:
     """Frames over the stdin/stdout pipes of a local process (bwrap or bare python)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None, cleanup: str | None = None) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str] | None, cleanup: str | None = None
+    ) -> None:
         self.argv = argv
         self.cleanup = cleanup
         self.proc = LAUNCHER.popen(
@@ -116,7 +128,11 @@ class ProcessChannel:
             close_fds=True,
             start_new_session=True,
         )
-        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        assert (
+            self.proc.stdin is not None
+            and self.proc.stdout is not None
+            and self.proc.stderr is not None
+        )
         self._in = self.proc.stdin.fileno()
         self._out = self.proc.stdout.fileno()
         self._err = self.proc.stderr.fileno()
@@ -207,7 +223,14 @@ def _python_paths() -> list[str]:
 
 def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[str]:
     """The bubblewrap command line for one worker (no network, read-only system, own PID namespace)."""
-    argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    argv = [
+        bwrap,
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+    ]
     # The sandbox dies with the bwrap process, and bwrap with the host (see _Launcher).
     argv += ["--die-with-parent", "--new-session", "--clearenv"]
     argv += ["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8"]
@@ -240,8 +263,25 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
             argv += ["--cap-add", cap]
     else:
         argv += ["--unshare-user"]
-    argv += ["--chdir", "/tmp", sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
-    argv += ["--scratch", SCRATCH, "--proc", SANDBOX_PROC, "--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
+    argv += [
+        "--chdir",
+        "/tmp",
+        sys.executable,
+        "-I",
+        "-B",
+        "-c",
+        ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME),
+    ]
+    argv += [
+        "--scratch",
+        SCRATCH,
+        "--proc",
+        SANDBOX_PROC,
+        "--preload",
+        ",".join(spec.preload),
+        "--heavy",
+        ",".join(spec.heavy),
+    ]
     if as_root:
         argv += ["--uid", str(spec.job_uid)]
     return argv
@@ -254,7 +294,9 @@ class BwrapBackend:
     def __init__(self) -> None:
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
-            raise RuntimeError("backend 'bwrap' needs bubblewrap (Debian package 'bubblewrap') on PATH")
+            raise RuntimeError(
+                "backend 'bwrap' needs bubblewrap (Debian package 'bubblewrap') on PATH"
+            )
         self.as_root = os.geteuid() == 0
         if not self.as_root:
             log.warning(
@@ -282,12 +324,21 @@ class ProcessBackend:
         os.mkdir(lib)
         os.symlink(RUNTIME_DIR, os.path.join(lib, "assay_runtime"))
         argv = [sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=lib)]
-        argv += ["--scratch", os.path.join(base, "job"), "--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
+        argv += [
+            "--scratch",
+            os.path.join(base, "job"),
+            "--preload",
+            ",".join(spec.preload),
+            "--heavy",
+            ",".join(spec.heavy),
+        ]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base}
         return ProcessChannel(argv, env=env, cleanup=base)
 
 
-def docker_create_kwargs(spec: WorkerSpec, image: str, memory_mb: int, cpus: float) -> dict[str, Any]:
+def docker_create_kwargs(
+    spec: WorkerSpec, image: str, memory_mb: int, cpus: float
+) -> dict[str, Any]:
     """Arguments for `containers.create`: no network, read-only root, tmpfs scratch, hard limits."""
     command = ["python", "-I", "-B", "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
     command += ["--scratch", SCRATCH, "--proc", "/proc", "--uid", str(spec.job_uid)]
@@ -302,7 +353,10 @@ def docker_create_kwargs(spec: WorkerSpec, image: str, memory_mb: int, cpus: flo
         "network_mode": "none",
         "network_disabled": True,
         "read_only": True,
-        "tmpfs": {"/tmp": f"rw,size={TMPFS_BYTES},mode=0755", "/dev/shm": "rw,size=67108864,mode=1777"},
+        "tmpfs": {
+            "/tmp": f"rw,size={TMPFS_BYTES},mode=0755",
+            "/dev/shm": "rw,size=67108864,mode=1777",
+        },
         "pids_limit": 256,
         "mem_limit": f"{memory_mb * 2 + 512}m",
         "memswap_limit": f"{memory_mb * 2 + 512}m",
@@ -363,12 +417,14 @@ class DockerChannel:
             self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(1 << 20)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except OSError as exc:
                 raise WorkerDied(f"container channel broke: {exc}") from None
             if not chunk:
-                raise WorkerDied(f"container exited; {self._err[-1500:].decode('utf-8', 'replace')}")
+                raise WorkerDied(
+                    f"container exited; {self._err[-1500:].decode('utf-8', 'replace')}"
+                )
             out, err, self._raw = demux_docker_stream(self._raw + chunk)
             self._buf += out
             self._err = (self._err + err)[-4000:]
@@ -397,7 +453,9 @@ class DockerBackend:
     name = "docker"
     isolated = True
 
-    def __init__(self, client: Any = None, image: str | None = None, memory_mb: int = 1024, cpus: float = 1.0) -> None:
+    def __init__(
+        self, client: Any = None, image: str | None = None, memory_mb: int = 1024, cpus: float = 1.0
+    ) -> None:
         if client is None:
             import docker
 
@@ -408,7 +466,9 @@ class DockerBackend:
         self.cpus = cpus
 
     def start(self, spec: WorkerSpec) -> Channel:
-        container = self.client.containers.create(**docker_create_kwargs(spec, self.image, self.memory_mb, self.cpus))
+        container = self.client.containers.create(
+            **docker_create_kwargs(spec, self.image, self.memory_mb, self.cpus)
+        )
         sock = container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
         container.start()
         return DockerChannel(container, sock)

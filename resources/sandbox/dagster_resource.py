@@ -14,11 +14,21 @@ from .sandbox import Sandbox
 class SandboxResource(ConfigurableResource):
     """Runs pytest / call / trace jobs in batches; assets never see which backend is behind it."""
 
-    backend: str = Field(default="bwrap", description="bwrap (local default), docker, or process (unsafe).")
-    workers: int = Field(default=2, description="Warm worker processes, each forking one job at a time.")
-    timeout_s: float = Field(default=10.0, description="Wall-clock limit per job (per input for call jobs).")
-    memory_mb: int = Field(default=1024, description="Memory a job may use on top of the warm interpreter.")
-    coverage: bool = Field(default=False, description="Measure the solution's line coverage in pytest jobs.")
+    backend: str = Field(
+        default="bwrap", description="bwrap (local default), docker, or process (unsafe)."
+    )
+    workers: int = Field(
+        default=2, description="Warm worker processes, each forking one job at a time."
+    )
+    timeout_s: float = Field(
+        default=10.0, description="Wall-clock limit per job (per input for call jobs)."
+    )
+    memory_mb: int = Field(
+        default=1024, description="Memory a job may use on top of the warm interpreter."
+    )
+    coverage: bool = Field(
+        default=False, description="Measure the solution's line coverage in pytest jobs."
+    )
 
     _sandbox: Sandbox | None = PrivateAttr(default=None)
 

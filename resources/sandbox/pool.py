@@ -93,12 +93,16 @@ class Worker:
 class Pool:
     """Runs batches on `size` workers; results come back in input order."""
 
-    def __init__(self, backend: Any, size: int, preload: tuple[str, ...], heavy: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, backend: Any, size: int, preload: tuple[str, ...], heavy: tuple[str, ...] = ()
+    ) -> None:
         if size < 1:
             raise ValueError("a sandbox needs at least one worker")
         base = UID_BASE + random.randrange(0, 100_000, 16)
         self.backend = backend
-        self.workers = [Worker(backend, WorkerSpec(i, base + i, preload, heavy)) for i in range(size)]
+        self.workers = [
+            Worker(backend, WorkerSpec(i, base + i, preload, heavy)) for i in range(size)
+        ]
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -136,7 +140,9 @@ class Pool:
                     i, attempt = todo.get_nowait()
                 except queue.Empty:
                     return
-                results[i] = self._run_one(worker, jobs[i], settings, attempt, lambda a: todo.put((i, a)))
+                results[i] = self._run_one(
+                    worker, jobs[i], settings, attempt, lambda a, i=i: todo.put((i, a))
+                )
                 if results[i] is not None and on_result is not None:
                     on_result(i, results[i])
 
@@ -148,21 +154,38 @@ class Pool:
                 t.join()
         return results
 
-    def _run_one(self, worker: Worker, job: dict, settings: dict, attempt: int, requeue: Callable[[int], None]) -> dict | None:
+    def _run_one(
+        self,
+        worker: Worker,
+        job: dict,
+        settings: dict,
+        attempt: int,
+        requeue: Callable[[int], None],
+    ) -> dict | None:
         started = time.perf_counter()
         try:
             result = worker.run(job, settings)
         except WorkerDied as exc:
-            log.warning("sandbox: worker %d died on job %r (attempt %d): %s", worker.spec.index, job.get("id"), attempt + 1, exc)
+            log.warning(
+                "sandbox: worker %d died on job %r (attempt %d): %s",
+                worker.spec.index,
+                job.get("id"),
+                attempt + 1,
+                exc,
+            )
             self._replace(worker)
             if attempt == 0:
                 requeue(1)
                 return None
-            out = failed_result(job, CRASHED, f"the worker died twice running this job: {exc}"[:600])
+            out = failed_result(
+                job, CRASHED, f"the worker died twice running this job: {exc}"[:600]
+            )
             out["duration_s"] = round(time.perf_counter() - started, 6)
             return out
         except Exception as exc:  # noqa: BLE001 - e.g. a worker that cannot start again
-            log.error("sandbox: worker %d failed on job %r: %s", worker.spec.index, job.get("id"), exc)
+            log.error(
+                "sandbox: worker %d failed on job %r: %s", worker.spec.index, job.get("id"), exc
+            )
             self._replace(worker)
             if attempt == 0:
                 requeue(1)

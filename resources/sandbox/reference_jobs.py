@@ -20,12 +20,19 @@ def verdict_class(status: str) -> str:
 
 def kodcode_trials(reference_dir: Path) -> list[dict]:
     path = reference_dir / KODCODE_TRIALS
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def kodcode_jobs(trials: list[dict]) -> list[dict]:
     return [
-        {"id": t["trial_id"], "kind": "pytest", "solution_code": t["solution_code"], "test_code": t["test_code"]}
+        {
+            "id": t["trial_id"],
+            "kind": "pytest",
+            "solution_code": t["solution_code"],
+            "test_code": t["test_code"],
+        }
         for t in trials
     ]
 

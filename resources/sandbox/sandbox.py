@@ -72,7 +72,7 @@ class Sandbox:
         self._pool: Pool | None = None
         self._lock = threading.Lock()
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Sandbox:  # noqa: PYI034 - subclasses are not expected
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -82,7 +82,9 @@ class Sandbox:
     def pool(self) -> Pool:
         with self._lock:
             if self._pool is None:
-                backend = make_backend(self.backend_name, memory_mb=self.memory_mb, docker_client=self._docker_client)
+                backend = make_backend(
+                    self.backend_name, memory_mb=self.memory_mb, docker_client=self._docker_client
+                )
                 pool = Pool(backend, self.workers, self.preload, self.heavy)
                 pool.start()
                 self._pool = pool
@@ -100,7 +102,11 @@ class Sandbox:
             else:
                 results[i] = invalid_result(job, why)
         if runnable:
-            settings = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb, "coverage": self.coverage}
+            settings = {
+                "timeout_s": self.timeout_s,
+                "memory_mb": self.memory_mb,
+                "coverage": self.coverage,
+            }
             pool = self.pool
             progress = _Progress(len(runnable), log)
             sub = pool.run([jobs[i] for i in runnable], settings, on_result=progress.tick)
@@ -150,4 +156,10 @@ class _Progress:
         if self.log is None or self.total == 0:
             return
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        self.log.info("sandbox: %d/%d jobs done in %.1fs, %.1f jobs/s", self.total, self.total, elapsed, self.total / elapsed)
+        self.log.info(
+            "sandbox: %d/%d jobs done in %.1fs, %.1f jobs/s",
+            self.total,
+            self.total,
+            elapsed,
+            self.total / elapsed,
+        )

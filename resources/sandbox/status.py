@@ -6,7 +6,17 @@ from enum import Enum
 
 from .assay_runtime.verdict import CRASHED, ERROR, FAILED, MEMORY, NO_TESTS, PASSED, TIMEOUT
 
-__all__ = ["Status", "PASSED", "FAILED", "ERROR", "TIMEOUT", "MEMORY", "CRASHED", "NO_TESTS", "ALL_STATUSES"]
+__all__ = [
+    "ALL_STATUSES",
+    "CRASHED",
+    "ERROR",
+    "FAILED",
+    "MEMORY",
+    "NO_TESTS",
+    "PASSED",
+    "TIMEOUT",
+    "Status",
+]
 
 
 class Status(str, Enum):

@@ -101,10 +101,16 @@ def run_call_job(job: dict, filename: str, per_input_s: float, emit: Any) -> dic
     except BaseException as exc:  # noqa: BLE001
         out = _exc_outcome(exc, started)
         status = "timeout" if isinstance(exc, InputTimeout) else "error"
-        return {"status": status, "load_error": f"{out['exception_type']}: {out['exception_message']}"}
+        return {
+            "status": status,
+            "load_error": f"{out['exception_type']}: {out['exception_message']}",
+        }
     fn = namespace.get(job.get("entry_point") or "")
     if not callable(fn):
-        return {"status": "error", "load_error": f"entry point {job.get('entry_point')!r} is not defined"}
+        return {
+            "status": "error",
+            "load_error": f"entry point {job.get('entry_point')!r} is not defined",
+        }
     if "inputs_py" in job and job.get("inputs_py") is not None:
         specs = [("py", s) for s in job["inputs_py"]]
     else:
@@ -113,14 +119,16 @@ def run_call_job(job: dict, filename: str, per_input_s: float, emit: Any) -> dic
         started = time.perf_counter()
 
         def call_one(kind: str = kind, spec: Any = spec) -> Any:
-            kwargs = eval(spec, namespace) if kind == "py" else spec  # noqa: S307 - this is the sandbox
+            kwargs = eval(spec, namespace) if kind == "py" else spec
             if not isinstance(kwargs, dict):
-                raise TypeError(f"an input must be a dict of keyword arguments, got {type(kwargs).__name__}")
+                raise TypeError(
+                    f"an input must be a dict of keyword arguments, got {type(kwargs).__name__}"
+                )
             value = fn(**kwargs)
             return value, _json_value(value), _safe_repr(value)
 
         try:
-            value, value_json, value_repr = _with_alarm(per_input_s, call_one)
+            _, value_json, value_repr = _with_alarm(per_input_s, call_one)
             outcome = {
                 "ok": True,
                 "value_json": value_json,

@@ -50,7 +50,20 @@ DENIED_EVENTS = frozenset(
 DENIED_TO_JOB_CODE = frozenset({"code.__new__", "function.__new__"})
 # Attribute reads that hand out frames or code objects, and so a way to the guard's state.
 FRAME_ATTRS = frozenset(
-    {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "f_locals", "f_globals", "__code__", "gi_code", "cr_code", "ag_code", "f_code"}
+    {
+        "tb_frame",
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "f_back",
+        "f_locals",
+        "f_globals",
+        "__code__",
+        "gi_code",
+        "cr_code",
+        "ag_code",
+        "f_code",
+    }
 )
 
 
@@ -81,7 +94,11 @@ def _is_trusted_module(name: str) -> bool:
 def _codes_in(obj: Any, out: set[int], keep: list, depth: int = 0) -> None:
     if depth > 4:
         return
-    code = getattr(obj, "__code__", None) if isinstance(obj, (types.FunctionType, types.MethodType)) else None
+    code = (
+        getattr(obj, "__code__", None)
+        if isinstance(obj, (types.FunctionType, types.MethodType))
+        else None
+    )
     if isinstance(obj, types.MethodType):
         obj = obj.__func__
         code = obj.__code__
@@ -116,7 +133,11 @@ def _add_code(code: types.CodeType, out: set[int], keep: list) -> None:
 
 
 def trusted_modules() -> list[types.ModuleType]:
-    return [m for n, m in list(sys.modules.items()) if isinstance(m, types.ModuleType) and _is_trusted_module(n)]
+    return [
+        m
+        for n, m in list(sys.modules.items())
+        if isinstance(m, types.ModuleType) and _is_trusted_module(n)
+    ]
 
 
 def trusted_code_ids(modules: Iterable[types.ModuleType]) -> tuple[frozenset[int], list]:
@@ -140,12 +161,6 @@ class Trust:
     def __init__(self) -> None:
         modules = trusted_modules()
         self.codes, self.keep = trusted_code_ids(modules)
-        self.type_ids = frozenset(
-            id(v)
-            for m in modules
-            for v in list(vars(m).values())
-            if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
-        )
         self.keep.append(modules)
         # Module attributes (pytest.approx, _pytest.runner.call_and_report, ...) and the
         # sys.modules entries themselves, as identities: a job that swaps any of them is caught.
@@ -156,23 +171,38 @@ class Trust:
             id(v): v
             for m in modules
             for v in list(vars(m).values())
-            if isinstance(v, type) and isinstance(getattr(v, "__module__", None), str) and _is_trusted_module(v.__module__)
+            if isinstance(v, type)
+            and isinstance(getattr(v, "__module__", None), str)
+            and _is_trusted_module(v.__module__)
         }
         owners = list(modules) + list(classes.values())
         self.attributes = tuple(
-            (o, types.MappingProxyType(dict(vars(o))), tuple(map(id, vars(o).values()))) for o in owners
+            (o, types.MappingProxyType(dict(vars(o))), tuple(map(id, vars(o).values())))
+            for o in owners
         )
-        self.entries = types.MappingProxyType({n: m for n, m in sys.modules.items() if _is_trusted_module(n)})
-        self.hot = tuple(entry for entry in self.attributes if _owner_module(entry[0]) in HOT_MODULES)
+        self.entries = types.MappingProxyType(
+            {n: m for n, m in sys.modules.items() if _is_trusted_module(n)}
+        )
+        self.hot = tuple(
+            entry for entry in self.attributes if _owner_module(entry[0]) in HOT_MODULES
+        )
         self.keep = tuple(self.keep)
 
 
 def _owner_module(owner: Any) -> str:
-    return owner.__name__ if isinstance(owner, types.ModuleType) else str(getattr(owner, "__module__", ""))
+    return (
+        owner.__name__
+        if isinstance(owner, types.ModuleType)
+        else str(getattr(owner, "__module__", ""))
+    )
 
 
 def _label(owner: Any) -> str:
-    return owner.__name__ if isinstance(owner, types.ModuleType) else f"{_owner_module(owner)}.{owner.__qualname__}"
+    return (
+        owner.__name__
+        if isinstance(owner, types.ModuleType)
+        else f"{_owner_module(owner)}.{owner.__qualname__}"
+    )
 
 
 def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
@@ -206,10 +236,14 @@ def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
 class Guard:
     """Installs the hook for one job; its methods are the only doors into the hook's state."""
 
-    def __init__(self, trust: "Trust", fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str) -> None:
+    def __init__(
+        self, trust: Trust, fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str
+    ) -> None:
         self._install(trust, fd, nonce_fd, anchor, scratch)
 
-    def _install(self, trust: "Trust", fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str) -> None:
+    def _install(
+        self, trust: Trust, fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str
+    ) -> None:
         # The nonce is created by the zygote after the fork and read straight into this
         # closure: no frame, global or object the job can reach ever holds it.
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
@@ -221,7 +255,14 @@ class Guard:
         getframe = sys._getframe
         write_frame = protocol.write_frame
         # `keep` holds the trusted code objects alive so that no later object reuses their ids.
-        state: dict[str, Any] = {"obs": [], "denied": [], "tampered": [], "sent": False, "busy": False, "keep": (keep, anchor)}
+        state: dict[str, Any] = {
+            "obs": [],
+            "denied": [],
+            "tampered": [],
+            "sent": False,
+            "busy": False,
+            "keep": (keep, anchor),
+        }
 
         def stack_trusted(start: Any) -> bool:
             frame = start
@@ -238,12 +279,16 @@ class Guard:
             # The standard library and other site packages are neutral; code the job brought
             # (its files, strings it exec'd) counts. A job cannot pass its code off as a
             # library's: compiling under a real path outside scratch is refused below.
-            return filename.startswith(scratch) or not (filename.startswith("/") or filename.startswith("<frozen"))
+            return filename.startswith(scratch) or not filename.startswith(("/", "<frozen"))
 
         def spoofs_a_file(source: Any, filename: Any) -> bool:
             """Compiling code under a real file's name is fine only with that file's own text
             (the import system does exactly that for a module without a cached .pyc)."""
-            if type(filename) is not str or not filename.startswith("/") or filename.startswith(scratch):
+            if (
+                type(filename) is not str
+                or not filename.startswith("/")
+                or filename.startswith(scratch)
+            ):
                 return False
             if type(source) is str:
                 source = source.encode("utf-8")
@@ -284,7 +329,11 @@ class Guard:
                         else:
                             state["tampered"].append("observation from untrusted code")
                     elif event == "assay.report":
-                        if id(caller.f_code) == report_code_id and stack_trusted(caller) and not state["sent"]:
+                        if (
+                            id(caller.f_code) == report_code_id
+                            and stack_trusted(caller)
+                            and not state["sent"]
+                        ):
                             state["sent"] = True
                             state["tampered"].extend(tampered_attributes(all_attributes, entries))
                             payload = dict(args[0])
@@ -304,11 +353,15 @@ class Guard:
                 # libraries legitimately use them while job frames are further down the stack.
                 # (Class attribute writes raise no event; the integrity snapshot covers them.)
                 names = FRAME_ATTRS if event == "object.__getattr__" else ("__code__",)
-                if event in DENIED_TO_JOB_CODE or (len(args) > 1 and type(args[1]) is str and args[1] in names):
+                if event in DENIED_TO_JOB_CODE or (
+                    len(args) > 1 and type(args[1]) is str and args[1] in names
+                ):
                     state["busy"] = True
                     try:
                         caller = getframe(1)
-                        job_caller = id(caller.f_code) not in codes and is_job_file(caller.f_code.co_filename)
+                        job_caller = id(caller.f_code) not in codes and is_job_file(
+                            caller.f_code.co_filename
+                        )
                     finally:
                         state["busy"] = False
                     if job_caller:

@@ -69,7 +69,7 @@ def set_limits(
             resource.setrlimit(which, value)
         except (ValueError, OSError):
             # Never loosen: if the hard limit is already lower, keep it.
-            soft, hard = resource.getrlimit(which)
+            _, hard = resource.getrlimit(which)
             cap = min(value[1], hard) if hard != resource.RLIM_INFINITY else value[1]
             resource.setrlimit(which, (min(value[0], cap), cap))
 

@@ -10,7 +10,6 @@ raises, approx, unittest classes) at a few milliseconds per file.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import pytest
@@ -113,7 +112,14 @@ class Observer:
     def pytest_runtest_logreport(self, report: Any) -> None:
         # pytest's own verdict per phase is required too: unittest-style tests report their
         # errors through it (setUp failures, addError) without raising out of runtest().
-        Guard.observe({"kind": "report", "nodeid": report.nodeid, "phase": report.when, "outcome": report.outcome})
+        Guard.observe(
+            {
+                "kind": "report",
+                "nodeid": report.nodeid,
+                "phase": report.when,
+                "outcome": report.outcome,
+            }
+        )
         if report.failed and report.nodeid not in self.messages:
             longrepr = report.longrepr
             crash = getattr(longrepr, "reprcrash", None)
@@ -157,7 +163,7 @@ class PreparedSession:
         except (session.Interrupted, session.Failed):
             pass
         except BaseException as exc:  # noqa: BLE001 - SystemExit, pytest.exit, anything
-            error = "%s: %s" % _exc_fields(exc)
+            error = "{}: {}".format(*_exc_fields(exc))
         return {"messages": dict(self.observer.messages), "harness_error": error}
 
 
@@ -173,7 +179,9 @@ def run_pytest_job(prepared: PreparedSession, job: dict, coverage_on: bool) -> d
     if coverage_on:
         import coverage
 
-        cov = coverage.Coverage(data_file=None, include=[solution_path], branch=False, config_file=False)
+        cov = coverage.Coverage(
+            data_file=None, include=[solution_path], branch=False, config_file=False
+        )
         cov.start()
     payload = prepared.run()
     if cov is not None:
@@ -195,7 +203,11 @@ def with_solution_names(test_code: str) -> str:
         return test_code
     after = 0
     for i, node in enumerate(tree.body):
-        is_doc = i == 0 and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant)
+        is_doc = (
+            i == 0
+            and isinstance(node, ast.Expr)
+            and isinstance(getattr(node, "value", None), ast.Constant)
+        )
         is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
         if not (is_doc or is_future):
             break
@@ -227,5 +239,5 @@ def preload_pytest_modules() -> None:
     for info in pkgutil.walk_packages(_pytest.__path__, "_pytest."):
         try:
             importlib.import_module(info.name)
-        except Exception:  # noqa: BLE001 - optional integrations (e.g. twisted) may be absent
+        except Exception:  # noqa: BLE001, S112 - optional integrations (e.g. twisted) may be absent
             continue

@@ -62,10 +62,20 @@ def run_trace_job(job: dict, filename: str, timeout_s: float, max_events: int) -
         namespace = _with_alarm(timeout_s, lambda: load_code(job.get("code") or "", filename))
     except BaseException as exc:  # noqa: BLE001
         status = "timeout" if isinstance(exc, InputTimeout) else "error"
-        return {"status": status, "events": [], "truncated": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {
+            "status": status,
+            "events": [],
+            "truncated": False,
+            "error": f"{type(exc).__name__}: {exc}",
+        }
     fn = namespace.get(job.get("entry_point") or "")
     if not callable(fn):
-        return {"status": "error", "events": [], "truncated": False, "error": "entry point is not defined"}
+        return {
+            "status": "error",
+            "events": [],
+            "truncated": False,
+            "error": "entry point is not defined",
+        }
     kwargs = job.get("kwargs") or {}
     result: dict = {"return_repr": None, "exception_type": None, "exception_message": None}
     status = "passed"

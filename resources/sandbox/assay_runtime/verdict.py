@@ -76,7 +76,9 @@ def pytest_verdict(result: dict | None) -> dict:
             if o is None:
                 problem = problem or f"{phase} did not run"
                 continue
-            if (o["item"], o["obj"], o["code"]) != (item["item"], item["obj"], item["code"]) or o["overridden"]:
+            if (o["item"], o["obj"], o["code"]) != (item["item"], item["obj"], item["code"]) or o[
+                "overridden"
+            ]:
                 problem = problem or f"test was replaced after collection ({phase})"
             elif not o["ok"]:
                 memory = memory or o.get("exc_type") == "MemoryError"
@@ -93,17 +95,21 @@ def pytest_verdict(result: dict | None) -> dict:
     out["tests_passed"] = passed
     out["tests_failed"] = len(items) - passed
     out["failures"] = failures[:MAX_FAILURES]
-    tampering = list(guard.get("tampered") or []) + [f"denied {d}" for d in guard.get("denied") or []]
+    tampering = list(guard.get("tampered") or []) + [
+        f"denied {d}" for d in guard.get("denied") or []
+    ]
     if result.get("harness_error"):
         tampering.append(f"harness stopped: {result['harness_error']}")
     if collect_errors:
         out["status"] = ERROR
-        out["failures"] = [{"test": e["nodeid"] or "<collection>", "message": e["message"]} for e in collect_errors][
-            :MAX_FAILURES
-        ] + out["failures"]
+        out["failures"] = [
+            {"test": e["nodeid"] or "<collection>", "message": e["message"]} for e in collect_errors
+        ][:MAX_FAILURES] + out["failures"]
     elif tampering:
         out["status"] = ERROR
-        out["failures"] = [{"test": "<sandbox>", "message": "; ".join(tampering)[:600]}] + out["failures"]
+        out["failures"] = [{"test": "<sandbox>", "message": "; ".join(tampering)[:600]}] + out[
+            "failures"
+        ]
     elif not items:
         out["status"] = NO_TESTS
     elif memory:

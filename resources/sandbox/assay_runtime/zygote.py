@@ -60,7 +60,7 @@ class Zygote:
         for name in preload:
             try:
                 __import__(name)
-            except Exception:  # noqa: BLE001 - a missing optional package only costs its jobs
+            except Exception:  # noqa: BLE001, S112 - a missing optional package only costs its jobs
                 continue
         preload_pytest_modules()
         import coverage  # noqa: F401 - imported now so that coverage=True costs nothing per job
@@ -77,7 +77,9 @@ class Zygote:
 
     # ----------------------------------------------------------------- host side
     def serve(self, in_fd: int, out_fd: int) -> None:
-        protocol.write_frame(out_fd, {"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]})
+        protocol.write_frame(
+            out_fd, {"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]}
+        )
         while True:
             try:
                 request = protocol.read_frame(in_fd)
@@ -129,7 +131,9 @@ class Zygote:
             result["_restart"] = True
         return result
 
-    def _supervise(self, pid: int, r_fd: int, deadline: float) -> tuple[bytes, int | None, bool, bool]:
+    def _supervise(
+        self, pid: int, r_fd: int, deadline: float
+    ) -> tuple[bytes, int | None, bool, bool]:
         pidfd = os.pidfd_open(pid)
         chunks: list[bytes] = []
         size = 0
@@ -206,7 +210,11 @@ class Zygote:
     ) -> dict:
         kind = job.get("kind")
         ended = verdict.ended_by(wait_status)
-        cpu_killed = ended in ("killed by SIGXCPU", "killed by SIGKILL") and payload is None and not timed_out
+        cpu_killed = (
+            ended in ("killed by SIGXCPU", "killed by SIGKILL")
+            and payload is None
+            and not timed_out
+        )
         if kind == "pytest":
             out = verdict.pytest_verdict(payload)
         else:
@@ -215,7 +223,9 @@ class Zygote:
             out.setdefault("status", verdict.CRASHED)
         if channel_error:
             out["status"] = verdict.ERROR
-            out.setdefault("failures", []).insert(0, {"test": "<sandbox>", "message": channel_error})
+            out.setdefault("failures", []).insert(
+                0, {"test": "<sandbox>", "message": channel_error}
+            )
         elif timed_out or (cpu_killed and ended == "killed by SIGXCPU"):
             out["status"] = verdict.TIMEOUT
         elif payload is None:
@@ -228,7 +238,12 @@ class Zygote:
         if kind == "call":
             n = len(job.get("inputs_py") or job.get("inputs") or [])
             outcomes = list(out.get("outcomes") or [])[:n]
-            missing = {"ok": False, "value_json": None, "value_repr": None, "exception_type": "Timeout"}
+            missing = {
+                "ok": False,
+                "value_json": None,
+                "value_repr": None,
+                "exception_type": "Timeout",
+            }
             missing["exception_message"] = "not run: the job was stopped"
             missing["duration_s"] = 0.0
             if out["status"] != verdict.TIMEOUT:
@@ -259,7 +274,10 @@ class Zygote:
             for shared in ("/dev/shm", "/tmp"):
                 try:
                     for entry in os.scandir(shared):
-                        if entry.path != self.scratch and entry.stat(follow_symlinks=False).st_uid == self.uid:
+                        if (
+                            entry.path != self.scratch
+                            and entry.stat(follow_symlinks=False).st_uid == self.uid
+                        ):
                             if entry.is_dir(follow_symlinks=False):
                                 _force_rmtree(entry.path)
                             else:
@@ -328,7 +346,9 @@ class Zygote:
                 return
 
     # ------------------------------------------------------------------ job side
-    def child(self, job: dict, request: dict, w_fd: int, nonce_r: int, timeout_s: float, memory_mb: int) -> None:
+    def child(
+        self, job: dict, request: dict, w_fd: int, nonce_r: int, timeout_s: float, memory_mb: int
+    ) -> None:
         """Runs in the fork; never returns. Its code object anchors the guard's trusted stack."""
         try:
             os.setsid()
@@ -376,7 +396,7 @@ class Zygote:
             Guard(self.trust, fd, nonce_fd, Zygote.child.__code__, self.scratch + "/")
             payload = self._run_kind(job, request, timeout_s)
             Guard.report(payload)
-        except BaseException:  # noqa: BLE001 - nothing may escape a fork of the zygote
+        except BaseException:  # noqa: BLE001, S110 - nothing may escape a fork; no result means not passed
             pass
         os._exit(0)
 
@@ -386,12 +406,16 @@ class Zygote:
             return run_pytest_job(self.prepared, job, bool(request.get("coverage")))
         if kind == "call":
             outcomes: list[dict] = []
-            result = call_runner.run_call_job(job, self.scratch + "/code.py", timeout_s, outcomes.append)
+            result = call_runner.run_call_job(
+                job, self.scratch + "/code.py", timeout_s, outcomes.append
+            )
             result["outcomes"] = outcomes
             return result
         if kind == "trace":
             max_events = int(job.get("max_events") or MAX_TRACE_EVENTS)
-            return trace_runner.run_trace_job(job, self.scratch + "/code.py", timeout_s, min(max_events, 20_000))
+            return trace_runner.run_trace_job(
+                job, self.scratch + "/code.py", timeout_s, min(max_events, 20_000)
+            )
         return {"status": verdict.ERROR, "error": f"unknown job kind {kind!r}"}
 
 
@@ -437,7 +461,7 @@ class HeavyTier:
                 for name in self.modules:
                     try:
                         __import__(name)
-                    except Exception:  # noqa: BLE001 - a missing optional package only costs its jobs
+                    except Exception:  # noqa: BLE001, S112 - a missing optional package only costs its jobs
                         continue
                 warm_caches()
                 zygote.baseline_vm = limits.virtual_size_bytes()
@@ -508,10 +532,16 @@ def _force_rmtree(path: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="assay-zygote")
     parser.add_argument("--scratch", required=True)
-    parser.add_argument("--uid", type=int, default=None, help="unprivileged uid for jobs (needs root)")
+    parser.add_argument(
+        "--uid", type=int, default=None, help="unprivileged uid for jobs (needs root)"
+    )
     parser.add_argument("--proc", default=None, help="procfs of this sandbox's PID namespace")
     parser.add_argument("--preload", default=",".join(LIGHT_PRELOAD))
-    parser.add_argument("--heavy", default=",".join(HEAVY_PRELOAD), help="modules of the second, heavy tier ('' for none)")
+    parser.add_argument(
+        "--heavy",
+        default=",".join(HEAVY_PRELOAD),
+        help="modules of the second, heavy tier ('' for none)",
+    )
     args = parser.parse_args(argv)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     for key in THREAD_ENV:

@@ -10,8 +10,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from resources.sandbox import Sandbox  # noqa: E402
-from sandbox_support import bwrap_usable  # noqa: E402
+from sandbox_support import bwrap_usable
+
+from resources.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")

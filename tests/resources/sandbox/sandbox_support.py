@@ -22,6 +22,7 @@ def bwrap_usable() -> str | None:
     probe = subprocess.run(
         ["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"],
         capture_output=True,
+        check=False,
         timeout=30,
     )
     if probe.returncode != 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resources.sandbox import ERROR, PASSED, TIMEOUT, Sandbox
 
-CODE = '''
+CODE = """
 def main_solution(n, xs=None):
     if n < 0:
         raise ValueError("negative")
@@ -12,7 +12,7 @@ def main_solution(n, xs=None):
 
 def pair(a, b):
     return (a, b)
-'''
+"""
 
 
 def call(code: str, entry: str, **inputs: object) -> dict:
@@ -20,19 +20,43 @@ def call(code: str, entry: str, **inputs: object) -> dict:
 
 
 def test_each_input_gets_its_value_or_its_exception_in_order(sandbox: Sandbox) -> None:
-    (r,) = sandbox.run([call(CODE, "main_solution", inputs=[{"n": 1}, {"n": -1}, {"n": 2, "xs": [1, 2]}, {"m": 0}])])
+    (r,) = sandbox.run(
+        [
+            call(
+                CODE,
+                "main_solution",
+                inputs=[{"n": 1}, {"n": -1}, {"n": 2, "xs": [1, 2]}, {"m": 0}],
+            )
+        ]
+    )
     assert r["status"] == PASSED
     ok, neg, xs, bad = r["outcomes"]
-    assert ok["ok"] and ok["value_json"] == {"n": 1, "xs": None} and ok["value_repr"] == "{'n': 1, 'xs': None}"
-    assert not neg["ok"] and neg["exception_type"] == "ValueError" and neg["exception_message"] == "negative"
+    assert (
+        ok["ok"]
+        and ok["value_json"] == {"n": 1, "xs": None}
+        and ok["value_repr"] == "{'n': 1, 'xs': None}"
+    )
+    assert (
+        not neg["ok"]
+        and neg["exception_type"] == "ValueError"
+        and neg["exception_message"] == "negative"
+    )
     assert xs["value_json"] == {"n": 2, "xs": [1, 2]}
     assert bad["exception_type"] == "TypeError"
     assert all(o["duration_s"] >= 0 for o in r["outcomes"])
 
 
 def test_python_expression_inputs_keep_tuples_sets_and_objects(sandbox: Sandbox) -> None:
-    inputs_py = ["{'a': (1, 2), 'b': {3}}", "dict(a=frozenset(), b=float('nan'))", "{'a': Point(1, 2), 'b': None}", "[1, 2]"]
-    code = CODE + "\nclass Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n    def __repr__(self):\n        return f'Point({self.x}, {self.y})'\n"
+    inputs_py = [
+        "{'a': (1, 2), 'b': {3}}",
+        "dict(a=frozenset(), b=float('nan'))",
+        "{'a': Point(1, 2), 'b': None}",
+        "[1, 2]",
+    ]
+    code = (
+        CODE
+        + "\nclass Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n    def __repr__(self):\n        return f'Point({self.x}, {self.y})'\n"
+    )
     (r,) = sandbox.run([call(code, "pair", inputs_py=inputs_py)])
     tuple_set, nan, obj, not_a_dict = r["outcomes"]
     assert tuple_set["value_repr"] == "((1, 2), {3})" and tuple_set["value_json"] is None
@@ -50,12 +74,16 @@ def test_a_slow_input_times_out_alone_and_the_others_still_run(sandbox: Sandbox)
 
 
 def test_code_that_does_not_load_is_an_error(sandbox: Sandbox) -> None:
-    results = sandbox.run([call("def f(:\n", "f", inputs=[{}]), call("x = 1\n", "f", inputs=[{}, {}])])
+    results = sandbox.run(
+        [call("def f(:\n", "f", inputs=[{}]), call("x = 1\n", "f", inputs=[{}, {}])]
+    )
     assert [r["status"] for r in results] == [ERROR, ERROR]
     assert [len(r["outcomes"]) for r in results] == [1, 2]
 
 
-def test_a_job_that_ignores_the_alarm_is_stopped_and_every_input_accounted_for(sandbox: Sandbox) -> None:
+def test_a_job_that_ignores_the_alarm_is_stopped_and_every_input_accounted_for(
+    sandbox: Sandbox,
+) -> None:
     code = "import signal\ndef f():\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass\n"
     (r,) = sandbox.run([call(code, "f", inputs=[{}, {}])])
     assert r["status"] == TIMEOUT
@@ -64,10 +92,16 @@ def test_a_job_that_ignores_the_alarm_is_stopped_and_every_input_accounted_for(s
 
 def test_a_trace_records_lines_calls_returns_and_locals(sandbox: Sandbox) -> None:
     code = "def helper(x):\n    return x * 2\n\ndef f(n):\n    total = 0\n    for i in range(n):\n        total += helper(i)\n    return total\n"
-    (r,) = sandbox.run([{"id": "t", "kind": "trace", "code": code, "entry_point": "f", "kwargs": {"n": 2}}])
+    (r,) = sandbox.run(
+        [{"id": "t", "kind": "trace", "code": code, "entry_point": "f", "kwargs": {"n": 2}}]
+    )
     assert r["status"] == PASSED and r["return_repr"] == "2" and not r["truncated"]
     events = r["events"]
-    assert events[0]["event"] == "call" and events[0]["func"] == "f" and events[0]["locals"]["n"] == {"repr": "2", "type": "int"}
+    assert (
+        events[0]["event"] == "call"
+        and events[0]["func"] == "f"
+        and events[0]["locals"]["n"] == {"repr": "2", "type": "int"}
+    )
     assert [e["line"] for e in events if e["event"] == "line" and e["func"] == "f"][:3] == [5, 6, 7]
     assert any(e["event"] == "call" and e["func"] == "helper" for e in events)
     assert events[-1]["event"] == "return" and events[-1]["value"] == "2"
@@ -80,16 +114,27 @@ def test_a_trace_records_exceptions_and_is_bounded_in_events_and_time(sandbox: S
     results = sandbox.run(
         [
             {"id": "raise", "kind": "trace", "code": raising, "entry_point": "f", "kwargs": {}},
-            {"id": "bound", "kind": "trace", "code": endless, "entry_point": "f", "kwargs": {}, "max_events": 50},
+            {
+                "id": "bound",
+                "kind": "trace",
+                "code": endless,
+                "entry_point": "f",
+                "kwargs": {},
+                "max_events": 50,
+            },
         ]
     )
     raised, bounded = results
     assert raised["exception_type"] == "IndexError"
-    assert any(e["event"] == "exception" and e["exception_type"] == "IndexError" for e in raised["events"])
+    assert any(
+        e["event"] == "exception" and e["exception_type"] == "IndexError" for e in raised["events"]
+    )
     assert bounded["truncated"] and len(bounded["events"]) == 50
 
 
 def test_trace_locals_are_truncated_reprs(sandbox: Sandbox) -> None:
     code = "def f():\n    big = 'x' * 10000\n    return len(big)\n"
-    (r,) = sandbox.run([{"id": "t", "kind": "trace", "code": code, "entry_point": "f", "kwargs": {}}])
+    (r,) = sandbox.run(
+        [{"id": "t", "kind": "trace", "code": code, "entry_point": "f", "kwargs": {}}]
+    )
     assert all(len(v["repr"]) <= 200 for e in r["events"] for v in e["locals"].values())

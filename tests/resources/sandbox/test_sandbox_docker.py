@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from resources.sandbox.assay_runtime import protocol
-from resources.sandbox.backends import DockerBackend, WorkerSpec, demux_docker_stream, docker_create_kwargs
+from resources.sandbox.backends import (
+    DockerBackend,
+    WorkerSpec,
+    demux_docker_stream,
+    docker_create_kwargs,
+)
 
 DOCKERFILE = Path(__file__).resolve().parents[3] / "docker" / "sandbox.Dockerfile"
 
@@ -60,18 +65,30 @@ class FakeClient:
 
 
 def test_containers_are_created_with_every_isolation_flag() -> None:
-    kwargs = docker_create_kwargs(WorkerSpec(0, 200_001, ("numpy",)), "assay-sandbox:latest", memory_mb=1024, cpus=1.0)
+    kwargs = docker_create_kwargs(
+        WorkerSpec(0, 200_001, ("numpy",)), "assay-sandbox:latest", memory_mb=1024, cpus=1.0
+    )
     assert kwargs["network_mode"] == "none" and kwargs["network_disabled"] is True
     assert kwargs["read_only"] is True
     assert set(kwargs["tmpfs"]) == {"/tmp", "/dev/shm"} and "size=" in kwargs["tmpfs"]["/tmp"]
     assert kwargs["pids_limit"] > 0 and kwargs["mem_limit"] == kwargs["memswap_limit"]
     assert kwargs["nano_cpus"] == 1_000_000_000
-    assert kwargs["cap_drop"] == ["ALL"] and set(kwargs["cap_add"]) == {"SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"}
+    assert kwargs["cap_drop"] == ["ALL"] and set(kwargs["cap_add"]) == {
+        "SETUID",
+        "SETGID",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "KILL",
+    }
     assert "no-new-privileges" in kwargs["security_opt"]
     assert kwargs["stdin_open"] and not kwargs["tty"]
     command = kwargs["command"]
     assert command[command.index("--uid") + 1] == "200001" and "--scratch" in command
-    assert "OPENAI_API_KEY" not in kwargs["environment"] and set(kwargs["environment"]) <= {"LANG", "HOME"}
+    assert "OPENAI_API_KEY" not in kwargs["environment"] and set(kwargs["environment"]) <= {
+        "LANG",
+        "HOME",
+    }
 
 
 def test_the_attach_stream_is_demultiplexed_across_chunk_boundaries() -> None:
@@ -89,7 +106,9 @@ def test_a_worker_runs_over_the_container_channel() -> None:
     def zygote() -> None:
         # A stand-in for the container: ready frame, then answer one job, all multiplexed.
         client.theirs.sendall(muxed(1, protocol.encode({"ready": True})[:5]))
-        client.theirs.sendall(muxed(1, protocol.encode({"ready": True})[5:]) + muxed(2, b"log line\n"))
+        client.theirs.sendall(
+            muxed(1, protocol.encode({"ready": True})[5:]) + muxed(2, b"log line\n")
+        )
         header = client.theirs.recv(4)
         body = b""
         while len(body) < protocol.HEADER.unpack(header)[0]:

@@ -38,12 +38,22 @@ def fresh_sandbox(host: Host) -> Iterator[Sandbox]:
 
 def assert_host_intact_and_pool_healthy(sb: Sandbox, host: Host, results: list[dict]) -> None:
     assert sb.job_uids() and host.violations(results, sb.job_uids()) == []
-    (after,) = sb.run([make_job("after", "def f():\n    return 1\n", "from solution import f\n\ndef test_f():\n    assert f() == 1\n")])
+    (after,) = sb.run(
+        [
+            make_job(
+                "after",
+                "def f():\n    return 1\n",
+                "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+            )
+        ]
+    )
     assert after["status"] == PASSED
     assert sb.capacity() == WORKERS
 
 
-def test_the_shared_hostile_examples_in_one_concurrent_batch(fresh_sandbox: Sandbox, host: Host) -> None:
+def test_the_shared_hostile_examples_in_one_concurrent_batch(
+    fresh_sandbox: Sandbox, host: Host
+) -> None:
     path = SECURITY / "hostile_examples.jsonl"
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared security folder is not checked out here)")
@@ -51,16 +61,24 @@ def test_the_shared_hostile_examples_in_one_concurrent_batch(fresh_sandbox: Sand
     jobs = [make_job(c["id"], c["solution_code"], c["test_code"]) for c in cases]
     results = fresh_sandbox.run(jobs)
     assert [r["id"] for r in results] == [c["id"] for c in cases]
-    unmet = {c["id"]: r["status"] for c, r in zip(cases, results) if not meets(c["expect"], r["status"])}
+    unmet = {
+        c["id"]: r["status"] for c, r in zip(cases, results) if not meets(c["expect"], r["status"])
+    }
     assert unmet == {}
     assert_host_intact_and_pool_healthy(fresh_sandbox, host, results)
 
 
-def test_the_projects_hostile_set_in_one_concurrent_batch(fresh_sandbox: Sandbox, host: Host) -> None:
+def test_the_projects_hostile_set_in_one_concurrent_batch(
+    fresh_sandbox: Sandbox, host: Host
+) -> None:
     cases = shuffled(CASES, seed=7)
     results = fresh_sandbox.run([job_for(c, host.port, host.token) for c in cases])
     assert [r["id"] for r in results] == [c["id"] for c in cases]
-    unmet = {c["id"]: (r["status"], r.get("failures", [])[:1]) for c, r in zip(cases, results) if not meets(c["expect"], r["status"])}
+    unmet = {
+        c["id"]: (r["status"], r.get("failures", [])[:1])
+        for c, r in zip(cases, results)
+        if not meets(c["expect"], r["status"])
+    }
     assert unmet == {}
     assert_host_intact_and_pool_healthy(fresh_sandbox, host, results)
 
@@ -83,7 +101,9 @@ def test_jobs_never_see_each_other(sandbox: Sandbox) -> None:
         "    return sorted(seen) + ([os.environ['LEAK']] if 'LEAK' in os.environ else [])\n"
     )
     test = "from solution import f\n\ndef test_f():\n    assert f() in (1, [])\n"
-    jobs = [make_job(f"w{i}", writer, test) for i in range(4)] + [make_job(f"r{i}", reader, test) for i in range(4)]
+    jobs = [make_job(f"w{i}", writer, test) for i in range(4)] + [
+        make_job(f"r{i}", reader, test) for i in range(4)
+    ]
     assert [r["status"] for r in sandbox.run(jobs)] == [PASSED] * 8
 
 
@@ -95,6 +115,18 @@ def test_a_job_sees_a_cleared_environment_and_no_host_paths(sandbox: Sandbox) ->
     job = {"id": "env", "kind": "call", "code": solution, "entry_point": "f", "inputs": [{}]}
     (r,) = sandbox.run([job])
     names, visible, uid = r["outcomes"][0]["value_json"]
-    assert set(names) <= {"HOME", "TMPDIR", "PATH", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONBREAKPOINT", "USER", "LOGNAME",
-                          "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"}
+    assert set(names) <= {
+        "HOME",
+        "TMPDIR",
+        "PATH",
+        "LANG",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONBREAKPOINT",
+        "USER",
+        "LOGNAME",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    }
     assert visible == [] and uid != 0

@@ -15,9 +15,23 @@ from sandbox_support import REPO, make_job
 from resources.sandbox import PASSED, SandboxResource
 
 JOBS = [
-    make_job("a", "def f():\n    return 1\n", "from solution import f\n\ndef test_f():\n    assert f() == 1\n"),
-    {"id": "b", "kind": "call", "code": "def g(x):\n    return x + 1\n", "entry_point": "g", "inputs": [{"x": 1}]},
-    make_job("c", "def f():\n    return 2\n", "from solution import f\n\ndef test_f():\n    assert f() == 1\n"),
+    make_job(
+        "a",
+        "def f():\n    return 1\n",
+        "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    ),
+    {
+        "id": "b",
+        "kind": "call",
+        "code": "def g(x):\n    return x + 1\n",
+        "entry_point": "g",
+        "inputs": [{"x": 1}],
+    },
+    make_job(
+        "c",
+        "def f():\n    return 2\n",
+        "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    ),
 ]
 
 
@@ -25,9 +39,22 @@ def test_the_cli_prints_one_json_result_per_line_in_input_order(tmp_path: Path) 
     path = tmp_path / "jobs.jsonl"
     path.write_text("\n".join(json.dumps(j) for j in JOBS) + "\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "resources.sandbox", "run", str(path), "--backend", "process", "--workers", "2", "--timeout", "5"],
+        [
+            sys.executable,
+            "-m",
+            "resources.sandbox",
+            "run",
+            str(path),
+            "--backend",
+            "process",
+            "--workers",
+            "2",
+            "--timeout",
+            "5",
+        ],
         cwd=REPO,
         capture_output=True,
+        check=False,
         text=True,
         timeout=240,
     )
@@ -46,13 +73,16 @@ def test_the_cli_names_the_line_of_a_malformed_job(tmp_path: Path) -> None:
         [sys.executable, "-m", "resources.sandbox", "run", str(path), "--backend", "process"],
         cwd=REPO,
         capture_output=True,
+        check=False,
         text=True,
         timeout=240,
     )
     assert proc.returncode != 0 and f"{path}:2" in proc.stderr
 
 
-def test_the_resource_has_the_documented_config_and_runs_batches(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_resource_has_the_documented_config_and_runs_batches(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     fields = set(SandboxResource.model_fields)
     assert {"backend", "workers", "timeout_s", "memory_mb", "coverage"} <= fields
     resource = SandboxResource(backend="process", workers=1, timeout_s=5.0)
@@ -70,5 +100,7 @@ def test_an_asset_can_use_the_resource() -> None:
     def verified(sandbox: SandboxResource) -> list[str]:
         return [r["status"] for r in sandbox.run(JOBS[:1])]
 
-    result = dg.materialize([verified], resources={"sandbox": SandboxResource(backend="process", workers=1)})
+    result = dg.materialize(
+        [verified], resources={"sandbox": SandboxResource(backend="process", workers=1)}
+    )
     assert result.success and result.output_for_node("verified") == [PASSED]

@@ -17,8 +17,16 @@ from resources.sandbox import CRASHED, PASSED, Sandbox
 from resources.sandbox.backends import WorkerDied, WorkerSpec
 from resources.sandbox.pool import Pool
 
-SLEEPY = make_job("sleepy", "import time\ndef f():\n    time.sleep(1.5)\n    return 1\n", "from solution import f\n\ndef test_f():\n    assert f() == 1\n")
-QUICK = make_job("quick", "def f():\n    return 1\n", "from solution import f\n\ndef test_f():\n    assert f() == 1\n")
+SLEEPY = make_job(
+    "sleepy",
+    "import time\ndef f():\n    time.sleep(1.5)\n    return 1\n",
+    "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+)
+QUICK = make_job(
+    "quick",
+    "def f():\n    return 1\n",
+    "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+)
 
 
 class FakeChannel:
@@ -103,7 +111,9 @@ def test_a_real_worker_killed_mid_job_is_replaced(kills: int, expected: str) -> 
     with Sandbox(backend="bwrap", workers=1, timeout_s=10) as sb:
         sb.run([QUICK])
         stop = threading.Event()
-        killer = threading.Thread(target=_kill_worker_while_a_job_runs, args=(sb, kills, stop), daemon=True)
+        killer = threading.Thread(
+            target=_kill_worker_while_a_job_runs, args=(sb, kills, stop), daemon=True
+        )
         killer.start()
         try:
             (result,) = sb.run([SLEEPY])
@@ -142,9 +152,17 @@ def test_many_jobs_in_a_row_leave_no_process_and_no_scratch_behind(sandbox: Sand
         "import os, subprocess\ndef f():\n    open('x', 'w').write('x')\n    subprocess.Popen(['sleep', '600'])\n    return 1\n",
         "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
     )
-    jobs = [dict(spawner, id=f"s{i}") if i % 10 == 0 else dict(QUICK, id=f"q{i}") for i in range(200)]
+    jobs = [
+        dict(spawner, id=f"s{i}") if i % 10 == 0 else dict(QUICK, id=f"q{i}") for i in range(200)
+    ]
     results = sandbox.run(jobs)
     assert {r["status"] for r in results} == {PASSED}
     assert job_processes(sandbox.job_uids()) == []
-    probe = {"id": "p", "kind": "call", "code": "import os\ndef f():\n    return sorted(os.listdir('.'))\n", "entry_point": "f", "inputs": [{}]}
+    probe = {
+        "id": "p",
+        "kind": "call",
+        "code": "import os\ndef f():\n    return sorted(os.listdir('.'))\n",
+        "entry_point": "f",
+        "inputs": [{}],
+    }
     assert sandbox.run([probe])[0]["outcomes"][0]["value_json"] == []

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 from sandbox_support import make_job, run_one
 
-from resources.sandbox import CRASHED, ERROR, FAILED, MEMORY, NO_TESTS, PASSED, TIMEOUT, Sandbox, Status
+from resources.sandbox import (
+    CRASHED,
+    ERROR,
+    FAILED,
+    MEMORY,
+    NO_TESTS,
+    PASSED,
+    TIMEOUT,
+    Sandbox,
+    Status,
+)
 
 ADD = "def add(a, b):\n    return a + b\n"
 
@@ -16,14 +26,22 @@ def test_status_constants_are_the_enum_values() -> None:
 
 
 def test_a_correct_solution_passes_with_counts(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, ADD, "from solution import add\n\ndef test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(0, 0) == 0\n")
+    r = run_one(
+        sandbox,
+        ADD,
+        "from solution import add\n\ndef test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(0, 0) == 0\n",
+    )
     assert r["status"] == PASSED
     assert (r["tests_collected"], r["tests_passed"], r["tests_failed"]) == (2, 2, 0)
     assert r["failures"] == [] and r["duration_s"] > 0
 
 
 def test_a_wrong_solution_fails_with_a_short_message(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, "def add(a, b):\n    return a - b\n", "from solution import add\n\ndef test_a():\n    assert add(1, 2) == 3\n")
+    r = run_one(
+        sandbox,
+        "def add(a, b):\n    return a - b\n",
+        "from solution import add\n\ndef test_a():\n    assert add(1, 2) == 3\n",
+    )
     assert r["status"] == FAILED
     assert r["tests_failed"] == 1 and r["failures"][0]["test"].endswith("test_a")
     assert "assert" in r["failures"][0]["message"] and len(r["failures"][0]["message"]) <= 600
@@ -35,8 +53,10 @@ def test_one_failing_test_among_passing_ones_fails_the_job(sandbox: Sandbox) -> 
     assert r["status"] == FAILED and (r["tests_passed"], r["tests_failed"]) == (1, 1)
 
 
-def test_pytest_features_work_fixtures_tmp_path_parametrize_raises_approx_unittest(sandbox: Sandbox) -> None:
-    tests = '''
+def test_pytest_features_work_fixtures_tmp_path_parametrize_raises_approx_unittest(
+    sandbox: Sandbox,
+) -> None:
+    tests = """
 import unittest
 import pytest
 from solution import add
@@ -63,7 +83,7 @@ def test_raises_and_approx():
 class TestCase(unittest.TestCase):
     def test_unittest(self):
         self.assertEqual(add(2, 3), 5)
-'''
+"""
     r = run_one(sandbox, ADD, tests)
     assert r["status"] == PASSED, r["failures"]
     assert r["tests_collected"] == 5
@@ -96,23 +116,35 @@ def test_skipped_and_xfailed_tests_never_count_as_passing(sandbox: Sandbox) -> N
 
 
 def test_no_collected_test_is_no_tests(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, ADD, "from solution import add\n\ndef check_add():\n    assert add(1, 1) == 2\n")
+    r = run_one(
+        sandbox, ADD, "from solution import add\n\ndef check_add():\n    assert add(1, 1) == 2\n"
+    )
     assert r["status"] == NO_TESTS and r["tests_collected"] == 0
 
 
 def test_import_and_syntax_errors_are_errors(sandbox: Sandbox) -> None:
     results = sandbox.run(
         [
-            make_job("bad_solution", "def add(:\n", "from solution import add\n\ndef test_a():\n    assert add(1, 1) == 2\n"),
+            make_job(
+                "bad_solution",
+                "def add(:\n",
+                "from solution import add\n\ndef test_a():\n    assert add(1, 1) == 2\n",
+            ),
             make_job("bad_test", ADD, "def test_a(:\n"),
-            make_job("missing_name", ADD, "from solution import sub\n\ndef test_a():\n    assert sub(1, 1) == 0\n"),
+            make_job(
+                "missing_name",
+                ADD,
+                "from solution import sub\n\ndef test_a():\n    assert sub(1, 1) == 0\n",
+            ),
         ]
     )
     assert [r["status"] for r in results] == [ERROR, ERROR, ERROR]
     assert all(r["failures"] and r["failures"][0]["message"] for r in results)
 
 
-def test_tests_may_use_solution_names_without_importing_them_as_in_kodcode(sandbox: Sandbox) -> None:
+def test_tests_may_use_solution_names_without_importing_them_as_in_kodcode(
+    sandbox: Sandbox,
+) -> None:
     tests = '"""Docstring."""\nfrom __future__ import annotations\n\ndef test_a():\n    assert add(2, 2) == 4\n'
     assert run_one(sandbox, ADD, tests)["status"] == PASSED
 
@@ -123,12 +155,20 @@ def test_a_test_file_of_its_own_helper_names_keeps_them(sandbox: Sandbox) -> Non
 
 
 def test_an_endless_test_times_out(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, "def f():\n    while True:\n        pass\n", "from solution import f\n\ndef test_a():\n    f()\n")
+    r = run_one(
+        sandbox,
+        "def f():\n    while True:\n        pass\n",
+        "from solution import f\n\ndef test_a():\n    f()\n",
+    )
     assert r["status"] == TIMEOUT
 
 
 def test_a_sleeping_test_times_out_on_wall_clock(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, "import time\ndef f():\n    time.sleep(60)\n", "from solution import f\n\ndef test_a():\n    f()\n")
+    r = run_one(
+        sandbox,
+        "import time\ndef f():\n    time.sleep(60)\n",
+        "from solution import f\n\ndef test_a():\n    f()\n",
+    )
     assert r["status"] == TIMEOUT
 
 
@@ -139,20 +179,35 @@ def test_running_out_of_memory_is_memory(sandbox: Sandbox) -> None:
 
 
 def test_a_segfault_is_crashed(sandbox: Sandbox) -> None:
-    r = run_one(sandbox, "import faulthandler\ndef f():\n    faulthandler._sigsegv()\n", "from solution import f\n\ndef test_a():\n    f()\n")
+    r = run_one(
+        sandbox,
+        "import faulthandler\ndef f():\n    faulthandler._sigsegv()\n",
+        "from solution import f\n\ndef test_a():\n    f()\n",
+    )
     assert r["status"] == CRASHED
     assert "SIGSEGV" in r["failures"][0]["message"]
 
 
 def test_results_keep_input_order_and_ids(sandbox: Sandbox) -> None:
-    jobs = [make_job(f"j{i}", ADD, f"from solution import add\n\ndef test_a():\n    assert add({i}, 0) == {i if i % 3 else -1}\n") for i in range(12)]
+    jobs = [
+        make_job(
+            f"j{i}",
+            ADD,
+            f"from solution import add\n\ndef test_a():\n    assert add({i}, 0) == {i if i % 3 else -1}\n",
+        )
+        for i in range(12)
+    ]
     results = sandbox.run(jobs)
     assert [r["id"] for r in results] == [j["id"] for j in jobs]
     assert [r["status"] for r in results] == [FAILED if i % 3 == 0 else PASSED for i in range(12)]
 
 
 def test_malformed_jobs_get_an_error_in_their_slot_and_the_batch_goes_on(sandbox: Sandbox) -> None:
-    jobs = [{"id": "x", "kind": "nope"}, make_job("ok", ADD, "def test_a():\n    assert add(1, 1) == 2\n"), {"id": "y", "kind": "pytest"}]
+    jobs = [
+        {"id": "x", "kind": "nope"},
+        make_job("ok", ADD, "def test_a():\n    assert add(1, 1) == 2\n"),
+        {"id": "y", "kind": "pytest"},
+    ]
     results = sandbox.run(jobs)
     assert [r["id"] for r in results] == ["x", "ok", "y"]
     assert [r["status"] for r in results] == [ERROR, PASSED, ERROR]

@@ -12,7 +12,13 @@ import pytest
 from sandbox_support import REFERENCE, bwrap_usable
 
 from resources.sandbox import PASSED, Sandbox
-from resources.sandbox.reference_jobs import RECORDED_CLASS, humaneval_jobs, kodcode_jobs, kodcode_trials, verdict_class
+from resources.sandbox.reference_jobs import (
+    RECORDED_CLASS,
+    humaneval_jobs,
+    kodcode_jobs,
+    kodcode_trials,
+    verdict_class,
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +30,15 @@ def quick_sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_kodcode_recorded_pass_or_not_agrees_on_every_pass_and_a_sample_of_the_rest(quick_sandbox: Sandbox) -> None:
+def test_kodcode_recorded_pass_or_not_agrees_on_every_pass_and_a_sample_of_the_rest(
+    quick_sandbox: Sandbox,
+) -> None:
     """All 25 recorded passes and every fifth recorded failure (the full 286, with KodCode's
     30 s limit and its three verdict classes, is `python bench/sandbox_agreement.py`)."""
     if not (REFERENCE / "kodcode").exists():
-        pytest.skip(f"reference data absent: {REFERENCE / 'kodcode'} (CI provides ../shared/reference)")
+        pytest.skip(
+            f"reference data absent: {REFERENCE / 'kodcode'} (CI provides ../shared/reference)"
+        )
     every = kodcode_trials(REFERENCE)
     assert len(every) == 286
     failures = [t for t in every if t["recorded_verdict"] == "Fail"]
