@@ -25,13 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dagster import DagsterInstance  # noqa: E402
+from dagster import DagsterInstance
 
-from tests.fakes.openai_server import OpenAIServer  # noqa: E402
-from tests.integration.harness import (  # noqa: E402
-    STAGES_1_2, RunSettings, metadata_by_asset, parquet_path, run_partition, step_failures,
+from tests.fakes.openai_server import OpenAIServer
+from tests.integration.harness import (
+    STAGES_1_2,
+    RunSettings,
+    metadata_by_asset,
+    parquet_path,
+    run_partition,
+    step_failures,
 )
-from tests.integration.scripted import ScriptedKodCode, write_seed_file  # noqa: E402
+from tests.integration.scripted import ScriptedKodCode, write_seed_file
 
 PARTITION = "memory.jsonl"
 MIB = 1024 * 1024
@@ -62,7 +67,9 @@ def main() -> int:
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args()
 
-    settings = RunSettings(n_trials=args.n_trials, concurrency=args.concurrency, sandbox_workers=args.workers)
+    settings = RunSettings(
+        n_trials=args.n_trials, concurrency=args.concurrency, sandbox_workers=args.workers
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp, OpenAIServer(ScriptedKodCode()) as server:
         home = Path(tmp)
@@ -78,7 +85,15 @@ def main() -> int:
             if args.tracemalloc:
                 tracemalloc.start()
             started = time.perf_counter()
-            result = run_partition(home, server.base_url, PARTITION, settings, instance=instance, selection=[asset], checks=False)
+            result = run_partition(
+                home,
+                server.base_url,
+                PARTITION,
+                settings,
+                instance=instance,
+                selection=[asset],
+                checks=False,
+            )
             elapsed = time.perf_counter() - started
             heap_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
             if args.tracemalloc:
@@ -87,24 +102,41 @@ def main() -> int:
                 print(f"{name} failed: {step_failures(result)}", file=sys.stderr)
                 return 1
             meta = metadata_by_asset(result)[name]
-            rows.append((name, meta["rows_out"], elapsed, before_kib, _status_kib("VmHWM"), heap_peak,
-                         parquet_path(home, name, PARTITION).stat().st_size))
+            rows.append(
+                (
+                    name,
+                    meta["rows_out"],
+                    elapsed,
+                    before_kib,
+                    _status_kib("VmHWM"),
+                    heap_peak,
+                    parquet_path(home, name, PARTITION).stat().st_size,
+                )
+            )
         total_s = time.perf_counter() - started_all
         seed_bytes = seed.stat().st_size
 
-    print(f"{args.questions} questions, {args.n_trials} trial(s) each; seed file {seed_bytes / MIB:.1f} MiB; "
-          f"RSS after imports {baseline_kib / 1024:.0f} MiB; all stages {total_s:.0f} s")
+    print(
+        f"{args.questions} questions, {args.n_trials} trial(s) each; seed file {seed_bytes / MIB:.1f} MiB; "
+        f"RSS after imports {baseline_kib / 1024:.0f} MiB; all stages {total_s:.0f} s"
+    )
     if not resettable:
-        print("(peak RSS could not be reset between stages here: each peak includes the ones before it)")
+        print(
+            "(peak RSS could not be reset between stages here: each peak includes the ones before it)"
+        )
     header = f"{'asset':<28} {'rows out':>9} {'seconds':>8} {'RSS before':>11} {'peak RSS':>9} {'stage adds':>11}"
     print(header + (f" {'py heap peak':>13}" if args.tracemalloc else "") + f" {'parquet':>9}")
     for name, out, elapsed, before_kib, peak_kib, heap_peak, parquet_bytes in rows:
-        line = (f"{name:<28} {out:>9} {elapsed:>8.1f} {before_kib / 1024:>8.0f} MiB {peak_kib / 1024:>5.0f} MiB "
-                f"{(peak_kib - before_kib) / 1024:>7.0f} MiB")
+        line = (
+            f"{name:<28} {out:>9} {elapsed:>8.1f} {before_kib / 1024:>8.0f} MiB {peak_kib / 1024:>5.0f} MiB "
+            f"{(peak_kib - before_kib) / 1024:>7.0f} MiB"
+        )
         if heap_peak is not None:
             line += f" {heap_peak / MIB:>9.0f} MiB"
         print(line + f" {parquet_bytes / MIB:>5.1f} MiB")
-    print(f"process peak RSS (getrusage ru_maxrss): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"process peak RSS (getrusage ru_maxrss): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
     return 0
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import AssetSelection, AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import (
+    AssetsDefinition,
+    AssetSelection,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    materialize,
+)
 from dagster._core.instance.ref import InstanceRef
 
 from assets.kodcode import assets as stages
@@ -70,13 +76,25 @@ def resources(home: Path, base_url: str, settings: RunSettings = RunSettings()) 
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
         "llm": LLMResource(
-            engine="openai", model="scripted", base_url=base_url, api_key_env="NO_KEY",
-            cache_path=str(home / "cache.sqlite"), concurrency=settings.concurrency,
-            max_retries=settings.max_retries, timeout_s=settings.timeout_s, retry_base_s=settings.retry_base_s,
-            retry_max_s=settings.retry_max_s, failure_threshold=settings.failure_threshold,
+            engine="openai",
+            model="scripted",
+            base_url=base_url,
+            api_key_env="NO_KEY",
+            cache_path=str(home / "cache.sqlite"),
+            concurrency=settings.concurrency,
+            max_retries=settings.max_retries,
+            timeout_s=settings.timeout_s,
+            retry_base_s=settings.retry_base_s,
+            retry_max_s=settings.retry_max_s,
+            failure_threshold=settings.failure_threshold,
             circuit_breaker_after=settings.circuit_breaker_after,
         ),
-        "sandbox": SandboxResource(backend="bwrap", workers=settings.sandbox_workers, timeout_s=10, coverage=settings.coverage),
+        "sandbox": SandboxResource(
+            backend="bwrap",
+            workers=settings.sandbox_workers,
+            timeout_s=10,
+            coverage=settings.coverage,
+        ),
         "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
     }
 
@@ -84,8 +102,13 @@ def resources(home: Path, base_url: str, settings: RunSettings = RunSettings()) 
 def run_config(settings: RunSettings) -> dict:
     """Per-asset Config: how many trials and tokens the LLM stages ask for."""
     tokens = {"max_tokens": settings.max_tokens}
-    return {"ops": {"kodcode_raw_questions": {"config": tokens}, "kodcode_seed_prompts": {"config": tokens},
-                    "kodcode_solution_trials": {"config": {**tokens, "n_trials": settings.n_trials}}}}
+    return {
+        "ops": {
+            "kodcode_raw_questions": {"config": tokens},
+            "kodcode_seed_prompts": {"config": tokens},
+            "kodcode_solution_trials": {"config": {**tokens, "n_trials": settings.n_trials}},
+        }
+    }
 
 
 def persistent_instance(home: Path) -> DagsterInstance:
@@ -135,7 +158,9 @@ def metadata_by_asset(result: ExecuteInProcessResult) -> dict[str, dict[str, Any
     out: dict[str, dict[str, Any]] = {}
     for event in result.get_asset_materialization_events():
         mat = event.materialization
-        out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        out[mat.asset_key.to_user_string()] = {
+            k: getattr(v, "value", v) for k, v in mat.metadata.items()
+        }
     return out
 
 
@@ -176,25 +201,55 @@ def step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
             continue
         if event.event_type_value == "STEP_START":
             started[event.step_key] = entry.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+        elif (
+            event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started
+        ):
             out[event.step_key] = entry.timestamp - started[event.step_key]
     return out
 
 
-def rows_lost(meta: dict[str, dict[str, Any]], seed_lines: int, n_trials: int) -> list[tuple[str, int]]:
+def rows_lost(
+    meta: dict[str, dict[str, Any]], seed_lines: int, n_trials: int
+) -> list[tuple[str, int]]:
     """Rows unaccounted for, inside each asset (in − out − dropped) and along each edge of the
     chain (what an asset took in versus what its upstream put out). All zeros when nothing is lost."""
+
     def get(asset: str, key: str) -> int:
         return int(meta[asset][key])
 
-    lost = [(f"{a}: in - out - dropped", get(a, "rows_in") - get(a, "rows_out") - get(a, "rows_dropped")) for a in ASSET_NAMES]
+    lost = [
+        (
+            f"{a}: in - out - dropped",
+            get(a, "rows_in") - get(a, "rows_out") - get(a, "rows_dropped"),
+        )
+        for a in ASSET_NAMES
+    ]
     edges = [
         ("seed lines -> kodcode_seed_prompts", seed_lines, get("kodcode_seed_prompts", "rows_in")),
-        ("kodcode_seed_prompts -> kodcode_raw_questions", get("kodcode_seed_prompts", "rows_out"), get("kodcode_raw_questions", "rows_in")),
-        ("kodcode_raw_questions -> kodcode_questions", get("kodcode_raw_questions", "rows_out"), get("kodcode_questions", "rows_in")),
-        ("kodcode_questions x n_trials -> kodcode_solution_trials", get("kodcode_questions", "rows_out") * n_trials,
-         get("kodcode_solution_trials", "rows_in")),
-        ("kodcode_solution_trials -> kodcode_test_results", get("kodcode_solution_trials", "rows_out"), get("kodcode_test_results", "rows_in")),
-        ("kodcode_questions -> kodcode_verified_triplets", get("kodcode_questions", "rows_out"), get("kodcode_verified_triplets", "rows_in")),
+        (
+            "kodcode_seed_prompts -> kodcode_raw_questions",
+            get("kodcode_seed_prompts", "rows_out"),
+            get("kodcode_raw_questions", "rows_in"),
+        ),
+        (
+            "kodcode_raw_questions -> kodcode_questions",
+            get("kodcode_raw_questions", "rows_out"),
+            get("kodcode_questions", "rows_in"),
+        ),
+        (
+            "kodcode_questions x n_trials -> kodcode_solution_trials",
+            get("kodcode_questions", "rows_out") * n_trials,
+            get("kodcode_solution_trials", "rows_in"),
+        ),
+        (
+            "kodcode_solution_trials -> kodcode_test_results",
+            get("kodcode_solution_trials", "rows_out"),
+            get("kodcode_test_results", "rows_in"),
+        ),
+        (
+            "kodcode_questions -> kodcode_verified_triplets",
+            get("kodcode_questions", "rows_out"),
+            get("kodcode_verified_triplets", "rows_in"),
+        ),
     ]
     return lost + [(name, upstream - taken) for name, upstream, taken in edges]

@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.integration.harness import RunSettings, metadata_by_asset, persistent_instance, run_partition, step_failures  # noqa: E402
+from tests.integration.harness import (
+    RunSettings,
+    metadata_by_asset,
+    persistent_instance,
+    run_partition,
+    step_failures,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,12 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", type=Path, help="also write the summary line here")
     args = parser.parse_args(argv)
     settings = RunSettings(n_trials=args.n_trials, concurrency=args.concurrency)
-    result = run_partition(args.home, args.base_url, args.partition, settings, instance=persistent_instance(args.home))
+    result = run_partition(
+        args.home, args.base_url, args.partition, settings, instance=persistent_instance(args.home)
+    )
     numbers = {
-        asset: {k: v for k, v in meta.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        asset: {
+            k: v for k, v in meta.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
         for asset, meta in metadata_by_asset(result).items()
     }
-    line = json.dumps({"success": result.success, "metadata": numbers, "failures": step_failures(result)})
+    line = json.dumps(
+        {"success": result.success, "metadata": numbers, "failures": step_failures(result)}
+    )
     print(line, flush=True)
     if args.summary:
         args.summary.write_text(line + "\n")

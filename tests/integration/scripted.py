@@ -17,18 +17,78 @@ from assets.kodcode.modes import QUESTION_MODES
 
 _SEED_ITEM = re.compile(r"seed item-(\d+)\b")
 _FUNCTION = re.compile(r"\bsolve_item_(\d+)\b")
-_WORDS = (
-    "river lantern orbit maple quartz harbor velvet canyon ember glacier meadow prism falcon cedar "
-    "summit tundra beacon coral dune fjord grove hollow island jungle kettle lagoon mesa nebula oasis "
-    "pebble quill reef savanna thicket upland valley willow yarrow zephyr anchor bramble cobalt delta "
-    "estuary fern geyser heath inlet juniper knoll ledge marsh nook outcrop plateau quarry ridge "
-    "spruce terrace umber vista wharf"
-).split()
+_WORDS = [
+    "river",
+    "lantern",
+    "orbit",
+    "maple",
+    "quartz",
+    "harbor",
+    "velvet",
+    "canyon",
+    "ember",
+    "glacier",
+    "meadow",
+    "prism",
+    "falcon",
+    "cedar",
+    "summit",
+    "tundra",
+    "beacon",
+    "coral",
+    "dune",
+    "fjord",
+    "grove",
+    "hollow",
+    "island",
+    "jungle",
+    "kettle",
+    "lagoon",
+    "mesa",
+    "nebula",
+    "oasis",
+    "pebble",
+    "quill",
+    "reef",
+    "savanna",
+    "thicket",
+    "upland",
+    "valley",
+    "willow",
+    "yarrow",
+    "zephyr",
+    "anchor",
+    "bramble",
+    "cobalt",
+    "delta",
+    "estuary",
+    "fern",
+    "geyser",
+    "heath",
+    "inlet",
+    "juniper",
+    "knoll",
+    "ledge",
+    "marsh",
+    "nook",
+    "outcrop",
+    "plateau",
+    "quarry",
+    "ridge",
+    "spruce",
+    "terrace",
+    "umber",
+    "vista",
+    "wharf",
+]
 
 
 def seed_line(index: int) -> dict:
     """The seed line for item `index`: a platform-style question in one of the five modes."""
-    return {"mode": QUESTION_MODES[index % len(QUESTION_MODES)], "question": f"Sum a list (seed item-{index})."}
+    return {
+        "mode": QUESTION_MODES[index % len(QUESTION_MODES)],
+        "question": f"Sum a list (seed item-{index}).",
+    }
 
 
 def write_seed_file(path: Path, count: int, start: int = 0) -> Path:
