@@ -354,6 +354,18 @@ CASES: list[dict] = [
         "solution": "import threading, os\ncode = compile('import gc\\nleak = len(gc.get_objects())', os.__file__, 'exec')\ndef f():\n    ns = {{}}\n    t = threading.Thread(target=exec, args=(code, ns))\n    t.start(); t.join()\n    return ns.get('leak', 0)\n",
         "tests": "from solution import f\n\ndef test_f():\n    assert f() > 0\n",
     },
+    {
+        "id": "drop_a_conftest_at_import",
+        "expect": "not_passed",
+        "solution": "open('conftest.py', 'w').write('import pytest\\n@pytest.hookimpl(wrapper=True)\\ndef pytest_runtest_call(item):\\n    try:\\n        yield\\n    except BaseException:\\n        return None\\n')\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "breakpoint_waits_for_a_debugger",
+        "expect": "not_passed",
+        "solution": "def f():\n    breakpoint()\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
     # --- skip and xfail tricks ------------------------------------------------------------
     {
         "id": "module_level_skip",
