@@ -12,6 +12,7 @@ is the overhead. Targets belong here, never in a timed test.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -47,6 +48,26 @@ def measure(sb: Sandbox, template: dict, n: int) -> tuple[list[float], list[floa
     return round_trips, inside
 
 
+def fork_floor(n: int) -> list[float]:
+    """fork + exit + wait of an interpreter that imported what a worker imports: the floor
+    any fork-per-job design pays on this machine right now (it moves with the load)."""
+    import gc
+
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+
+    gc.freeze()
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
 def describe(name: str, values: list[float]) -> str:
     q = statistics.quantiles(values, n=20)
     return (
@@ -68,7 +89,9 @@ def main() -> int:
         measure(sb, TRIVIAL_PYTEST, 20)
         pytest_rt, pytest_in = measure(sb, TRIVIAL_PYTEST, args.jobs)
         call_rt, call_in = measure(sb, TRIVIAL_CALL, args.jobs)
+    floor = fork_floor(args.jobs)
     print(f"backend {args.backend}, {args.jobs} jobs each, one at a time on one warm worker")
+    print(describe("floor: fork+exit, no job", floor))
     print(describe("pytest job, round trip", pytest_rt))
     print(describe("pytest job, inside worker", pytest_in))
     print(describe("call job, round trip", call_rt))
@@ -77,6 +100,7 @@ def main() -> int:
     verdict = "meets" if median < TARGET_MS else "misses"
     print(
         f"median per-job overhead, trivial passing pytest job: {median:.2f} ms ({verdict} the {TARGET_MS:g} ms target)"
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     )
     return 0
 
