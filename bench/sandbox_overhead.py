@@ -100,8 +100,8 @@ def main() -> int:
     verdict = "meets" if median < TARGET_MS else "misses"
     print(
         f"median per-job overhead, trivial passing pytest job: {median:.2f} ms ({verdict} the {TARGET_MS:g} ms target)"
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     )
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
 
