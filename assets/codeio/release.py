@@ -14,8 +14,8 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
-from assets.codeio.assets import FINAL_SCHEMA
-from assets.codeio.selection import CAUTION, TRAIN, select
+from assets.codeio.assets import FINAL_SCHEMA, PAIRS_SCHEMA
+from assets.codeio.selection import CAUTION, TRAIN, parsed_records, select
 from assets.common.bookkeeping import frame_metadata
 from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.common.formats import llamafactory_dataset_info, sharegpt
@@ -107,20 +107,32 @@ def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, An
 # partition exists, which a `dict[...]` annotation would reject: hence `Any`.
 @asset(
     group_name=RELEASE_GROUP,
-    ins={"codeio_final": AssetIn(metadata={"allow_missing_partitions": True})},
+    ins={
+        "codeio_final": AssetIn(metadata={"allow_missing_partitions": True}),
+        "codeio_io_pairs": AssetIn(metadata={"allow_missing_partitions": True}),
+    },
     description="Every partition's CodeI/O++ records, one copy per source file, decontaminated, "
-    "exported as Parquet splits + sharegpt SFT JSON.",
+    "exported as Parquet splits + sharegpt SFT JSON + the items in CodeI/O's parsed JSONL shape.",
 )
 def codeio_release(
-    context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace, codeio_final: Any
+    context: AssetExecutionContext,
+    config: ReleaseConfig,
+    workspace: Workspace,
+    codeio_final: Any,
+    codeio_io_pairs: Any,
 ) -> pl.DataFrame:
     frames = as_partition_dict(codeio_final)
+    pair_frames = as_partition_dict(codeio_io_pairs)
+    pairs = combine_partitions(pair_frames, ["item_id"]) if pair_frames else pl.DataFrame()
+    if pairs.height == 0:
+        pairs = pl.DataFrame(schema=PAIRS_SCHEMA)
     combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame()
     if combined.height == 0:
         combined = pl.DataFrame(schema=FINAL_SCHEMA)
     index = DecontamIndex(load_benchmarks(config.benchmarks))
     df = select(combined, index, config.contamination_threshold)
     sft = sharegpt_records(df, config.sft_verified_only)
+    parsed = parsed_records(pairs, df)
     splits = {
         name: df.filter(pl.col("split") == name).select(EXPORT_COLUMNS) for name in (TRAIN, CAUTION)
     }
@@ -140,7 +152,8 @@ def codeio_release(
             "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
             f"word 5-grams with a problem of {', '.join(index.benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
             "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
-            "`dataset_info.json`; train split only).",
+            "`dataset_info.json`; train split only); `codeio_parsed.jsonl` (each program with its verified "
+            "pairs in CodeI/O's parsed shape: problem_description, io_requirements, refcode, funcname, ios).",
         },
         counts,
     )
@@ -151,6 +164,9 @@ def codeio_release(
         sort_by="prompt_id",
         extra_files={
             "sft_sharegpt.json": json_records(sft),
+            "codeio_parsed.jsonl": "".join(
+                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in parsed
+            ),
             "dataset_info.json": json.dumps(
                 llamafactory_dataset_info(config.dataset_name, "sft_sharegpt.json"), indent=2
             )
@@ -160,6 +176,7 @@ def codeio_release(
     extra = {
         "partitions": len(frames),
         "sft_conversations": len(sft),
+        "parsed_items": len(parsed),
         "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
         "decontam/benchmarks": ", ".join(index.benchmarks),
         "decontam/threshold": config.contamination_threshold,

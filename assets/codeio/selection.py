@@ -8,6 +8,8 @@ records, to `use_with_caution` instead of `train` (KodCode's convention).
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from assets.common.decontam import DecontamIndex, Match
@@ -65,3 +67,37 @@ def select(df: pl.DataFrame, index: DecontamIndex, threshold: float) -> pl.DataF
         .otherwise(pl.lit(TRAIN))
         .alias("split")
     )
+
+
+def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
+    """Released items in CodeI/O's own parsed shape, for the items `selected` kept.
+
+    Shape of CodeI/O's released samples: `problem_description, io_requirements,
+    refcode, funcname, ios, category, meta`; `refcode` is the whole program
+    (main function and input generator), `ios` every verified pair.
+    """
+    splits = (
+        dict(selected.unique("item_id").select(["item_id", "split"]).iter_rows())
+        if selected.height
+        else {}
+    )
+    records = []
+    for row in pairs.sort("item_id").iter_rows(named=True):
+        if row["item_id"] not in splits:
+            continue
+        records.append(
+            {
+                "problem_description": row["problem_statement"],
+                "io_requirements": row["io_description"],
+                "refcode": row["program"],
+                "funcname": "main_solution",
+                "ios": json.loads(row["ios_json"]),
+                "category": None,
+                "meta": {
+                    "item_id": row["item_id"],
+                    "partition": row["partition"],
+                    "split": splits[row["item_id"]],
+                },
+            }
+        )
+    return records

@@ -10,11 +10,12 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.codeio import ASSETS, CHECKS
+from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary
 from assets.codeio.release import codeio_release
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
-from resources.sandbox import SandboxResource
+from resources.sandbox import Sandbox, SandboxResource
 from resources.workspace import Workspace
 from tests.assets.codeio.scripted import RAW, answer, refuse_revisions
 from tests.fakes.openai_server import OpenAIServer
@@ -222,6 +223,26 @@ def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
     assert len(sft) == train.filter(pl.col("verified")).height
     assert all(c["conversations"][-1]["from"] == "gpt" for c in sft)
     assert "CodeI/O++" in (out / "README.md").read_text()
+
+
+def test_released_items_in_codeio_shape_pass_our_own_reference_cross_check(run):
+    parsed_file = run["tmp"] / "datasets" / "codeio" / "codeio_parsed.jsonl"
+    records = [json.loads(line) for line in parsed_file.read_text().splitlines()]
+    assert len(records) == 2 and {r["meta"]["partition"] for r in records} == {"a.jsonl", "b.jsonl"}
+    assert set(records[0]) == {
+        "problem_description",
+        "io_requirements",
+        "refcode",
+        "funcname",
+        "ios",
+        "category",
+        "meta",
+    }
+    with Sandbox(backend="bwrap", workers=2, timeout_s=10.0) as sandbox:
+        jobs = [reference_job(i, r) for i, r in enumerate(records)]
+        first, second = sandbox.run(jobs), sandbox.run(jobs)
+        probes = sandbox.run([mutation_probe_job(i, r) for i, r in enumerate(records)])
+    assert summary(cross_check(records, first, second, probes))["agree_share"] == 1.0
 
 
 def test_a_failed_revision_batch_never_loses_an_item_and_one_partition_releases(tmp_path):
