@@ -7,6 +7,9 @@ recorded outputs using CodeI/O's tolerance, and classifies every disagreement
 (random, time dependent, input mutated, environment).
 
     .venv/bin/python bench/codeio_reference.py [--reference PATH] [--workers 2] [--limit N] [--show 20]
+
+The release's `codeio_parsed.jsonl` has the same shape, so `--reference
+$ASSAY_HOME/datasets/codeio/codeio_parsed.jsonl` checks our own output the same way.
 """
 
 from __future__ import annotations
