@@ -464,6 +464,8 @@ class HeavyTier:
                     except Exception:  # noqa: BLE001, S112 - a missing optional package only costs its jobs
                         continue
                 warm_caches()
+                # What the heavy imports loaded or touched becomes part of this tier's reference.
+                zygote.trust = Trust()
                 zygote.baseline_vm = limits.virtual_size_bytes()
                 zygote.baseline_data = limits.data_size_bytes()
                 limits.prctl(PR_SET_CHILD_SUBREAPER, 1)

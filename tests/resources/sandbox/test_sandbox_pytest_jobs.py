@@ -224,3 +224,42 @@ def test_coverage_is_the_solutions_line_coverage_when_asked() -> None:
 
 def test_coverage_is_off_by_default(sandbox: Sandbox) -> None:
     assert run_one(sandbox, ADD, "def test_a():\n    assert add(1, 1) == 2\n")["coverage"] is None
+
+
+def test_jobs_using_pandas_scipy_sklearn_sympy_run_from_the_heavy_tier(sandbox: Sandbox) -> None:
+    jobs = [
+        make_job(
+            "pandas",
+            "import pandas as pd\ndef f():\n    return int(pd.Series([1, 2]).sum())\n",
+            "from solution import f\n\ndef test_f():\n    assert f() == 3\n",
+        ),
+        make_job(
+            "sklearn",
+            "import numpy as np\nfrom sklearn.linear_model import LinearRegression\n"
+            "def f():\n    return float(LinearRegression().fit(np.array([[0], [1]]), np.array([0, 2])).coef_[0])\n",
+            "import pytest\nfrom solution import f\n\ndef test_f():\n    assert f() == pytest.approx(2.0)\n",
+        ),
+        make_job(
+            "sympy",
+            "import sympy\ndef f():\n    x = sympy.Symbol('x')\n    return str(sympy.diff(x**2, x))\n",
+            "from solution import f\n\ndef test_f():\n    assert f() == '2*x'\n",
+        ),
+        make_job(
+            "scipy_wrong",
+            "from scipy import optimize\ndef f():\n    return 0.0\n",
+            "from solution import f\n\ndef test_f():\n    assert f() == 1.0\n",
+        ),
+    ]
+    assert [r["status"] for r in sandbox.run(jobs)] == [PASSED, PASSED, PASSED, FAILED]
+
+
+def test_only_jobs_that_import_a_heavy_package_go_to_the_heavy_tier() -> None:
+    from resources.sandbox.assay_runtime.zygote import HEAVY_PRELOAD, needs_heavy
+
+    assert needs_heavy({"solution_code": "import pandas as pd\n"}, HEAVY_PRELOAD)
+    assert needs_heavy({"code": "from sklearn.metrics import f1_score\n"}, HEAVY_PRELOAD)
+    assert needs_heavy({"test_code": "  from scipy import stats\n"}, HEAVY_PRELOAD)
+    assert not needs_heavy(
+        {"solution_code": "import numpy as np\n# pandas would be overkill\n"}, HEAVY_PRELOAD
+    )
+    assert not needs_heavy({"solution_code": "import pandasx\n"}, HEAVY_PRELOAD)
