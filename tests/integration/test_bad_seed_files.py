@@ -32,7 +32,8 @@ from tests.integration.harness import (
 from tests.integration.scripted import ScriptedKodCode, seed_line, write_seed_file
 
 PARTS = PARTITIONS["kodcode"]
-HUGE_LINE_BYTES = 50 * 1024 * 1024
+HUGE_LINE_MIB = 50
+HUGE = b"<a 50 MB line>"  # written in chunks by _write_partly_bad, never held whole here
 
 # A partly bad file: line → (content, why it is quarantined or None when it is valid).
 PARTLY_BAD: list[tuple[bytes, str | None]] = [
@@ -48,16 +49,23 @@ PARTLY_BAD: list[tuple[bytes, str | None]] = [
     ),
     (b"[1, 2, 3]", "expected a JSON object, got list"),
     (b'{"mode": "leetcode", "question": "caf\xe9 au lait"}', "not UTF-8"),
-    (
-        b'{"mode": "leetcode", "question": "' + b"x" * HUGE_LINE_BYTES + b'"}',
-        "the limit is 1,000,000",
-    ),
+    (HUGE, "the limit is 1,000,000"),
     (json.dumps(seed_line(1)).encode(), None),
 ]
 
 
 def _write_partly_bad(path: Path) -> None:
-    path.write_bytes(b"\n".join(content for content, _ in PARTLY_BAD) + b"\n\n")
+    with path.open("wb") as handle:
+        for content, _ in PARTLY_BAD:
+            if content is HUGE:
+                handle.write(b'{"mode": "leetcode", "question": "')
+                for _ in range(HUGE_LINE_MIB):
+                    handle.write(b"x" * (1 << 20))
+                handle.write(b'"}')
+            else:
+                handle.write(content)
+            handle.write(b"\n")
+        handle.write(b"\n")
 
 
 def _age(path: Path, seconds: float = 60) -> None:
