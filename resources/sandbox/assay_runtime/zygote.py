@@ -445,7 +445,6 @@ class HeavyTier:
         self.modules = modules
         self.pid = 0
         self.ready = False
-        self.spawn()
 
     def spawn(self) -> None:
         req_r, req_w = os.pipe()
@@ -481,7 +480,12 @@ class HeavyTier:
         self.light.family = {pid}
 
     def run(self, request: dict) -> dict | None:
-        """The heavy tier's result, or None when it died (it is then started again)."""
+        """The heavy tier's result, or None when it died (it is then started again).
+
+        Started on the first job that needs it: its imports cost seconds of CPU that a batch
+        without such jobs should not pay. The job's own time limit starts once it is ready."""
+        if not self.pid:
+            self.spawn()
         try:
             if not self.ready:
                 protocol.read_frame(self.resp_r)
@@ -508,7 +512,8 @@ class HeavyTier:
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-        self.spawn()
+        self.pid, self.ready = 0, False
+        self.light.family = set()
 
 
 def warm_caches() -> None:
