@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,11 @@ from resources.sandbox.reference_jobs import kodcode_jobs, kodcode_trials, verdi
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 TARGET_RATIO = 30.0
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def baseline_one(job: dict, timeout_s: float) -> tuple[str, float]:
@@ -92,19 +98,25 @@ def main() -> int:
         trials = trials[: args.trials]
     jobs = kodcode_jobs(trials)
 
+    cpu_before = children_cpu_s()
     started = time.monotonic()
     with ThreadPoolExecutor(args.workers) as pool:
         timed = list(pool.map(lambda j: baseline_one(j, args.timeout), jobs))
     baseline_s = time.monotonic() - started
+    baseline_cpu = children_cpu_s() - cpu_before
     baseline = [verdict for verdict, _ in timed]
 
     with Sandbox(workers=args.workers, timeout_s=args.timeout) as sb:
         started = time.monotonic()
         sb.run(jobs[:1])
         startup_s = time.monotonic() - started
+        cpu_before = children_cpu_s()
         started = time.monotonic()
         results = sb.run(jobs)
         sandbox_s = time.monotonic() - started
+    # Job CPU reaches this process's children rusage once the workers are reaped (on close);
+    # it includes the workers' start-up, so it somewhat overstates the sandbox's cost.
+    sandbox_cpu = children_cpu_s() - cpu_before
     ours = [verdict_class(r["status"]) for r in results]
 
     n = len(jobs)
@@ -123,6 +135,11 @@ def main() -> int:
     )
     print(
         f"verdicts identical on {same}/{n} trials; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    # CPU time does not move with the load that other programs put on the machine.
+    print(
+        f"CPU seconds per trial: baseline {baseline_cpu / n:.3f}, sandbox {sandbox_cpu / n:.3f} "
+        f"(ratio {baseline_cpu / max(sandbox_cpu, 1e-9):.1f}x)"
     )
     # A trial whose own tests compute for seconds costs the same in any runner and, with two
     # workers, can set the wall time of a whole batch alone. The same ratio without them:
