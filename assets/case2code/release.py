@@ -27,6 +27,7 @@ from assets.common.release import (
     counts_table,
     export_parquet_dataset,
     json_records,
+    partition_frames,
 )
 from resources.llm import LLMRequest
 from resources.workspace import Workspace
@@ -78,15 +79,6 @@ PARTITION_FRAMES = DagsterType(
 )
 
 
-def _as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
-    """All partitions as a dict: the IO manager hands over a bare frame when only one partition exists."""
-    if frames is None:
-        return {}
-    if isinstance(frames, pl.DataFrame):
-        return {"_": frames}
-    return dict(frames)
-
-
 def resolve_test_set(path: str, seed_dir: str) -> Path:
     candidate = Path(path)
     return candidate if candidate.is_absolute() else Path(seed_dir) / candidate
@@ -135,7 +127,7 @@ def case2code_sft(
     workspace: Workspace,
     case2code_prompts: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    frames = _as_partition_dict(case2code_prompts)
+    frames = partition_frames(case2code_prompts)
     combined = combine_partitions(frames, ["case_id", "partition", "prompt_id"])
     rows_in = combined.height
     # The same function in two seed files gives the same case ids; keep the copy from the first file by name.

@@ -25,6 +25,7 @@ from assets.common.release import (
     counts_table,
     export_parquet_dataset,
     json_records,
+    partition_frames,
 )
 from resources.workspace import Workspace
 
@@ -84,15 +85,6 @@ class ReleaseConfig(Config):
     )
 
 
-def as_partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
-    """All partitions as a dict: the IO manager hands over a bare frame when only one partition exists."""
-    if frames is None:
-        return {}
-    if isinstance(frames, pl.DataFrame):
-        return {"_": frames}
-    return dict(frames)
-
-
 def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
     """LLaMA-Factory sharegpt rows from the `train` split: verified records, or every answered one."""
     rows = df.filter(pl.col("split") == TRAIN)
@@ -121,8 +113,8 @@ def codeio_release(
     codeio_final: Any,
     codeio_io_pairs: Any,
 ) -> pl.DataFrame:
-    frames = as_partition_dict(codeio_final)
-    pair_frames = as_partition_dict(codeio_io_pairs)
+    frames = partition_frames(codeio_final)
+    pair_frames = partition_frames(codeio_io_pairs)
     pairs = combine_partitions(pair_frames, ["item_id"]) if pair_frames else pl.DataFrame()
     if pairs.height == 0:
         pairs = pl.DataFrame(schema=PAIRS_SCHEMA)

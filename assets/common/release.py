@@ -98,3 +98,16 @@ def combine_partitions(frames: Mapping[str, pl.DataFrame], sort_by: str | list[s
     if not nonempty:
         return next(iter(frames.values())).clear() if frames else pl.DataFrame()
     return pl.concat(nonempty, how="diagonal_relaxed").sort(sort_by)
+
+
+def partition_frames(frames: Any) -> dict[str, pl.DataFrame]:
+    """Every partition's frame as a dict, whatever shape the IO manager handed over.
+
+    dagster-polars gives an unpartitioned asset a dict keyed by partition, but a
+    bare frame when only one partition exists, and None when none does.
+    """
+    if frames is None:
+        return {}
+    if isinstance(frames, pl.DataFrame):
+        return {"_": frames}
+    return dict(frames)

@@ -26,6 +26,7 @@ from assets.common.release import (
     counts_table,
     export_parquet_dataset,
     json_records,
+    partition_frames,
 )
 from assets.kodcode import release, rl
 from assets.kodcode.sft import SFT_SCHEMA
@@ -52,17 +53,8 @@ class ExportConfig(Config):
     folder: str = Field(default="", description="folder under <export dir>/kodcode (empty: the asset's default)")
 
 
-def _partition_dict(frames: Any) -> dict[str, pl.DataFrame]:
-    """All partitions as a dict: the IO manager hands over a bare frame when only one partition exists."""
-    if frames is None:
-        return {}
-    if isinstance(frames, pl.DataFrame):
-        return {"_": frames}
-    return dict(frames)
-
-
 def _combined(frames: Any, schema: dict, sort_by: str | list[str]) -> pl.DataFrame:
-    combined = combine_partitions(_partition_dict(frames), sort_by)
+    combined = combine_partitions(partition_frames(frames), sort_by)
     return combined if combined.height else pl.DataFrame(schema=schema)
 
 
@@ -190,7 +182,7 @@ def kodcode_sft_dataset(context: AssetExecutionContext, config: ExportConfig, wo
        description="verl-ready RL Parquet (train questions only) with a card naming the reward function.")
 def kodcode_rl_dataset(context: AssetExecutionContext, config: ExportConfig, workspace: Workspace,
                        kodcode_rl: Any, kodcode_release_selection: pl.DataFrame) -> pl.DataFrame:
-    frames = {k: v for k, v in _partition_dict(kodcode_rl).items() if v.height}
+    frames = {k: v for k, v in partition_frames(kodcode_rl).items() if v.height}
     rows = pl.concat([frames[k] for k in sorted(frames)], how="vertical_relaxed") if frames else rl.rl_frame([])
     df, drops = _released(rows, kodcode_release_selection, pl.col("extra_info").struct.field("question_id"))
     drops["use_with_caution"] = df.filter(pl.col("decision") == release.CAUTION).height
