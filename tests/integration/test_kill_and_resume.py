@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from dagster import DagsterRunStatus
 
 from tests.fakes.openai_server import OpenAIServer
 from tests.integration import kodcode_run
@@ -29,6 +30,7 @@ from tests.integration.harness import (
     RunSettings,
     comparable,
     parquet_path,
+    persistent_instance,
     run_partition,
 )
 from tests.integration.scripted import ScriptedKodCode, write_seed_file
@@ -145,8 +147,17 @@ def _visible_assets(home: Path) -> set[str]:
     return visible
 
 
-def _answered_digests(server: OpenAIServer, start: int, stop: int | None = None) -> set[str]:
-    return {digest for _, digest, outcome in server.stats.arrivals[start:stop] if outcome == "ok"}
+def _answered_digests(server: OpenAIServer) -> set[str]:
+    return {digest for _, digest, outcome in server.stats.arrivals if outcome == "ok"}
+
+
+def _settle(server: OpenAIServer, timeout_s: float = 10.0) -> None:
+    """Wait until every request that reached the server has been answered or failed (and so
+    recorded): a killed client leaves requests in flight that finish after it is gone."""
+    deadline = time.monotonic() + timeout_s
+    while server.stats.snapshot()["requests"] > len(server.stats.arrivals):
+        assert time.monotonic() < deadline, "the fake server never finished its in-flight requests"
+        time.sleep(0.01)
 
 
 def _sent_digests(server: OpenAIServer, start: int) -> list[str]:
@@ -195,10 +206,11 @@ def test_killed_three_times_mid_stage_the_partition_resumes_without_paying_twice
     with OpenAIServer(ScriptedKodCode(TEST_SLEEP_S), latency_s=LATENCY_S) as server:
         for number, (stage, condition) in enumerate(kills, start=1):
             cached_before = _cached(home)
-            answered_before = _answered_digests(server, 0)
+            answered_before = _answered_digests(server)
             start = len(server.stats.arrivals)
             run = Run(home, server.base_url, number)
             run.kill_when(condition(run), f"the {stage} stage")
+            _settle(server)
             sent = _sent_digests(server, start)
             reasked = answered_before & set(sent)
             # Answers the server gave that never reached the cache (in flight at the kill) are
@@ -213,7 +225,7 @@ def test_killed_three_times_mid_stage_the_partition_resumes_without_paying_twice
             ledger.append((number, stage, cached_before, len(sent), len(reasked)))
 
         cached_before = _cached(home)
-        answered_before = _answered_digests(server, 0)
+        answered_before = _answered_digests(server)
         start = len(server.stats.arrivals)
         final = Run(home, server.base_url, len(kills) + 1).finish()
         sent = _sent_digests(server, start)
@@ -245,10 +257,16 @@ def test_killed_three_times_mid_stage_the_partition_resumes_without_paying_twice
     )
     results = comparable(home, "kodcode_test_results", PARTITION)
     assert results.height == ITEMS * N_TRIALS and set(results["status"]) == {"passed"}
+    runs = persistent_instance(home).get_runs()  # newest first
+    assert len(runs) == len(kills) + 1 and runs[0].status == DagsterRunStatus.SUCCESS, (
+        "the SQLite instance survived three kill -9s and recorded every run"
+    )
 
-    print("\nrun  killed during     cached before  requests sent  answered before, asked again")
+    print(
+        "\nrun  killed during     cached before  requests sent  answered but lost in the kill, asked again"
+    )
     for number, stage, cached, sent_n, reasked_n in ledger:
-        print(f"{number:<4} {stage:<16} {cached:>13}  {sent_n:>13}  {reasked_n:>28}")
+        print(f"{number:<4} {stage:<16} {cached:>13}  {sent_n:>13}  {reasked_n:>42}")
 
 
 def _sandbox_started(home: Path, run: Run) -> Callable[[], bool]:
