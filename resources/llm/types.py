@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,11 @@ class LLMRequest:
             raise ValueError(f"LLMRequest {self.key!r}: n must be >= 1, got {self.n}")
         if not self.messages:
             raise ValueError(f"LLMRequest {self.key!r}: messages is empty")
+
+    def __hash__(self) -> int:
+        # Messages are dicts, so the generated hash would fail; hash their canonical JSON instead.
+        messages = json.dumps(self.messages, sort_keys=True, default=str)
+        return hash((self.key, messages, self.n, self.max_tokens, self.temperature, self.stop))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,12 @@ def test_request_accepts_lists_and_normalises_them_to_tuples():
         LLMRequest(key="k", messages=[{"role": "user", "content": "x"}], n=0)
 
 
+def test_requests_are_hashable_and_equal_by_content():
+    a = LLMRequest("k", [{"role": "user", "content": "x"}])
+    b = LLMRequest("k", ({"content": "x", "role": "user"},))
+    assert a == b and len({a, b}) == 1
+
+
 def test_completions_come_back_in_request_then_sample_order(
     server, cache_path, make_resource, prompts
 ):
