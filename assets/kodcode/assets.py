@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, Config, asset
 
 from assets.common.bookkeeping import frame_metadata
 from assets.common.dedup import MinHashParams, canonical_members
+from assets.common.frames import rows_frame
 from assets.common.ids import stable_id
 from assets.common.steps import read_partition_seeds
 from assets.kodcode import parsing, prompts
@@ -72,7 +73,7 @@ def kodcode_seed_prompts(context: AssetExecutionContext, config: QuestionConfig,
         "prompt_id": pl.Utf8, "partition": pl.Utf8, "seed_line": pl.Int64, "mode": pl.Utf8, "subset": pl.Utf8,
         "prefix": pl.Utf8, "seed_json": pl.Utf8, "messages": MESSAGES,
     }
-    df = pl.DataFrame(rows, schema=schema)
+    df = rows_frame(rows, schema)
     modes = Counter(df["mode"].to_list())
     context.add_output_metadata(
         frame_metadata(df, rows_in=seeds.lines_read, drops={"quarantined": len(seeds.bad)}, preview=["mode", "subset", "seed_line"],
@@ -216,7 +217,7 @@ def kodcode_verified_triplets(
             drops["no_passing_trial"] += 1
         else:
             rows.append(row)
-    df = pl.DataFrame(rows, schema=TRIPLET_SCHEMA)
+    df = rows_frame(rows, TRIPLET_SCHEMA)
     difficulties = Counter(df["difficulty"].to_list())
     context.add_output_metadata(
         frame_metadata(df, rows_in=kodcode_questions.height, drops=drops, preview=["subset", "difficulty", "pass_sequence", "question"],

@@ -1,0 +1,39 @@
+"""Building frames from row dicts without paying for Polars' nested-object conversion.
+
+`pl.DataFrame(rows, schema=...)` converts nested values (lists, structs) Python object by
+Python object, and its allocator keeps what that took: 10,000 KodCode triplets, whose
+Python rows hold about 11 MiB, raise the peak RSS by ~190 MiB. Sending the nested columns
+through JSON and decoding them in Polars builds the same frame for ~44 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+
+def rows_frame(
+    rows: Sequence[Mapping], schema: Mapping[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
+    """The frame `pl.DataFrame(rows, schema=schema)` builds, with nested columns decoded from JSON.
+
+    Nested values must be JSON-encodable (str, int, float, bool, None, lists, dicts).
+    """
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    if not nested:
+        return pl.DataFrame(rows, schema=schema)
+    flat_schema = {name: (pl.Utf8 if name in nested else dtype) for name, dtype in schema.items()}
+    encoded = [
+        {
+            **row,
+            **{
+                name: None if row.get(name) is None else json.dumps(row[name], ensure_ascii=False)
+                for name in nested
+            },
+        }
+        for row in rows
+    ]
+    flat = pl.DataFrame(encoded, schema=flat_schema)
+    return flat.with_columns(pl.col(name).str.json_decode(schema[name]) for name in nested)
