@@ -44,6 +44,7 @@ ZYGOTE_CAPS = (
     "CAP_KILL",
 )
 DOCKER_IMAGE = "assay-sandbox:latest"
+GRACEFUL_EXIT_S = 2.0
 UNSAFE_WARNING = (
     "SANDBOX BACKEND 'process' IS UNSAFE: jobs run as ordinary processes with rlimits and a new "
     "session only; they can read your files, use the network and leave daemons behind. "
@@ -194,6 +195,14 @@ class ProcessChannel:
         return self.proc.poll() is None
 
     def close(self) -> None:
+        """End of input first (the zygote exits between jobs and everything is reaped in
+        order), SIGKILL to the whole group when that does not end it promptly."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()  # type: ignore[union-attr]
+                self.proc.wait(timeout=GRACEFUL_EXIT_S)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, 9)

@@ -84,6 +84,8 @@ class Zygote:
             try:
                 request = protocol.read_frame(in_fd)
             except EOFError:
+                if self.heavy is not None:
+                    self.heavy.stop()
                 return
             job = request.get("job") or {}
             try:
@@ -106,6 +108,7 @@ class Zygote:
             wall_s = timeout_s * (n_inputs + 1) + 1.0
         else:
             wall_s = timeout_s
+        own_cpu = time.process_time()
         self._prepare_scratch()
         r_fd, w_fd = os.pipe()
         nonce_r, nonce_w = os.pipe()
@@ -121,19 +124,24 @@ class Zygote:
         nonce = secrets.token_hex(16)
         os.write(nonce_w, nonce.encode("ascii"))
         os.close(nonce_w)
-        data, wait_status, timed_out, overflow = self._supervise(pid, r_fd, started + wall_s)
+        data, wait_status, job_cpu, timed_out, overflow = self._supervise(
+            pid, r_fd, started + wall_s
+        )
         duration = time.perf_counter() - started
         leftovers = self._reap(pid)
         self._wipe()
         payload, channel_error = self._decode(data, nonce, overflow)
         result = self._result(job, payload, channel_error, wait_status, timed_out, duration)
+        # CPU the job cost: its process (and the children it waited for), plus this zygote's
+        # own work for it (fork, supervision, reaping, wiping).
+        result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu, 6)
         if leftovers == "restart":
             result["_restart"] = True
         return result
 
     def _supervise(
         self, pid: int, r_fd: int, deadline: float
-    ) -> tuple[bytes, int | None, bool, bool]:
+    ) -> tuple[bytes, int | None, float, bool, bool]:
         pidfd = os.pidfd_open(pid)
         chunks: list[bytes] = []
         size = 0
@@ -165,7 +173,8 @@ class Zygote:
                         exited = True
                         break
                     chunks.append(chunk)
-        _, wait_status = os.waitpid(pid, 0)
+        _, wait_status, usage = os.wait4(pid, 0)
+        job_cpu = usage.ru_utime + usage.ru_stime
         os.close(pidfd)
         # The child is gone; take what is already in the pipe without waiting for writers
         # it may have left behind.
@@ -183,7 +192,7 @@ class Zygote:
                 break
             chunks.append(chunk)
         os.close(r_fd)
-        return b"".join(chunks), wait_status, timed_out, overflow
+        return b"".join(chunks), wait_status, job_cpu, timed_out, overflow
 
     def _decode(self, data: bytes, nonce: str, overflow: bool) -> tuple[dict | None, str | None]:
         if overflow:
@@ -500,6 +509,18 @@ class HeavyTier:
             # is seen (and ended, with the whole worker if need be) by the light zygote next.
             self.restart()
         return result
+
+    def stop(self) -> None:
+        """End the tier the way the host ends a worker: end of input, then reap it."""
+        if not self.pid:
+            return
+        os.close(self.req_w)
+        os.close(self.resp_r)
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.pid = 0
 
     def restart(self) -> None:
         for fd in (self.req_w, self.resp_r):
