@@ -67,9 +67,21 @@ FRAME_ATTRS = frozenset(
 )
 
 
-HOT_MODULES = frozenset(
+# The modules whose attributes decide a verdict: the integrity snapshot covers these and
+# their classes. Checking every trusted module would touch (and, in a fork, copy) the pages
+# of thousands of objects for a few milliseconds per job, on code no verdict goes through.
+GUARDED_MODULES = frozenset(
     {
         "pytest",
+        "_pytest.nodes",
+        "_pytest.unittest",
+        "_pytest.recwarn",
+        "_pytest.monkeypatch",
+        "_pytest.tmpdir",
+        "assay_runtime.guard",
+        "assay_runtime.pytest_runner",
+        "assay_runtime.verdict",
+        "assay_runtime.zygote",
         "_pytest.python_api",
         "_pytest.raises",
         "_pytest.outcomes",
@@ -175,16 +187,15 @@ class Trust:
             and isinstance(getattr(v, "__module__", None), str)
             and _is_trusted_module(v.__module__)
         }
-        owners = list(modules) + list(classes.values())
+        owners = [
+            o for o in list(modules) + list(classes.values()) if _owner_module(o) in GUARDED_MODULES
+        ]
         self.attributes = tuple(
             (o, types.MappingProxyType(dict(vars(o))), tuple(map(id, vars(o).values())))
             for o in owners
         )
         self.entries = types.MappingProxyType(
             {n: m for n, m in sys.modules.items() if _is_trusted_module(n)}
-        )
-        self.hot = tuple(
-            entry for entry in self.attributes if _owner_module(entry[0]) in HOT_MODULES
         )
         self.keep = tuple(self.keep)
 
@@ -249,7 +260,7 @@ class Guard:
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
         os.close(nonce_fd)
         codes, keep = trust.codes, trust.keep
-        all_attributes, hot_attributes, entries = trust.attributes, trust.hot, trust.entries
+        attributes, entries = trust.attributes, trust.entries
         anchor_id = id(anchor)
         report_code_id = id(Guard.report.__code__)
         getframe = sys._getframe
@@ -325,7 +336,7 @@ class Guard:
                     if event == "assay.observe":
                         if stack_trusted(caller):
                             state["obs"].append(args[0])
-                            state["tampered"].extend(tampered_attributes(hot_attributes, entries))
+                            state["tampered"].extend(tampered_attributes(attributes, entries))
                         else:
                             state["tampered"].append("observation from untrusted code")
                     elif event == "assay.report":
@@ -335,7 +346,7 @@ class Guard:
                             and not state["sent"]
                         ):
                             state["sent"] = True
-                            state["tampered"].extend(tampered_attributes(all_attributes, entries))
+                            state["tampered"].extend(tampered_attributes(attributes, entries))
                             payload = dict(args[0])
                             payload["guard"] = {
                                 "observations": list(state["obs"]),
