@@ -148,6 +148,13 @@ class PreparedSession:
         self.config._do_configure()
         self.session = Session.from_config(self.config)
         self.config.hook.pytest_sessionstart(session=self.session)
+        # Ini values are parsed on first use and cached; parse them all once, here, rather
+        # than in every job.
+        for name in list(self.config._parser._inidict):
+            try:
+                self.config.getini(name)
+            except (ValueError, KeyError):
+                continue
 
     def run(self) -> dict:
         """Collect and run the job's test file; the verdict itself travels as guard observations."""
