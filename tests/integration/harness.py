@@ -22,7 +22,6 @@ from dagster import (
     ExecuteInProcessResult,
     materialize,
 )
-from dagster._core.instance.ref import InstanceRef
 
 from assets.kodcode import assets as stages
 from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
@@ -115,7 +114,7 @@ def persistent_instance(home: Path) -> DagsterInstance:
     """A SQLite Dagster instance under `home/dagster` that survives between processes."""
     directory = home / "dagster"
     directory.mkdir(parents=True, exist_ok=True)
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(directory)))
+    return DagsterInstance.local_temp(tempdir=str(directory))
 
 
 def ensure_partitions(instance: DagsterInstance, keys: list[str]) -> None:
