@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import sqlite3
 import time
@@ -36,7 +37,7 @@ from tests.integration.harness import (
 from tests.integration.scripted import ScriptedKodCode, write_seed_file
 
 pytestmark = pytest.mark.skipif(
-    __import__("shutil").which("bwrap") is None,
+    shutil.which("bwrap") is None,
     reason="bubblewrap (the default sandbox) is not installed",
 )
 
