@@ -42,38 +42,36 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def baseline_one(job: dict, timeout_s: float) -> tuple[str, float]:
-    """One pytest process for one trial, as KodCode runs it; (verdict class, seconds)."""
+def baseline_one(job: dict, timeout_s: float) -> tuple[str, float, float]:
+    """One pytest process for one trial, as KodCode runs it; (verdict class, seconds, CPU seconds)."""
     started = time.monotonic()
-    verdict = _baseline_verdict(job, timeout_s)
-    return verdict, time.monotonic() - started
+    verdict, cpu_s = _baseline_verdict(job, timeout_s)
+    return verdict, time.monotonic() - started, cpu_s
 
 
-def _baseline_verdict(job: dict, timeout_s: float) -> str:
+def _baseline_verdict(job: dict, timeout_s: float) -> tuple[str, float]:
     with tempfile.TemporaryDirectory(prefix="assay-bench-") as tmp:
         Path(tmp, "solution.py").write_text(job["solution_code"])
         Path(tmp, "test_solution.py").write_text(with_solution_names(job["test_code"]))
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
-        try:
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                    "test_solution.py",
-                ],
-                cwd=tmp,
-                capture_output=True,
-                check=False,
-                timeout=timeout_s,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            return "timeout"
-        return "pass" if proc.returncode == 0 else "fail"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_solution.py"],
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                cpu_s = usage.ru_utime + usage.ru_stime
+                return ("pass" if os.waitstatus_to_exitcode(status) == 0 else "fail"), cpu_s
+            if time.monotonic() > deadline:
+                proc.kill()
+                _, _, usage = os.wait4(proc.pid, 0)
+                return "timeout", usage.ru_utime + usage.ru_stime
+            time.sleep(0.005)
 
 
 def main() -> int:
@@ -109,7 +107,8 @@ def main() -> int:
         timed = list(pool.map(lambda j: baseline_one(j, args.timeout), jobs))
     baseline_s = time.monotonic() - started
     baseline_cpu = children_cpu_s() - cpu_before
-    baseline = [verdict for verdict, _ in timed]
+    baseline = [verdict for verdict, _, _ in timed]
+    timed_cpu = [cpu for _, _, cpu in timed]
 
     with Sandbox(workers=args.workers, timeout_s=args.timeout) as sb:
         started = time.monotonic()
@@ -156,6 +155,13 @@ def main() -> int:
             f"without the {n - len(light)} compute-bound trial(s) (>= {args.heavy_s:g}s inside the sandbox): "
             f"baseline {len(light) / base_light:.2f} trials/s, sandbox {len(light) / sandbox_light:.2f} trials/s, "
             f"ratio {base_light / sandbox_light:.1f}x (busy time per worker)"
+        )
+    if len(light) < n:
+        base_cpu_light = sum(timed_cpu[i] for i in light)
+        sandbox_cpu_light = sum(results[i].get("cpu_s", 0.0) for i in light)
+        print(
+            f"CPU seconds per trial without them: baseline {base_cpu_light / len(light):.3f}, "
+            f"sandbox {sandbox_cpu_light / len(light):.3f} (ratio {base_cpu_light / max(sandbox_cpu_light, 1e-9):.1f}x)"
         )
     return 0
 
