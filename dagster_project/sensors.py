@@ -43,7 +43,11 @@ def seed_files(directory: Path, now: float | None = None, min_age_s: float = MIN
         if not _VALID_KEY.match(path.name):
             skipped.append(f"{path.name}: name must use only letters, digits, '.', '_' and '-'")
             continue
-        if now - path.stat().st_mtime < min_age_s:
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:  # removed since the listing
+            continue
+        if now - modified < min_age_s:
             continue
         ready.append(path)
     return ready, skipped

@@ -467,7 +467,7 @@ def codeio_predictions(
             prompt_rows[c.key]["input_json"],
             prompt_rows[c.key]["output_json"],
             prompt_rows[c.key]["program"],
-            c.text,
+            c.text if c.ok else None,  # a truncated or filtered answer is never judged
         )
         for c in result.completions
     ]
@@ -568,7 +568,7 @@ def codeio_revisions(
             failed[c.key]["input_json"],
             failed[c.key]["output_json"],
             failed[c.key]["program"],
-            c.text,
+            c.text if c.ok else None,  # a truncated or filtered answer is never judged
         )
         for c in completions
     ]
@@ -576,7 +576,7 @@ def codeio_revisions(
     rows = []
     for c in completions:
         v, first = verdicts[c.key], failed[c.key]
-        answered = c.text is not None
+        answered = c.ok and c.text is not None
         rows.append(
             {
                 "prompt_id": c.key,

@@ -25,7 +25,7 @@ RunJobs = Callable[[list[dict]], list[dict]]
 
 @dataclass(frozen=True)
 class Task:
-    """One prediction to judge. `answer` is None when the model gave no text."""
+    """One prediction to judge. `answer` is None when the model gave no accepted answer."""
 
     key: str
     kind: str  # "output" or "input"
