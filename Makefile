@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 export ASSAY_HOME ?= $(CURDIR)/.assay
 export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
 
-.PHONY: install system-deps demo demo-codeio demo-case2code demo-all dev test test-fast bench clean
+.PHONY: install system-deps demo demo-codeio demo-case2code demo-all dev test test-fast bench bench-all clean
 
 # bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
 system-deps:
@@ -48,9 +48,21 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q -m "not model"
 
+# Each prints its figures as ratios against a baseline measured in the same run.
 bench: install
 	$(PY) bench/sandbox_throughput.py
+	$(PY) bench/sandbox_overhead.py
 	$(PY) bench/llm_client.py
+	$(PY) bench/chaos.py
+	$(PY) bench/reward_cost.py
+
+# Slower: 10,000-question memory run, 10,000-job leak check, and the reference cross-checks.
+bench-all: bench
+	$(PY) bench/memory.py
+	$(PY) bench/sandbox_leaks.py
+	$(PY) bench/sandbox_agreement.py
+	$(PY) bench/codeio_reference.py
+	$(PY) bench/case2code_reference.py
 
 clean:
 	rm -rf $(ASSAY_HOME)
