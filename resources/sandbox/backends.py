@@ -35,6 +35,7 @@ ZYGOTE_BOOT = (
 SCRATCH = "/tmp/job"
 SANDBOX_PROC = "/run/assay/proc"
 TMPFS_BYTES = 512 * 1024 * 1024
+SHM_BYTES = 64 * 1024 * 1024  # multiprocessing's semaphores and shared memory
 ZYGOTE_CAPS = (
     "CAP_SETUID",
     "CAP_SETGID",
@@ -263,7 +264,7 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
                 made.add(parent)
         argv += ["--ro-bind", path, path]
     argv += ["--ro-bind", str(RUNTIME_DIR), f"{IN_SANDBOX_RUNTIME}/assay_runtime"]
-    argv += ["--dev", "/dev"]
+    argv += ["--dev", "/dev", "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
     argv += ["--perms", "0700", "--dir", "/run/assay", "--proc", SANDBOX_PROC]
     argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", "/tmp"]
     if as_root:

@@ -263,3 +263,20 @@ def test_only_jobs_that_import_a_heavy_package_go_to_the_heavy_tier() -> None:
         {"solution_code": "import numpy as np\n# pandas would be overkill\n"}, HEAVY_PRELOAD
     )
     assert not needs_heavy({"solution_code": "import pandasx\n"}, HEAVY_PRELOAD)
+
+
+def test_everyday_library_patterns_work_inside_the_sandbox(sandbox: Sandbox) -> None:
+    passing = "from solution import f\n\ndef test_f():\n    assert f() == 6\n"
+    solutions = {
+        "multiprocessing": "from multiprocessing import Pool\ndef sq(x):\n    return x * x\n"
+        "def f():\n    with Pool(2) as p:\n        return sum(p.map(sq, [1, 1, 2]))\n",
+        "threads": "from concurrent.futures import ThreadPoolExecutor\ndef f():\n"
+        "    with ThreadPoolExecutor(4) as ex:\n        return sum(ex.map(lambda x: x * 2, [1, 2]))\n",
+        "stdlib": "import functools, inspect, logging, tempfile\nfrom dataclasses import dataclass\n"
+        "from collections import namedtuple\nP = namedtuple('P', 'x y')\n@dataclass\nclass A:\n    x: int\n"
+        "@functools.lru_cache\ndef f():\n    logging.getLogger(__name__).warning('x')\n"
+        "    with tempfile.NamedTemporaryFile() as fh:\n        fh.write(b'1')\n"
+        "    return A(3).x + P(1, 2).y + len(inspect.signature(A).parameters)\n",
+    }
+    results = sandbox.run([make_job(k, v, passing) for k, v in solutions.items()])
+    assert {r["id"]: r["status"] for r in results} == dict.fromkeys(solutions, PASSED)
