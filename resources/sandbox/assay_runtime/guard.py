@@ -2,19 +2,27 @@
 
 A pytest run happens in the same interpreter as the job's code, so anything kept in an
 ordinary Python object (a list of outcomes, a nonce, the result descriptor) could be
-reached and rewritten by that code. The guard keeps all of it in the closure of an audit
-hook, which cannot be removed once installed and is not reachable from Python once the
-frames and the garbage collector are off limits:
+reached and rewritten by that code. The guard keeps what decides a verdict in the closure
+of an audit hook, which cannot be removed once installed and which no frame, global or
+object the job can reach refers to:
 
-* observations (a phase of a test started, ended, raised) are accepted only when every
-  frame on the stack, up to the job's entry point, belongs to code loaded before the
-  job's code ran (pytest, pluggy, this runtime): a call coming from job code, or from any
-  function it created, is refused and marks the run as tampered;
-* the single result frame is written by the hook itself, with the per-job nonce the host
-  checks, so bytes the job writes to the descriptor can only spoil the channel;
-* introspection that could reach that state (gc, tracebacks' and generators' frames,
-  settrace, ctypes, code object surgery, class attribute writes on trusted code) is
-  refused while job code is on the stack, and every refusal is recorded.
+* observations (a phase of a test ended or raised, pytest's report of it, the collected
+  items) are accepted only when every frame on the stack, up to the job's entry point,
+  runs code loaded before the job's code (pytest, pluggy, this runtime): a call coming
+  from job code, or from any function it created, is refused and marks the run tampered;
+* the single result frame is written by the hook itself, with a nonce the zygote makes
+  after the fork and hands only to this closure, so bytes the job writes to the
+  descriptor can only spoil the channel (which the host then reports as an error);
+* the attributes of the modules and classes on the verdict path (and their sys.modules
+  entries) are compared with a snapshot taken in the zygote at every observation and at
+  the report, since assigning a class or module attribute raises no audit event;
+* the introspection that could reach the hook's state (gc, tracebacks' and generators'
+  frames, settrace, ctypes, code object and function construction, compiling code under
+  a library file's name) is refused to job code, and every refusal makes the run an error.
+
+Known limit: sys._getframe and frame.f_back stay available (logging and pytest use them),
+so a job can walk the frames above it and mutate the objects it finds there; the checks
+above are what keep such mutation from turning into a pass.
 """
 
 from __future__ import annotations
