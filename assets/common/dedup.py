@@ -75,3 +75,9 @@ def canonical_members(items: Iterable[tuple[str, str]], params: MinHashParams = 
         lsh.insert(item_id, mh)
         hashes[item_id] = mh
     return {item_id: find(item_id) for item_id in parent}
+
+
+def jaccard(a: str, b: str, shingle_words: int = 3) -> float:
+    """Exact Jaccard similarity of two texts' word n-gram sets (for one pair, no sketch needed)."""
+    sa, sb = shingles(a, shingle_words), shingles(b, shingle_words)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0

@@ -8,7 +8,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
 from assets.common.bookkeeping import frame_metadata
-from assets.common.dedup import MinHashParams, canonical_members
+from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.frames import rows_frame
 from assets.common.ids import stable_id
 from assets.common.steps import read_partition_seeds
@@ -36,11 +36,18 @@ class QuestionConfig(Config):
 class DedupConfig(Config):
     threshold: float = 0.8
     num_perm: int = 128
+    # A "new" question this similar to its own seed is the seed restated (small models do this).
+    copy_threshold: float = 0.6
 
 
 class TrialConfig(Config):
     n_trials: int = 3
     max_tokens: int = 1024
+
+
+def seed_material(seed: dict) -> str:
+    """The seed text a question could copy: its problem, snippet, docs or prefix."""
+    return next((seed[k] for k in ("question", "code", "doc", "prefix") if seed.get(k)), "")
 
 
 def _llm_messages(messages: tuple[dict, ...]) -> list[dict]:
@@ -65,13 +72,14 @@ def kodcode_seed_prompts(context: AssetExecutionContext, config: QuestionConfig,
                 "mode": seed["mode"],
                 "subset": seed.get("subset") or seed["mode"],
                 "prefix": seed.get("prefix"),
+                "seed_text": seed_material(seed),
                 "seed_json": json.dumps(content, ensure_ascii=False, sort_keys=True),
                 "messages": _llm_messages(prompts.question_messages(seed, examples)),
             }
         )
     schema = {
         "prompt_id": pl.Utf8, "partition": pl.Utf8, "seed_line": pl.Int64, "mode": pl.Utf8, "subset": pl.Utf8,
-        "prefix": pl.Utf8, "seed_json": pl.Utf8, "messages": MESSAGES,
+        "prefix": pl.Utf8, "seed_text": pl.Utf8, "seed_json": pl.Utf8, "messages": MESSAGES,
     }
     df = rows_frame(rows, schema)
     modes = Counter(df["mode"].to_list())
@@ -113,7 +121,7 @@ def kodcode_raw_questions(
         for r in kodcode_seed_prompts.iter_rows(named=True)
     ]
     result = llm.generate(requests, log=context.log)
-    df = _completion_frame(kodcode_seed_prompts, "prompt_id", result, ["partition", "mode", "subset", "prefix"])
+    df = _completion_frame(kodcode_seed_prompts, "prompt_id", result, ["partition", "mode", "subset", "prefix", "seed_text"])
     context.add_output_metadata(frame_metadata(df, rows_in=len(requests), preview=["mode", "response", "llm_error"], extra=result.metadata()))
     return df
 
@@ -129,6 +137,9 @@ def kodcode_questions(context: AssetExecutionContext, config: DedupConfig, kodco
         parsed = parsing.extract_question(row["mode"], row["response"] or "", row["prefix"])
         if parsed.question is None:
             drops[parsed.drop_reason or "unparsed"] += 1
+            continue
+        if jaccard(parsed.question, row["seed_text"] or "") >= config.copy_threshold:
+            drops["copies_seed"] += 1
             continue
         candidates.append({"question_id": stable_id(row["prompt_id"], "question"), "prompt_id": row["prompt_id"],
                            "partition": row["partition"], "mode": row["mode"], "subset": row["subset"], "question": parsed.question})

@@ -26,11 +26,14 @@ PLATFORM_STYLE = {
     "code_contests": "a programming-contest problem turned into a Python function",
 }
 
-QUESTION_TEMPLATE = """Here is an example of {style}:
+QUESTION_TEMPLATE = """Here is an example of {style}, for reference only:
 
+<example>
 {question}
+</example>
 
-Create one NEW question of the same kind and difficulty, on a different topic. {format}"""
+Create one NEW question of the same kind and difficulty about a different problem.
+Do not restate or copy the example. {format}"""
 
 PACKAGE_TEMPLATE = """Create one coding question that tests practical use of the Python package `{package}`.
 {doc_block}The task must be solvable with `{package}` in a single function and checkable by unit tests. {format}"""

@@ -82,3 +82,11 @@ def test_a_star_import_means_every_top_level_function():
 def test_difficulty_buckets_follow_kodcode():
     assert [difficulty(p, 3) for p in (3, 2, 1, 0)] == ["easy", "easy", "medium", "hard"]
     assert difficulty(0, 0) == "hard"
+
+
+def test_a_question_that_restates_its_seed_is_recognised_as_a_copy():
+    from assets.common.dedup import jaccard
+
+    seed = "Given a list of integers nums and an integer target, return the indices of the two numbers that add up to target."
+    assert jaccard(f"{seed} Example: two_sum([2, 7], 9) returns [0, 1].", seed) >= 0.6
+    assert jaccard("Write a function that counts the vowels in a string.", seed) < 0.6
