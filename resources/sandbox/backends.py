@@ -253,7 +253,10 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
             argv += ["--ro-bind", top, top]
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/ssl/certs"):
         argv += ["--ro-bind-try", etc, etc]
-    made: set[str] = set()
+    # The private /tmp comes before the interpreter's binds, so a venv that lives under /tmp
+    # (a checkout in /tmp, as CI may use) is bound on top of it instead of hidden by it.
+    argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", "/tmp"]
+    made: set[str] = {"/tmp"}
     for path in _python_paths():
         # Fresh, traversable parents: the host's may be private (e.g. /root is 0700), and
         # nothing but the bound directory itself becomes visible.
@@ -266,7 +269,6 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
     argv += ["--ro-bind", str(RUNTIME_DIR), f"{IN_SANDBOX_RUNTIME}/assay_runtime"]
     argv += ["--dev", "/dev", "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
     argv += ["--perms", "0700", "--dir", "/run/assay", "--proc", SANDBOX_PROC]
-    argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", "/tmp"]
     if as_root:
         argv += ["--cap-drop", "ALL"]
         for cap in ZYGOTE_CAPS:
