@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +88,22 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
+def _retry_locked(statement: Callable[[], object], attempts: int = 200) -> None:
+    """Run a setup statement that SQLite may refuse with "database is locked" at once.
+
+    Switching to WAL (and creating the schema) while another process opens the same new
+    file can fail without SQLite's busy handler ever waiting, so we wait here instead.
+    """
+    for attempt in range(attempts):
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(min(0.01 * (attempt + 1), 0.25))
+
+
 class AnswerCache:
     """SQLite-backed map from cache key to a successful answer. Safe across threads and processes."""
 
@@ -98,11 +114,11 @@ class AnswerCache:
         self._conn = sqlite3.connect(
             str(self.path), timeout=60.0, check_same_thread=False, isolation_level=None
         )
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=60000")
+        _retry_locked(lambda: self._conn.execute("PRAGMA journal_mode=WAL"))
         # NORMAL in WAL mode survives a killed process (not a power cut) and keeps commits cheap.
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=60000")
-        self._conn.execute(_SCHEMA)
+        _retry_locked(lambda: self._conn.execute(_SCHEMA))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
         keys = list(dict.fromkeys(keys))

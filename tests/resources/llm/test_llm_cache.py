@@ -67,6 +67,20 @@ def test_cache_file_uses_wal_and_survives_reopening(tmp_path):
     assert mode == "wal"
 
 
+def test_many_processes_may_open_a_new_cache_file_at_the_same_moment(tmp_path):
+    # Dagster steps open the cache concurrently; switching a new file to WAL can be refused
+    # without SQLite waiting, which once failed a run with "database is locked".
+    from concurrent.futures import ThreadPoolExecutor
+
+    for round_ in range(20):
+        path = tmp_path / f"cache{round_}.sqlite"
+        with ThreadPoolExecutor(4) as pool:
+            caches = list(pool.map(lambda _: AnswerCache(path), range(4)))
+        assert len(caches) == 4
+        caches[0].put("k", CachedAnswer("a", "stop", 1, 1, "m"))
+        assert caches[3].get_many(["k"])["k"].text == "a"
+
+
 def test_rerun_is_served_from_cache_with_zero_requests(server, cache_path, make_resource, prompts):
     resource = make_resource(server.base_url, cache_path)
     first = resource.generate(prompts(20, n=2))
