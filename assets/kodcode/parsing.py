@@ -12,16 +12,31 @@ ABSTAIN = "<|Abstain|>"
 MIN_QUESTION_CHARS = 30
 MAX_QUESTION_CHARS = 8000
 _SPECIAL_TAG = re.compile(r"<\|[A-Za-z ]+\|>")
-_LEADING_LABEL = re.compile(r"^\s*(?:\*\*|#+\s*)?(?:new\s+)?question\s*[:.]?\s*(?:\*\*)?\s*", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9_]+")
+_LEADING_LABEL = re.compile(r"^\s*(?:\*\*|#+\s*)?(?:new\s+)?question\s*[:.]?\s*(?:\*\*)?\s*[:.]?\s*", re.IGNORECASE)
 
 
-def _between(text: str, begin: str, end: str) -> str | None:
-    start = text.rfind(begin)
-    if start < 0:
+def _marker(label: str, edge: str) -> re.Pattern[str]:
+    """KodCode's `<|Label Begin|>` as small models actually write it.
+
+    Besides the exact tag we accept the same words in other brackets (`{|…|}`, `[…]`,
+    `**…**`, `<…>`) anywhere, and bare (`Question Begin`) only on a line of its own, so
+    that prose mentioning a question is never mistaken for a marker.
+    """
+    words = rf"{label}\s+{edge}"
+    decorated = rf"(?:<\|?|\{{\|?|\[|\*\*)\s*{words}\s*(?:\|?>|\|?\}}|\]|\*\*)"
+    bare = rf"^[ \t#]*{words}[ \t:]*$"
+    return re.compile(rf"{decorated}|{bare}", re.IGNORECASE | re.MULTILINE)
+
+
+def _between(text: str, label: str) -> str | None:
+    """Text after the last `label Begin` marker, up to its `label End` (or the end)."""
+    begins = list(_marker(label, "Begin").finditer(text))
+    if not begins:
         return None
-    body = text[start + len(begin):]
-    stop = body.find(end)
-    return (body[:stop] if stop >= 0 else body).strip()
+    body = text[begins[-1].end():]
+    end = _marker(label, "End").search(body)
+    return (body[: end.start()] if end else body).strip()
 
 
 def sanitize_question(text: str) -> str:
@@ -39,9 +54,9 @@ class QuestionParse:
 
 def extract_question(mode: str, answer: str, prefix: str | None = None) -> QuestionParse:
     """The question in a model answer by the mode's format, or why there is none."""
-    if mode == "docs" and ABSTAIN in answer and "<|Question Begin|>" not in answer:
+    body = _between(answer, "Question")
+    if mode == "docs" and ABSTAIN in answer and body is None:
         return QuestionParse(None, "abstained")
-    body = _between(answer, "<|Question Begin|>", "<|Question End|>")
     if body is None:
         body = extract_tag(answer, "question")
     if body is None:
@@ -50,13 +65,19 @@ def extract_question(mode: str, answer: str, prefix: str | None = None) -> Quest
             return QuestionParse(None, "no_question_tags")
         body = answer
     question = sanitize_question(body)
-    if mode == "prefill" and prefix and not question.lower().startswith(prefix.strip().lower()[:20]):
+    if mode == "prefill" and prefix and not _restates(question, prefix):
         question = f"{prefix.strip()} {question}"
     if len(question) < MIN_QUESTION_CHARS:
         return QuestionParse(None, "empty_or_too_short")
     if len(question) > MAX_QUESTION_CHARS:
         return QuestionParse(None, "too_long")
     return QuestionParse(question, None)
+
+
+def _restates(question: str, prefix: str) -> bool:
+    """Did the model start over with the prefix's own opening words instead of continuing it?"""
+    opening = _WORD.findall(prefix.lower())[:3]
+    return bool(opening) and _WORD.findall(question.lower())[: len(opening)] == opening
 
 
 @dataclass(frozen=True)
@@ -68,8 +89,8 @@ class TrialParse:
 
 def parse_trial(answer: str) -> TrialParse:
     """Solution and pytest code from a tagged answer; falls back to the first two code blocks."""
-    solution_part = _between(answer, "<|Solution Begin|>", "<|Solution End|>")
-    test_part = _between(answer, "<|Test Begin|>", "<|Test End|>")
+    solution_part = _between(answer, "Solution")
+    test_part = _between(answer, "Test")
     solution = _code_of(solution_part) if solution_part is not None else None
     tests = _code_of(test_part) if test_part is not None else None
     if solution is None or tests is None:

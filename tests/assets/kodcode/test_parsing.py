@@ -9,11 +9,27 @@ QUESTION = "Write a function count_vowels(s) that returns how many vowels the st
 def test_a_tagged_question_is_extracted_and_sanitized():
     answer = f"Sure!\n<|Question Begin|>\n**Question:** {QUESTION}\n<|Question End|>"
     assert extract_question("leetcode", answer).question == QUESTION
+    bold_then_colon = f"<|Question Begin|>\n**Question**: {QUESTION}\n<|Question End|>"
+    assert extract_question("taco", bold_then_colon).question == QUESTION
 
 
 def test_snippet_modes_need_their_tags_but_question_modes_accept_a_bare_answer():
     assert extract_question("algorithm", QUESTION).drop_reason == "no_question_tags"
     assert extract_question("leetcode", QUESTION).question == QUESTION
+
+
+def test_markers_in_other_brackets_or_bare_on_their_own_line_are_understood():
+    # Seen from the 1.5B demo model: KodCode's strict parser lost these questions.
+    for begin, end in [("{|Question Begin|}", "{|Question End|}"), ("Question Begin", "Question End"),
+                       ("**Question Begin**", "**Question End**"), ("[Question Begin]", "[Question End]")]:
+        answer = f"{begin.replace('Question', 'Analysis')}\nBinary search halves the range.\n{begin}\n{QUESTION}\n{end}"
+        assert extract_question("algorithm", answer).question == QUESTION, begin
+
+
+def test_prose_that_mentions_a_question_begin_is_not_a_marker():
+    answer = f"The Question Begin marker is below.\n<|Question Begin|>{QUESTION}<|Question End|>"
+    assert extract_question("algorithm", answer).question == QUESTION
+    assert extract_question("algorithm", "Let the question begin here: " + QUESTION).drop_reason == "no_question_tags"
 
 
 def test_docs_mode_may_abstain():
@@ -24,6 +40,12 @@ def test_prefill_questions_start_with_their_prefix():
     parsed = extract_question("prefill", "<|Question Begin|>takes a list of intervals and merges overlapping ones.<|Question End|>",
                               prefix="Write a function merge_intervals(intervals) that")
     assert parsed.question.startswith("Write a function merge_intervals(intervals) that takes")
+
+
+def test_a_prefill_answer_that_starts_over_is_not_prefixed_twice():
+    parsed = extract_question("prefill", "Write a function `merge_intervals` that merges overlapping intervals in a list.",
+                              prefix="Write a function merge_intervals(intervals) that")
+    assert parsed.question.startswith("Write a function `merge_intervals` that merges")
 
 
 def test_empty_questions_are_dropped_with_a_reason():
