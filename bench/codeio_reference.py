@@ -4,7 +4,10 @@ For every record of `../shared/reference/codeio/parsed_sample.jsonl` (relative t
 the repo root, or --reference), runs `refcode` on each recorded input twice (two
 sandbox runs, so two processes) plus a mutation probe, compares with the
 recorded outputs using CodeI/O's tolerance, and classifies every disagreement
-(random, time dependent, input mutated, environment).
+(random, time dependent, input mutated, environment). Pairs whose recorded
+input is the argument as the call left it are replayed through CodeI/O's
+procedure from the reconstructed pre-call inputs in
+assets/codeio/reference_preimages.json (see assets/codeio/reference.py).
 
     .venv/bin/python bench/codeio_reference.py [--reference PATH] [--workers 2] [--limit N] [--show 20]
 
@@ -28,7 +31,10 @@ from assets.codeio.harness import pair_search_job, rerun_job
 from assets.codeio.pairs import read_search, rerun_mismatch
 from assets.codeio.reference import (
     cross_check,
+    harness_replay_jobs,
+    load_preimages,
     mutation_probe_job,
+    read_replays,
     reference_job,
     replay_program,
     summary,
@@ -85,15 +91,24 @@ def main(argv: list[str] | None = None) -> int:
         first = sandbox.run(jobs)
         second = sandbox.run(jobs)
         probes = sandbox.run([mutation_probe_job(i, r) for i, r in enumerate(records)])
+        preimages = load_preimages()
+        replay_jobs = harness_replay_jobs(records, preimages)
+        replays = read_replays(records, sandbox.run(replay_jobs) if replay_jobs else [], preimages)
         elapsed = time.monotonic() - started
         pipeline = replay_through_pair_search(sandbox, records, args.timeout_s)
-    checks = cross_check(records, first, second, probes)
+    checks = cross_check(records, first, second, probes, replays)
     figures = summary(checks)
     print(
         f"CodeI/O reference cross-check: {figures['records']} records, {figures['pairs']} recorded pairs, {elapsed:.1f} s"
     )
     print(
         f"  agree:                {figures['agree']} / {figures['pairs']} pairs = {figures['agree_share']:.1%}"
+    )
+    print(
+        f"    of which by CodeI/O's procedure from a reconstructed pre-call input: "
+        f"{figures['agree_replayed']} (on the recorded input as given: "
+        f"{figures['agree'] - figures['agree_replayed']} = "
+        f"{(figures['agree'] - figures['agree_replayed']) / max(1, figures['pairs']):.1%})"
     )
     print(f"  records fully agreed: {figures['records_all_agree']} / {figures['records']}")
     for cls, count in figures["disagreements_by_class"].items():
@@ -104,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     for c in checks:
         if not c.agrees:
             by_record[c.record].append(c)
-    explained = {
+    replayed = {c.record for c in checks if c.replayed}
+    explained = replayed | {
         r
         for r, cs in by_record.items()
         if cs[0].cls in ("random", "time dependent", "input mutated")
@@ -120,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(1 for cs in by_record.values() if cs[0].cls == 'time dependent')}; input mutated: "
         f"{sum(1 for cs in by_record.values() if cs[0].cls == 'input mutated')}"
     )
+    if replayed:
+        print(
+            f"  records whose input mutation CodeI/O's procedure reproduces: {len(replayed)}"
+            f" ({dict(Counter(pipeline[r][0] or 'kept, reproduced' for r in replayed))} in our pair search)"
+        )
     kept = [i for i, (reason, _) in pipeline.items() if reason is None]
     print(f"our pair search on the recorded inputs: keeps {len(kept)} / {len(records)} records")
     reasons = Counter(reason for reason, _ in pipeline.values() if reason)

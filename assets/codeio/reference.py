@@ -7,7 +7,10 @@ disagreement gets a class:
 
 - `random`: the outputs of our two runs differ, or the code draws random numbers
   (the recorded output came from a different random state; sandbox workers fork
-  from one interpreter, so two runs often share a random state and agree);
+  from one interpreter, so two runs often share a random state and agree).
+  No sign that CodeI/O seeded each call: in the sample, no `random.seed(s)` or
+  `numpy.random.seed(s)` with s < 100,000 just before the call reproduces a
+  recorded output, so these stay unreproducible;
 - `time dependent`: the code reads the clock or today's date;
 - `input mutated`: the code changes its arguments in place and CodeI/O recorded
   the input *after* the call, so the recorded input is not the one that
@@ -17,16 +20,32 @@ disagreement gets a class:
 - `environment`: the code failed here (a module we do not have, a time or memory
   limit), or it is deterministic and free of those cues yet different —
   library versions, platform.
+
+Why we replay CodeI/O's procedure for mutated inputs: the sample shows that
+CodeI/O serialised the input dict after `main_solution` returned. In one record
+(rotting oranges) the recorded grids hold 3s, 4s and 5s, which only the
+function's own in-place rot marks produce; in another (max distance) two pairs have the
+same recorded all-ones grid but different outputs, although CodeI/O kept
+distinct inputs and the code is deterministic. Such a pair is not wrong, it is
+(state after the call, output) of some input we were not shown. So when a pre-call
+input has been reconstructed (`reference_preimages.json`, which says how for each
+record), `harness_replay_job` runs it through CodeI/O's procedure (call, then
+`json.dumps` of the argument and of the result), and the pair agrees only if that
+gives exactly the recorded input *and* an output our comparator accepts
+(`reproduces`). The reconstruction is evidence to check, never trusted: a pair
+without one, or whose replay does not reproduce it, stays `input mutated`.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assets.codeio.compare import canonical_json, values_agree
@@ -35,6 +54,7 @@ from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.pairs import reads_clock
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
+PREIMAGES = Path(__file__).with_name("reference_preimages.json")
 _RANDOM_CUES = re.compile(
     r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
 )
@@ -47,6 +67,7 @@ class PairCheck:
     agrees: bool
     cls: str | None  # None when it agrees
     detail: str
+    replayed: bool = False  # agrees by CodeI/O's procedure from a reconstructed pre-call input
 
 
 def reference_job(index: int, record: dict) -> dict:
@@ -97,6 +118,89 @@ def mutation_flags(result: dict, pairs: int) -> list[bool]:
     if readable and isinstance(flags, list) and len(flags) == pairs:
         return [bool(f) for f in flags]
     return [False] * pairs
+
+
+def refcode_key(refcode: str) -> str:
+    """How `reference_preimages.json` names a record: by its code, so a reordered file still matches."""
+    return hashlib.sha256(refcode.encode()).hexdigest()
+
+
+def load_preimages(path: Path = PREIMAGES) -> dict[str, dict[int, dict]]:
+    """Reconstructed pre-call inputs: refcode key -> pair index -> input."""
+    data = json.loads(path.read_text())
+    return {
+        entry["refcode_sha256"]: {int(p): x for p, x in entry["pre_call_inputs"].items()}
+        for entry in data["records"]
+    }
+
+
+_HARNESS_REPLAY = """
+
+def _assay_codeio_harness(calls, entry):
+    import json as _json
+    fn = globals()[entry]
+    replays = []
+    for kwargs in calls:
+        try:
+            output = fn(**kwargs)
+            replays.append({"input": _json.dumps(kwargs), "output": _json.dumps(output)})
+        except Exception as exc:
+            replays.append({"error": type(exc).__name__})
+    return replays
+"""
+
+
+def harness_replay_job(index: int, record: dict, pre_inputs: dict[int, dict]) -> dict:
+    """A job doing to each pre-call input (pairs in index order) what CodeI/O's harness did:
+    call, then `json.dumps` the argument as the call left it, and the result."""
+    return {
+        "id": f"har-{index}",
+        "kind": "call",
+        "code": runnable(record["refcode"]) + _HARNESS_REPLAY,
+        "entry_point": "_assay_codeio_harness",
+        "inputs": [
+            {
+                "calls": [pre_inputs[p] for p in sorted(pre_inputs)],
+                "entry": record.get("funcname") or "main_solution",
+            }
+        ],
+    }
+
+
+def harness_replay_jobs(records: list[dict], preimages: dict[str, dict[int, dict]]) -> list[dict]:
+    """Replay jobs for the records that have reconstructed pre-call inputs."""
+    return [
+        harness_replay_job(i, r, preimages[refcode_key(r["refcode"])])
+        for i, r in enumerate(records)
+        if refcode_key(r["refcode"]) in preimages
+    ]
+
+
+def read_replays(
+    records: list[dict], results: list[dict], preimages: dict[str, dict[int, dict]]
+) -> dict[int, dict[int, dict]]:
+    """Record index -> pair index -> what CodeI/O's harness would have written for that pair."""
+    replays: dict[int, dict[int, dict]] = {}
+    for result in results:
+        index = int(str(result.get("id", "")).removeprefix("har-"))
+        pairs = sorted(preimages[refcode_key(records[index]["refcode"])])
+        readable, value = outcome_value((result.get("outcomes") or [None])[0])
+        if readable and isinstance(value, list) and len(value) == len(pairs):
+            replays[index] = dict(zip(pairs, value))
+    return replays
+
+
+def reproduces(replay: dict | None, io: dict) -> bool:
+    """Whether a harness replay wrote exactly the recorded input and an output the comparator accepts."""
+    if not isinstance(replay, dict) or "input" not in replay:
+        return False
+    try:
+        written_input, output = json.loads(replay["input"]), json.loads(replay["output"])
+    except (TypeError, ValueError):
+        return False
+    return canonical_json(written_input) == canonical_json(io["input"]) and values_agree(
+        output, io["output"]
+    )
 
 
 _MUTATING_METHODS = frozenset(
@@ -192,9 +296,15 @@ def classify(
 
 
 def cross_check(
-    records: list[dict], first: list[dict], second: list[dict], probes: list[dict]
+    records: list[dict],
+    first: list[dict],
+    second: list[dict],
+    probes: list[dict],
+    replays: dict[int, dict[int, dict]] | None = None,
 ) -> list[PairCheck]:
-    """Every recorded pair of every record, judged from the three runs' results (job order = records)."""
+    """Every recorded pair of every record, judged from the three runs' results (job order = records)
+    and, for mutated inputs, from CodeI/O's procedure replayed on reconstructed pre-call inputs."""
+    replays = replays or {}
     checks = []
     for r, (record, res1, res2, probe) in enumerate(zip(records, first, second, probes)):
         out1, out2 = res1.get("outcomes") or [], res2.get("outcomes") or []
@@ -213,7 +323,10 @@ def cross_check(
                 else {"ok": False, "exception_type": res2.get("status"), "exception_message": ""}
             )
             cls, detail = classify(record["refcode"], io["output"], o1, o2, mutated[p])
-            checks.append(PairCheck(r, p, cls is None, cls, detail))
+            if cls == MUTATED and reproduces(replays.get(r, {}).get(p), io):
+                checks.append(PairCheck(r, p, True, None, "", replayed=True))
+            else:
+                checks.append(PairCheck(r, p, cls is None, cls, detail))
     return checks
 
 
@@ -227,6 +340,7 @@ def summary(checks: Iterable[PairCheck]) -> dict[str, Any]:
         "pairs": len(checks),
         "agree": sum(c.agrees for c in checks),
         "agree_share": sum(c.agrees for c in checks) / max(1, len(checks)),
+        "agree_replayed": sum(c.replayed for c in checks),
         "records": len({c.record for c in checks}),
         "records_all_agree": records_all_agree,
         "disagreements_by_class": dict(sorted(classes.items())),

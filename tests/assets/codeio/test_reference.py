@@ -1,5 +1,7 @@
 """Classifying disagreements with CodeI/O's recorded pairs (pure part; the sandbox run is in bench/)."""
 
+import json
+
 from assets.codeio.reference import (
     ENVIRONMENT,
     MUTATED,
@@ -7,9 +9,14 @@ from assets.codeio.reference import (
     TIME,
     classify,
     cross_check,
+    harness_replay_jobs,
+    load_preimages,
     mutation_probe_job,
+    read_replays,
+    refcode_key,
     reference_job,
     replay_program,
+    reproduces,
     summary,
     writes_to_parameter,
 )
@@ -74,6 +81,7 @@ def test_cross_check_reports_every_pair_and_a_summary():
         "agree_share": 0.5,
         "records": 1,
         "records_all_agree": 0,
+        "agree_replayed": 0,
         "disagreements_by_class": {ENVIRONMENT: 1},
     }
 
@@ -87,3 +95,59 @@ def test_replay_programs_draw_only_recorded_inputs():
     exec(replay_program(record), namespace)  # noqa: S102 - our own fixture code
     drawn = {namespace["input_generator"]()["x"] for _ in range(50)}
     assert drawn == {1, 5}
+
+
+# CodeI/O's harness wrote the argument after the call: `xs` was [3, 1, 2] when called.
+SORTS_IN_PLACE = {
+    "refcode": "def main_solution(xs):\n    xs.sort()\n    return xs[0] * 10 + len(xs)",
+    "funcname": "main_solution",
+    "ios": [
+        {"input": {"xs": [1, 2, 3]}, "output": 13},
+        {"input": {"xs": [1, 2, 3]}, "output": 13},
+    ],
+}
+
+
+def written(kwargs: dict, output) -> dict:
+    return {"input": json.dumps(kwargs), "output": json.dumps(output)}
+
+
+def test_a_replay_agrees_only_when_it_writes_the_recorded_input_and_output():
+    io = SORTS_IN_PLACE["ios"][0]
+    assert reproduces(written({"xs": [1, 2, 3]}, 13), io)
+    assert reproduces(written({"xs": [1, 2, 3]}, 13.001), io)  # the comparator's tolerance
+    assert not reproduces(written({"xs": [3, 1, 2]}, 13), io)  # the argument was not mutated
+    assert not reproduces(written({"xs": [1, 2, 3]}, 14), io)  # wrong output
+    assert not reproduces({"error": "ValueError"}, io)
+    assert not reproduces(None, io)
+    assert not reproduces({"input": "{not json", "output": "13"}, io)
+
+
+def test_mutated_pairs_agree_through_a_replay_and_stay_classified_without_one():
+    records = [SORTS_IN_PLACE]
+    preimages = {refcode_key(SORTS_IN_PLACE["refcode"]): {1: {"xs": [3, 1, 2]}}}
+    (job,) = harness_replay_jobs(records, preimages)
+    assert job["id"] == "har-0" and job["inputs"][0]["calls"] == [{"xs": [3, 1, 2]}]
+    assert "_assay_codeio_harness" in job["code"]
+    replayed = {"id": "har-0", "outcomes": [ok([written({"xs": [1, 2, 3]}, 13)])]}
+    replays = read_replays(records, [replayed], preimages)
+    assert replays == {0: {1: written({"xs": [1, 2, 3]}, 13)}}
+    # Made-up runs in which both pairs disagree on the recorded input; only pair 1 has a replay.
+    runs = [{"status": "passed", "outcomes": [ok(99), ok(99)]}]
+    probes = [{"status": "passed", "outcomes": [ok([False, False])]}]
+    checks = cross_check(records, runs, runs, probes, replays)
+    assert [(c.agrees, c.cls, c.replayed) for c in checks] == [
+        (False, MUTATED, False),
+        (True, None, True),
+    ]
+    assert summary(checks)["agree_replayed"] == 1
+    # A replay is never used for a pair classified otherwise (here: random code).
+    noisy = dict(SORTS_IN_PLACE, refcode=SORTS_IN_PLACE["refcode"] + "  # random")
+    assert not cross_check([noisy], runs, runs, probes, replays)[1].agrees
+
+
+def test_the_shipped_preimages_are_well_formed():
+    preimages = load_preimages()
+    assert preimages, "the reconstructed pre-call inputs load"
+    for pairs in preimages.values():
+        assert pairs and all(isinstance(x, dict) for x in pairs.values())
