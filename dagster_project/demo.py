@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -118,7 +119,18 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
     return failures
 
 
+def _interrupt_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the demo as Ctrl-C does: Dagster then ends the run as
+    canceled instead of leaving it STARTED, and what finished stays cached for the rerun."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _interrupt_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("families", nargs="*", default=["kodcode"], help="families to run (default: kodcode)")
     parser.add_argument("--no-release", action="store_true", help="skip the release (all-partitions) job")

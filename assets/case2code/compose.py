@@ -78,6 +78,21 @@ def usable_indices(results: Sequence[CaseResult], with_exceptions: bool) -> list
     ]
 
 
+def draw_shown(pool: list[int], rng: random.Random, min_shown: int, max_shown: int | None) -> list[int]:
+    """Case2Code's draw of which cases a prompt shows: between min and max of them, in random order.
+
+    Shuffles `pool` in place (the draws of the original, in its order, so prompts reproduce).
+    """
+    upper = (
+        len(pool)
+        if max_shown is None
+        else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
+    )
+    count = len(pool) if len(pool) <= min_shown else rng.randint(min_shown, upper)
+    rng.shuffle(pool)
+    return pool[:count]
+
+
 def compose_prompt(
     func_name: str,
     examples: Sequence[Example],
@@ -99,14 +114,7 @@ def compose_prompt(
         pool = usable_indices(results, True)
     if not pool:
         raise ValueError(f"{func_name}: no case with a result to show")
-    upper = (
-        len(pool)
-        if max_shown is None
-        else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
-    )
-    count = len(pool) if len(pool) <= min_shown else rng.randint(min_shown, upper)
-    rng.shuffle(pool)
-    shown = pool[:count]
+    shown = draw_shown(pool, rng, min_shown, max_shown)
 
     instruction = rng.choice(INSTRUCTIONS)
     header = rng.choice(CASE_HEADERS) if rng.random() < header_p else ""
@@ -140,14 +148,7 @@ def compose_eval_prompt(
     pool = usable_indices(results, True)
     if not pool:
         raise ValueError(f"{func_name}: no case with a result to show")
-    upper = (
-        len(pool)
-        if max_shown is None
-        else max(min(max_shown, len(pool)), min(min_shown, len(pool)))
-    )
-    count = len(pool) if len(pool) <= min_shown else rng.randint(min_shown, upper)
-    rng.shuffle(pool)
-    shown = pool[:count]
+    shown = draw_shown(pool, rng, min_shown, max_shown)
     cases = "".join(
         EVAL_TEMPLATE.template.format(
             input=render_input(examples[i], "dict"), output=results[i].shown()
