@@ -2,7 +2,8 @@
 
 Each file is a dynamic partition keyed by its name. The cursor remembers each
 file's content hash, so an edited file is re-run (a new run key) while an
-unchanged one is not, and restarting the daemon re-requests nothing.
+unchanged one is not, and restarting the daemon re-requests nothing. It also
+remembers each file's size and mtime, so a tick re-reads only files that changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dagster import (
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     sensor,
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -61,6 +61,24 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _stat_key(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def current_fingerprint(path: Path, seen: object) -> dict[str, object]:
+    """The file's cursor entry: its hash, recomputed only when size or mtime moved."""
+    stat = _stat_key(path)
+    if isinstance(seen, dict) and seen.get("stat") == stat:
+        return seen
+    return {"fp": fingerprint(path), "stat": stat}
+
+
+def _fp(entry: object) -> str | None:
+    # Cursors written before stats were kept hold the bare hash.
+    return entry.get("fp") if isinstance(entry, dict) else entry  # type: ignore[return-value]
+
+
 def build_seed_sensor(
     family: str,
     job: UnresolvedAssetJobDefinition,
@@ -77,8 +95,8 @@ def build_seed_sensor(
         default_status=DefaultSensorStatus.RUNNING,
         description=f"Turns each new or changed file in {directory} into a partition and a run.",
     )
-    def _sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    def _sensor(context: SensorEvaluationContext) -> SensorResult:
+        seen: dict[str, object] = json.loads(context.cursor) if context.cursor else {}
         files, skipped = seed_files(directory)
         for note in skipped:
             context.log.warning(f"{family} seed sensor skipped {note}")
@@ -86,21 +104,24 @@ def build_seed_sensor(
         new_keys, requests, current = [], [], {}
         for path in files:
             try:
-                fp = fingerprint(path)
+                entry = current_fingerprint(path, seen.get(path.name))
             except OSError as exc:  # removed between listing and reading
                 context.log.warning(f"{family} seed sensor could not read {path}: {exc}")
                 continue
-            current[path.name] = fp
+            current[path.name] = entry
+            fp = _fp(entry)
             if path.name not in existing:
                 new_keys.append(path.name)
-            if seen.get(path.name) != fp:
+            if _fp(seen.get(path.name)) != fp:
                 requests.append(RunRequest(run_key=f"{path.name}@{fp}", partition_key=path.name, tags={"assay/seed_file": str(path)}))
+        cursor = json.dumps({**seen, **current}, sort_keys=True)
         if not new_keys and not requests:
-            return SkipReason(f"no new or changed seed files in {directory}")
+            # Still store the cursor: a touched but unchanged file is not re-read next tick.
+            return SensorResult(skip_reason=f"no new or changed seed files in {directory}", cursor=cursor)
         return SensorResult(
             run_requests=requests,
             dynamic_partitions_requests=[partitions_def.build_add_request(new_keys)] if new_keys else [],
-            cursor=json.dumps({**seen, **current}, sort_keys=True),
+            cursor=cursor,
         )
 
     return _sensor

@@ -56,3 +56,45 @@ def test_files_still_being_written_hidden_or_badly_named_are_not_picked_up(tmp_p
     ready, skipped = seed_files(tmp_path, min_age_s=2.0)
     assert ready == []
     assert skipped and "bad name.jsonl" in skipped[0]
+
+
+def test_a_tick_reads_only_files_whose_size_or_mtime_moved(tmp_path, monkeypatch):
+    import dagster_project.sensors as sensors
+
+    family = tmp_path / "kodcode"
+    family.mkdir()
+    for name in ("a.jsonl", "b.jsonl"):
+        (family / name).write_text('{"mode": "taco", "question": "q"}\n')
+        _age(family / name)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTS.name, ["a.jsonl", "b.jsonl"])
+    sensor = build_seed_sensor("kodcode", JOB, PARTS, tmp_path)
+    first = _tick(sensor, instance)
+
+    read = []
+    real = sensors.fingerprint
+    monkeypatch.setattr(sensors, "fingerprint", lambda path: read.append(path.name) or real(path))
+    _age(family / "b.jsonl", seconds=30)  # touched, content unchanged
+    touched = _tick(sensor, instance, cursor=first.cursor)
+    assert read == ["b.jsonl"]
+    assert not touched.run_requests, "same content, so no new run"
+    read.clear()
+    _tick(sensor, instance, cursor=touched.cursor)
+    assert read == [], "nothing moved since the last tick"
+
+
+def test_a_cursor_written_before_stats_were_kept_requests_nothing_new(tmp_path):
+    import json
+
+    from dagster_project.sensors import fingerprint
+
+    family = tmp_path / "kodcode"
+    family.mkdir()
+    (family / "a.jsonl").write_text('{"mode": "taco", "question": "q"}\n')
+    _age(family / "a.jsonl")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTS.name, ["a.jsonl"])
+    old_cursor = json.dumps({"a.jsonl": fingerprint(family / "a.jsonl")})
+    result = _tick(build_seed_sensor("kodcode", JOB, PARTS, tmp_path), instance, cursor=old_cursor)
+    assert not result.run_requests
+    assert json.loads(result.cursor)["a.jsonl"]["fp"] == fingerprint(family / "a.jsonl")
