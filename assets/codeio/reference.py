@@ -33,7 +33,11 @@ record), `harness_replay_job` runs it through CodeI/O's procedure (call, then
 `json.dumps` of the argument and of the result), and the pair agrees only if that
 gives exactly the recorded input *and* an output our comparator accepts
 (`reproduces`). The reconstruction is evidence to check, never trusted: a pair
-without one, or whose replay does not reproduce it, stays `input mutated`.
+without one, or whose replay does not reproduce it, stays `input mutated`. Only
+exact reconstructions are kept (the mutation inverted, so the input is the only one
+possible): for max distance the pre-call grid is lost (any 0/1 grid ends all ones),
+and an input merely searched for to fit the output would prove nothing, so its
+pairs stay `input mutated`.
 """
 
 from __future__ import annotations
