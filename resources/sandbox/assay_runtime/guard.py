@@ -27,9 +27,12 @@ above are what keep such mutation from turning into a pass.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import sys
 import types
+from operator import is_
 from collections.abc import Iterable
 from typing import Any
 
@@ -199,13 +202,63 @@ class Trust:
             o for o in list(modules) + list(classes.values()) if _owner_module(o) in GUARDED_MODULES
         ]
         self.attributes = tuple(
-            (o, types.MappingProxyType(dict(vars(o))), tuple(map(id, vars(o).values())))
+            (o, types.MappingProxyType(dict(vars(o))), tuple(vars(o).values()), _dict_version(o))
             for o in owners
         )
         self.entries = types.MappingProxyType(
             {n: m for n, m in sys.modules.items() if _is_trusted_module(n)}
         )
+        versions = [version for *_, version in self.attributes]
+        # What the integrity check compares with, as one plain tuple: the hook unpacks it at
+        # install, so that rebinding an attribute of this object later changes nothing.
+        self.snapshot = (
+            self.attributes,
+            self.entries,
+            tuple(self.entries),
+            tuple(self.entries.values()),
+            tuple(v[1] for v in versions) if None not in versions else (),
+        )
         self.keep = tuple(self.keep)
+
+
+# CPython 3.11's PyDictObject: refcount, type, ma_used, then ma_version_tag, which every
+# change to the dict (insert, replace, delete, clear) sets to a new, never reused value.
+_VERSION_OFFSET = 24
+_read_u64 = ctypes.c_uint64.from_address
+# The getter itself, not an attribute lookup on the view's class, which a job could shadow.
+_tag_value = vars(ctypes._SimpleCData)["value"].__get__
+
+
+def _dict_address(owner: Any) -> int:
+    """Address of the real dict behind a module's or class's namespace (vars() of a class is a
+    proxy over it)."""
+    namespace = vars(owner)
+    if type(namespace) is not dict:
+        (namespace,) = (r for r in gc.get_referents(namespace) if type(r) is dict)
+    return id(namespace)
+
+
+def _versions_readable() -> bool:
+    """Does this interpreter keep a dict's version tag where _dict_version reads it?"""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11):
+        return False
+    probe: dict = {"a": 1}
+    seen = [_read_u64(id(probe) + _VERSION_OFFSET).value]
+    for change in (lambda: probe.__setitem__("a", 2), lambda: probe.pop("a")):
+        change()
+        seen.append(_read_u64(id(probe) + _VERSION_OFFSET).value)
+    return len(set(seen)) == 3 and all(seen)
+
+
+_VERSIONS = _versions_readable()
+
+
+def _dict_version(owner: Any) -> tuple[int, int] | None:
+    """(address, version tag) of an owner's namespace, read without touching the objects in it."""
+    if not _VERSIONS:
+        return None
+    address = _dict_address(owner) + _VERSION_OFFSET
+    return address, _read_u64(address).value
 
 
 def _owner_module(owner: Any) -> str:
@@ -224,14 +277,45 @@ def _label(owner: Any) -> str:
     )
 
 
-def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
-    """Trusted module and class attributes, or sys.modules entries, that changed since the zygote."""
+def version_views(attributes: tuple, tags: tuple) -> tuple | None:
+    """Views on the version tag of every guarded namespace, or None where tags are unreadable.
+
+    Made in the job's fork before any job code runs and kept only in the hook's closure: a
+    job that reached one could write through it. Made once, they cost no audit event per
+    observation (creating a ctypes view raises one, and the hook would run for each)."""
+    if not tags:
+        return None
+    return tuple(_read_u64(version[0]) for *_, version in attributes)
+
+
+def tampered_attributes(snapshot: tuple, views: tuple | None = None) -> list[str]:
+    """Trusted module and class attributes, or sys.modules entries, that changed since the
+    zygote. `snapshot` is Trust.snapshot, `views` what version_views made of it."""
+    attributes, entries, entry_names, entry_modules, tags = snapshot
+    out: list[str] = []
+    # Fastest path, all in C: no guarded namespace was changed at all since the zygote's
+    # snapshot. Reading version tags touches no object: comparing the attributes themselves
+    # would write the reference count of each, and so copy ~700 pages in every fork.
+    now = tuple(map(_tag_value, views)) if views is not None else None
+    if now is None or now != tags:
+        out.extend(_changed_attributes(attributes, now))
+    if not all(map(is_, map(sys.modules.get, entry_names), entry_modules)):
+        for name, module in entries.items():
+            if sys.modules.get(name) is not module:
+                out.append(f"sys.modules[{name!r}] was replaced")
+    return out
+
+
+def _changed_attributes(attributes: tuple, now: tuple | None) -> list[str]:
     out = []
-    for owner, snapshot, ids in attributes:
+    for i, (owner, snapshot, values, version) in enumerate(attributes):
+        if now is not None and version is not None and now[i] == version[1]:
+            continue
         current = vars(owner)
-        # Fast path, all in C: same size and the very same objects in the same order. The
-        # snapshot holds the originals alive, so their ids cannot be reused by impostors.
-        if len(current) == len(ids) and tuple(map(id, current.values())) == ids:
+        # Fast path, all in C: same size and the very same objects in the same order. It
+        # compares with `is`, not id(): id() raises an audit event, and the guard's own hook
+        # would then run for each of the ~15,000 attributes at every observation.
+        if len(current) == len(values) and all(map(is_, current.values(), values)):
             continue
         for key, value in snapshot.items():
             if current.get(key, _MISSING) is not value:
@@ -246,9 +330,6 @@ def tampered_attributes(attributes: tuple, entries: Any) -> list[str]:
                 if any(key in vars(base) for base in owner.__mro__[1:]):
                     out.append(f"{_label(owner)}.{key} was overridden")
                     break
-    for name, module in entries.items():
-        if sys.modules.get(name) is not module:
-            out.append(f"sys.modules[{name!r}] was replaced")
     return out
 
 
@@ -268,7 +349,9 @@ class Guard:
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
         os.close(nonce_fd)
         codes, keep = trust.codes, trust.keep
-        attributes, entries = trust.attributes, trust.entries
+        snapshot = tuple(trust.snapshot)
+        views = version_views(snapshot[0], snapshot[4])
+        check = tampered_attributes
         anchor_id = id(anchor)
         report_code_id = id(Guard.report.__code__)
         getframe = sys._getframe
@@ -344,7 +427,7 @@ class Guard:
                     if event == "assay.observe":
                         if stack_trusted(caller):
                             state["obs"].append(args[0])
-                            state["tampered"].extend(tampered_attributes(attributes, entries))
+                            state["tampered"].extend(check(snapshot, views))
                         else:
                             state["tampered"].append("observation from untrusted code")
                     elif event == "assay.report":
@@ -354,7 +437,7 @@ class Guard:
                             and not state["sent"]
                         ):
                             state["sent"] = True
-                            state["tampered"].extend(tampered_attributes(attributes, entries))
+                            state["tampered"].extend(check(snapshot, views))
                             payload = dict(args[0])
                             payload["guard"] = {
                                 "observations": list(state["obs"]),

@@ -19,6 +19,18 @@ from .guard import Guard
 SOLUTION_FILE = "solution.py"
 TEST_FILE = "test_solution.py"
 MESSAGE_CHARS = 600
+# The zygote's warm-up file: a plain test function with the asserts and helpers jobs use
+# most, and nothing that registers fixtures or creates temporary directories.
+WARM_UP_SOLUTION = "def f(x):\n    return x + 1\n"
+WARM_UP_TEST = (
+    "import pytest\n"
+    "from solution import f\n\n\n"
+    "def test_warm_up():\n"
+    "    assert f(1) == 2\n"
+    "    assert [f(0)] == [1] and f(0.1) == pytest.approx(1.1)\n"
+    "    with pytest.raises(TypeError):\n"
+    "        f(None)\n"
+)
 
 DISABLED_PLUGINS = (
     "cacheprovider",
@@ -155,6 +167,28 @@ class PreparedSession:
                 self.config.getini(name)
             except (ValueError, KeyError):
                 continue
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Collect and run one trivial file here, once: what pytest computes lazily and caches
+        (conftest lookup for the scratch path, compiled file-name patterns, the rewrite hook's
+        decisions, regexes of the assertion machinery) is then inherited by every fork instead
+        of being recomputed in each. It leaves no module, file, fixture or item behind."""
+        import linecache
+        import sys
+
+        for name, text in ((SOLUTION_FILE, WARM_UP_SOLUTION), (TEST_FILE, WARM_UP_TEST)):
+            with open(os.path.join(self.scratch, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        try:
+            self.run()
+        finally:
+            for name in (SOLUTION_FILE, TEST_FILE):
+                os.unlink(os.path.join(self.scratch, name))
+                sys.modules.pop(name.removesuffix(".py"), None)
+                linecache.cache.pop(os.path.join(self.scratch, name), None)
+            self.session.items = []
+            self.observer.messages.clear()
 
     def run(self) -> dict:
         """Collect and run the job's test file; the verdict itself travels as guard observations."""

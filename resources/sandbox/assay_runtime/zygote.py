@@ -67,6 +67,11 @@ class Zygote:
 
         self.prepared = PreparedSession(self.scratch)
         warm_caches()
+        # The zygote's own environment becomes exactly the jobs' (nothing it still needs
+        # reads it), so that a fork normally finds it ready instead of rebuilding it.
+        self.job_env = job_environment(self.scratch)
+        os.environ.clear()
+        os.environ.update(self.job_env)
         self.trust = Trust()
         self.baseline_vm = limits.virtual_size_bytes()
         self.baseline_data = limits.data_size_bytes()
@@ -371,20 +376,9 @@ class Zygote:
             for target in (0, 1, 2):
                 os.dup2(null, target)
             close_other_fds([0, 1, 2, fd, nonce_fd])
-            os.environ.clear()
-            os.environ.update(
-                {
-                    "HOME": self.scratch,
-                    "TMPDIR": self.scratch,
-                    "PATH": "/usr/local/bin:/usr/bin:/bin",
-                    "LANG": "C.UTF-8",
-                    "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONBREAKPOINT": "0",
-                    "USER": "sandbox",
-                    "LOGNAME": "sandbox",
-                    **{k: "1" for k in THREAD_ENV},
-                }
-            )
+            if os.environ != self.job_env:
+                os.environ.clear()
+                os.environ.update(self.job_env)
             os.umask(0o077)
             cpu_s = timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
             limits.set_limits(
@@ -535,6 +529,21 @@ class HeavyTier:
             pass
         self.pid, self.ready = 0, False
         self.light.family = set()
+
+
+def job_environment(scratch: str) -> dict[str, str]:
+    """All a job's process sees in its environment."""
+    return {
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONBREAKPOINT": "0",
+        "USER": "sandbox",
+        "LOGNAME": "sandbox",
+        **{k: "1" for k in THREAD_ENV},
+    }
 
 
 def warm_caches() -> None:
