@@ -1,8 +1,9 @@
 """Durable per-sample answer cache, so a crashed or re-run batch never pays twice.
 
-One SQLite file in WAL mode: every successful answer is committed the moment it
-arrives, readers (other Dagster step processes) are not blocked by the writer,
-and a process killed mid-batch loses at most the answer being written.
+One SQLite file in WAL mode: every successful answer is committed as it arrives,
+by a writer thread off the event loop (`CacheWriter`), readers (other Dagster step
+processes) are not blocked by the writer, and a process killed mid-batch loses only
+the answers of its last ~20 ms.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -136,21 +138,24 @@ class AnswerCache:
                     found[key] = CachedAnswer(text, finish, p_tok, c_tok, model)
         return found
 
-    def put(self, key: str, answer: CachedAnswer) -> None:
-        """Commit one answer now; called as each answer arrives."""
+    def put_many(self, answers: Sequence[tuple[str, CachedAnswer]]) -> None:
+        """Commit answers in one transaction: one commit per answer costs far more than one per batch."""
+        now = time.time()
+        rows = [
+            (key, a.model, a.text, a.finish_reason, a.prompt_tokens, a.completion_tokens, now)
+            for key, a in answers
+        ]
         with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    answer.model,
-                    answer.text,
-                    answer.finish_reason,
-                    answer.prompt_tokens,
-                    answer.completion_tokens,
-                    time.time(),
-                ),
-            )
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
+            except BaseException:
+                if self._conn.in_transaction:  # SQLite may have rolled back already
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def __len__(self) -> int:
         with self._lock:
@@ -159,3 +164,63 @@ class AnswerCache:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+_CLOSE = object()
+
+
+class CacheWriter:
+    """Commits answers on a thread of its own as they arrive, those of each ~20 ms in one transaction.
+
+    A commit on the event loop costs ~0.15 ms and now and then a WAL checkpoint's fsync
+    (~15 ms), stalling every request in flight; one commit per answer also costs ~0.2 ms
+    of CPU, a tenth of the client's at hundreds of answers per second. Here the loop only
+    enqueues; the thread commits what arrived within `linger_s` of the first answer
+    waiting, with SQLite running outside the GIL. An answer is on disk ~`linger_s` after
+    it arrives, so a killed process pays again only for that moment's answers, and
+    `close()` flushes, so every answer is durable before the batch that received it returns.
+    """
+
+    def __init__(self, cache: AnswerCache, linger_s: float = 0.02) -> None:
+        self._cache = cache
+        self._linger_s = linger_s
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._drain, name="assay-llm-cache", daemon=True)
+        self._thread.start()
+
+    def submit(self, key: str, answer: CachedAnswer) -> None:
+        """Queue one answer for the next commit; returns at once."""
+        self._queue.put((key, answer))
+
+    def close(self) -> None:
+        """Commit everything submitted, stop the thread, and raise the first write error if any."""
+        self._closing.set()
+        self._queue.put(_CLOSE)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _drain(self) -> None:
+        closing = False
+        while not closing:
+            answers, closing = self._next_batch()
+            if answers and self._error is None:
+                try:
+                    self._cache.put_many(answers)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by close()
+                    self._error = exc
+
+    def _next_batch(self) -> tuple[list[tuple[str, CachedAnswer]], bool]:
+        """Wait for an answer, let others gather for the linger (close cuts it short), take all."""
+        items = [self._queue.get()]
+        if items[0] is not _CLOSE:
+            self._closing.wait(self._linger_s)  # one wake-up per commit, not one per answer
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        answers = [item for item in items if item is not _CLOSE]
+        return answers, len(answers) < len(items)  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
-from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
+from resources.llm.cache import AnswerCache, CachedAnswer, CacheWriter, SampleParams
 from resources.llm.types import BatchResult, BatchStats, Completion, LLMRequest
 
 # Finish reasons that mean the text is not a whole answer: recorded as failures, never cached
@@ -81,7 +81,7 @@ def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[U
 
 
 class BatchRecorder:
-    """Collects outcomes, writes successes to the cache immediately, and logs progress.
+    """Collects outcomes, hands successes to the cache writer as they arrive, and logs progress.
 
     Thread-safe, so engines may report from an event loop thread or worker threads.
     """
@@ -89,13 +89,13 @@ class BatchRecorder:
     def __init__(
         self,
         units: Sequence[Unit],
-        cache: AnswerCache | None,
+        writer: CacheWriter | None,
         stats: BatchStats,
         log: logging.Logger | None,
         progress_every_s: float = 5.0,
     ) -> None:
         self._slots: list[Completion | None] = [None] * len(units)
-        self._cache = cache
+        self._writer = writer
         self.stats = stats
         self._log = log
         self._every = progress_every_s
@@ -136,8 +136,8 @@ class BatchRecorder:
         if answer.finish_reason in REJECTED_FINISH_REASONS:
             self._finish(unit, answer, f"finish_reason={answer.finish_reason}")
             return
-        if self._cache is not None:
-            self._cache.put(
+        if self._writer is not None:
+            self._writer.submit(
                 unit.cache_key,
                 CachedAnswer(
                     answer.text,
@@ -233,7 +233,29 @@ def run_batch(
     started = time.monotonic()
     units = expand(requests, defaults)
     stats = BatchStats(requests=len(requests), samples=len(units))
-    recorder = BatchRecorder(units, cache, stats, log)
+    writer = CacheWriter(cache) if cache is not None else None
+    recorder = BatchRecorder(units, writer, stats, log)
+    try:
+        asked = _serve_and_send(units, cache, recorder, engine_factory, log)
+    finally:
+        if writer is not None:
+            writer.close()  # every answer received is committed before the batch returns
+    stats.elapsed_s = time.monotonic() - started
+    if log is not None and asked:
+        log.info(recorder.progress_line())
+    return BatchResult(recorder.completions(), stats)
+
+
+def _serve_and_send(
+    units: Sequence[Unit],
+    cache: AnswerCache | None,
+    recorder: BatchRecorder,
+    engine_factory: Any,
+    log: logging.Logger | None,
+) -> bool:
+    """Fill what the cache has, ask once per distinct cache key, and send the rest to the engine.
+
+    Returns whether anything was not cached."""
     hits = cache.get_many(u.cache_key for u in units) if cache is not None else {}
     pending: list[Unit] = []
     for unit in units:
@@ -244,7 +266,8 @@ def run_batch(
             pending.append(unit)
     if log is not None:
         log.info(
-            f"llm: {len(units)} samples for {len(requests)} requests, {len(units) - len(pending)} cached"
+            f"llm: {len(units)} samples for {recorder.stats.requests} requests,"
+            f" {len(units) - len(pending)} cached"
         )
     leaders: dict[str, Unit] = {}
     to_send: list[Unit] = []
@@ -267,10 +290,7 @@ def run_batch(
             raise
         for unit in to_send:  # an engine bug must not silently drop rows
             recorder.fail(unit, "unreported")
-    stats.elapsed_s = time.monotonic() - started
-    if log is not None and pending:
-        log.info(recorder.progress_line())
-    return BatchResult(recorder.completions(), stats)
+    return bool(pending)
 
 
 def _run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import replace
 
+import pytest
+
 from resources.llm import LLMRequest
-from resources.llm.cache import AnswerCache, CachedAnswer, SampleParams
+from resources.llm.cache import AnswerCache, CachedAnswer, CacheWriter, SampleParams
 from tests.fakes.openai_server import FaultPlan, OpenAIServer
 
 
@@ -58,7 +61,7 @@ def test_sampling_seed_differs_per_sample_and_is_reproducible():
 def test_cache_file_uses_wal_and_survives_reopening(tmp_path):
     path = tmp_path / "c.sqlite"
     cache = AnswerCache(path)
-    cache.put("k", CachedAnswer("text", "stop", 3, 4, "m"))
+    cache.put_many([("k", CachedAnswer("text", "stop", 3, 4, "m"))])
     cache.close()
     reopened = AnswerCache(path)
     assert reopened.get_many(["k", "missing"]) == {"k": CachedAnswer("text", "stop", 3, 4, "m")}
@@ -75,10 +78,65 @@ def test_many_processes_may_open_a_new_cache_file_at_the_same_moment(tmp_path):
     for round_ in range(20):
         path = tmp_path / f"cache{round_}.sqlite"
         with ThreadPoolExecutor(4) as pool:
-            caches = list(pool.map(lambda _: AnswerCache(path), range(4)))
+            caches = list(pool.map(lambda _, path=path: AnswerCache(path), range(4)))
         assert len(caches) == 4
-        caches[0].put("k", CachedAnswer("a", "stop", 1, 1, "m"))
+        caches[0].put_many([("k", CachedAnswer("a", "stop", 1, 1, "m"))])
         assert caches[3].get_many(["k"])["k"].text == "a"
+
+
+def _rows(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+
+def test_writer_commits_each_answer_soon_not_only_when_the_batch_ends(tmp_path):
+    # What a killed run keeps: answers reach the file while the batch is still going.
+    path = tmp_path / "c.sqlite"
+    cache = AnswerCache(path)
+    writer = CacheWriter(cache, linger_s=0.01)
+    writer.submit("k", CachedAnswer("a", "stop", 1, 1, "m"))
+    deadline = time.monotonic() + 30
+    while _rows(path) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        assert _rows(path) == 1
+    finally:
+        writer.close()
+        cache.close()
+
+
+def test_writer_groups_answers_into_few_commits_and_close_flushes_them_all(tmp_path, monkeypatch):
+    commits = []
+    real_put_many = AnswerCache.put_many
+    monkeypatch.setattr(
+        AnswerCache,
+        "put_many",
+        lambda self, rows: commits.append(len(rows)) or real_put_many(self, rows),
+    )
+    path = tmp_path / "c.sqlite"
+    cache = AnswerCache(path)
+    writer = CacheWriter(cache, linger_s=60.0)  # only close() ends the first linger
+    for i in range(500):
+        writer.submit(f"k{i}", CachedAnswer(f"a{i}", "stop", 1, 1, "m"))
+    writer.close()
+
+    assert _rows(path) == 500 and sum(commits) == 500
+    assert len(commits) == 1
+    assert cache.get_many(["k499"])["k499"].text == "a499"
+    cache.close()
+
+
+def test_a_failed_cache_write_is_raised_when_the_writer_closes(tmp_path, monkeypatch):
+    def full_disk(self, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(AnswerCache, "put_many", full_disk)
+    cache = AnswerCache(tmp_path / "c.sqlite")
+    writer = CacheWriter(cache, linger_s=0.0)
+    writer.submit("k", CachedAnswer("a", "stop", 1, 1, "m"))
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        writer.close()
+    cache.close()
 
 
 def test_rerun_is_served_from_cache_with_zero_requests(server, cache_path, make_resource, prompts):
