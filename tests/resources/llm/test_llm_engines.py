@@ -123,3 +123,19 @@ def test_checksum_mismatch_names_the_packages_and_leaves_no_file(tmp_path, monke
         embedded.ensure_model_file("tiny")
     assert not (tmp_path / "models" / "tiny.gguf").exists()
     assert not list((tmp_path / "models").glob("*partial*"))
+
+
+def test_the_sdk_resolves_the_endpoint_url_and_headers(monkeypatch):
+    import openai
+
+    from resources.llm.engines.openai import resolve_endpoint
+
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-test")
+    client = openai.DefaultAsyncHttpxClient()
+    endpoint = resolve_endpoint("http://127.0.0.1:1/v1", "sk-test", client)
+
+    assert endpoint.url == "http://127.0.0.1:1/v1/chat/completions"
+    assert endpoint.headers["Authorization"] == "Bearer sk-test"
+    assert endpoint.headers["OpenAI-Organization"] == "org-test"
+    assert endpoint.headers["Content-Type"] == "application/json"
+    assert "Python" in endpoint.headers["User-Agent"]
