@@ -43,6 +43,21 @@ def _process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _runqueue_wait_s(pid: int | str = "self") -> float:
+    """Seconds a process's threads were runnable but waiting for a CPU (Linux schedstat).
+
+    On a shared machine this is the time other work took from the client: with one
+    event loop, every millisecond here delays the requests queued behind it.
+    """
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[1])
+        except (OSError, IndexError, ValueError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -72,9 +87,12 @@ def main() -> None:
                     for i in range(args.concurrency)
                 ]
             )
+            waited_before = _runqueue_wait_s()
             started, cpu_started = time.perf_counter(), time.process_time()
             result = resource.generate(requests)
             measured, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            waited = _runqueue_wait_s() - waited_before
+            load_after = os.getloadavg()
             rerun_started = time.perf_counter()
             rerun = resource.generate(requests)
             rerun_s = time.perf_counter() - rerun_started
@@ -100,7 +118,14 @@ def main() -> None:
         f"client CPU ceiling  {args.requests / cpu:.0f} req/s if the client had a core to itself"
         f" (1 / CPU per request)"
     )
-    print(f"machine             {os.cpu_count()} CPUs, load average {load[0]:.1f} before the run")
+    print(
+        f"client waited       {waited:.2f} s for a CPU during the run (runnable, not running;"
+        f" /proc schedstat)"
+    )
+    print(
+        f"machine             {os.cpu_count()} CPUs, load average {load[0]:.1f} before the run,"
+        f" {load_after[0]:.1f} after"
+    )
     if ideal:
         print(f"throughput ratio    {ideal / measured:.3f}  (ideal / measured; target >= 0.9)")
     print(
