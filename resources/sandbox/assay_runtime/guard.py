@@ -32,8 +32,8 @@ import gc
 import os
 import sys
 import types
-from operator import is_
 from collections.abc import Iterable
+from operator import is_, itemgetter
 from typing import Any
 
 from . import protocol
@@ -209,6 +209,8 @@ class Trust:
             {n: m for n, m in sys.modules.items() if _is_trusted_module(n)}
         )
         versions = [version for *_, version in self.attributes]
+        # (Two or more: itemgetter of one position returns the item, not a tuple.)
+        readable = len(versions) > 1 and None not in versions
         # What the integrity check compares with, as one plain tuple: the hook unpacks it at
         # install, so that rebinding an attribute of this object later changes nothing.
         self.snapshot = (
@@ -216,7 +218,8 @@ class Trust:
             self.entries,
             tuple(self.entries),
             tuple(self.entries.values()),
-            tuple(v[1] for v in versions) if None not in versions else (),
+            tuple(v[1] for v in versions) if readable else (),
+            _tag_reader([v[0] for v in versions]) if readable else None,
         )
         self.keep = tuple(self.keep)
 
@@ -226,7 +229,6 @@ class Trust:
 _VERSION_OFFSET = 24
 _read_u64 = ctypes.c_uint64.from_address
 # The getter itself, not an attribute lookup on the view's class, which a job could shadow.
-_tag_value = vars(ctypes._SimpleCData)["value"].__get__
 
 
 def _dict_address(owner: Any) -> int:
@@ -277,26 +279,35 @@ def _label(owner: Any) -> str:
     )
 
 
-def version_views(attributes: tuple, tags: tuple) -> tuple | None:
-    """Views on the version tag of every guarded namespace, or None where tags are unreadable.
+def _tag_reader(addresses: list[int]) -> tuple[Any, int, Any]:
+    """How to read every version tag at once: an array type spanning the tags' addresses,
+    where they start, and the getter of the tags' positions in it."""
+    base = min(addresses)
+    span = ctypes.c_uint64 * ((max(addresses) - base) // 8 + 1)
+    return span, base, itemgetter(*[(a - base) // 8 for a in addresses])
+
+
+def version_view(reader: tuple | None) -> Any:
+    """A view over the guarded namespaces' version tags, or None where tags are unreadable.
 
     Made in the job's fork before any job code runs and kept only in the hook's closure: a
-    job that reached one could write through it. Made once, they cost no audit event per
-    observation (creating a ctypes view raises one, and the hook would run for each)."""
-    if not tags:
+    job that reached it could write through it. One view for all tags: making a ctypes
+    object raises an audit event and costs ~8 us, reading one of its items neither."""
+    if reader is None:
         return None
-    return tuple(_read_u64(version[0]) for *_, version in attributes)
+    span, base, _ = reader
+    return span.from_address(base)
 
 
-def tampered_attributes(snapshot: tuple, views: tuple | None = None) -> list[str]:
+def tampered_attributes(snapshot: tuple, view: Any = None) -> list[str]:
     """Trusted module and class attributes, or sys.modules entries, that changed since the
-    zygote. `snapshot` is Trust.snapshot, `views` what version_views made of it."""
-    attributes, entries, entry_names, entry_modules, tags = snapshot
+    zygote. `snapshot` is Trust.snapshot, `view` what version_view made of it."""
+    attributes, entries, entry_names, entry_modules, tags, reader = snapshot
     out: list[str] = []
     # Fastest path, all in C: no guarded namespace was changed at all since the zygote's
     # snapshot. Reading version tags touches no object: comparing the attributes themselves
     # would write the reference count of each, and so copy ~700 pages in every fork.
-    now = tuple(map(_tag_value, views)) if views is not None else None
+    now = reader[2](view) if view is not None else None
     if now is None or now != tags:
         out.extend(_changed_attributes(attributes, now))
     if not all(map(is_, map(sys.modules.get, entry_names), entry_modules)):
@@ -350,7 +361,7 @@ class Guard:
         os.close(nonce_fd)
         codes, keep = trust.codes, trust.keep
         snapshot = tuple(trust.snapshot)
-        views = version_views(snapshot[0], snapshot[4])
+        view = version_view(snapshot[5])
         check = tampered_attributes
         anchor_id = id(anchor)
         report_code_id = id(Guard.report.__code__)
@@ -427,7 +438,7 @@ class Guard:
                     if event == "assay.observe":
                         if stack_trusted(caller):
                             state["obs"].append(args[0])
-                            state["tampered"].extend(check(snapshot, views))
+                            state["tampered"].extend(check(snapshot, view))
                         else:
                             state["tampered"].append("observation from untrusted code")
                     elif event == "assay.report":
@@ -437,7 +448,7 @@ class Guard:
                             and not state["sent"]
                         ):
                             state["sent"] = True
-                            state["tampered"].extend(check(snapshot, views))
+                            state["tampered"].extend(check(snapshot, view))
                             payload = dict(args[0])
                             payload["guard"] = {
                                 "observations": list(state["obs"]),
