@@ -107,7 +107,7 @@ class OpenAIEngine:
         endpoint = resolve_endpoint(self.base_url, self.api_key, clients[0])
         for client in clients:
             # Set once: headers passed per request are parsed and validated on every request.
-            client.headers = endpoint.headers
+            client.headers.update(endpoint.headers)
         breaker = CircuitBreaker(self.breaker_threshold)
         queue: asyncio.Queue[Unit] = asyncio.Queue()
         for unit in units:
