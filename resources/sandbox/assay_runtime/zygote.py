@@ -2,10 +2,11 @@
 
 Runs inside the sandbox (one per bubblewrap or container), speaking length-prefixed
 JSON frames on the descriptors that were its stdin and stdout. Per job it prepares an
-empty scratch directory, forks, and in the child: new session, limits, an unprivileged
-uid, a cleared environment, closed descriptors, the verdict guard, then the job. The
-parent enforces the wall-clock limit, reads the one guarded result frame, kills every
-process the job left behind and wipes what it wrote.
+empty scratch directory, forks, and in the child: new session, closed descriptors, a
+cleared environment, then (once the job is read from a pipe) limits, an unprivileged
+uid, the verdict guard and the job. The parent enforces the wall-clock limit, reads the one
+guarded result frame, kills every process the job left behind and wipes what it wrote.
+The light tier forks the next job's child as soon as a result is sent (see Spare).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class Zygote:
         self.proc = proc
         self.family: set[int] = set()
         self.heavy: HeavyTier | None = None
+        # A child forked ahead of the next job (see Spare); only the light tier keeps one.
+        self.prefork = True
+        self.spare: Spare | None = None
+        self.spare_cpu = 0.0
         os.makedirs(self.scratch, mode=0o755, exist_ok=True)
         os.chdir(self.scratch)
         for name in preload:
@@ -89,46 +94,38 @@ class Zygote:
             try:
                 request = protocol.read_frame(in_fd)
             except EOFError:
+                self._discard_spare()
                 if self.heavy is not None:
                     self.heavy.stop()
                 return
             job = request.get("job") or {}
             try:
                 if self.heavy is not None and needs_heavy(job, self.heavy.modules):
+                    # The spare would be a process the heavy tier's job did not start.
+                    self._discard_spare()
                     result = self.heavy.run(request) or self.handle(job, request)
                 else:
                     result = self.handle(job, request)
             except Exception as exc:  # noqa: BLE001 - the zygote must outlive any single job
                 result = {"id": job.get("id"), "_zygote_error": f"{type(exc).__name__}: {exc}"}
+            restart = result.pop("_restart", False)
             protocol.write_frame(out_fd, result)
-            if result.pop("_restart", False):
+            if restart:
                 return
+            if self.prefork:
+                # While the host reads this result and sends the next job.
+                self._keep_spare()
 
     def handle(self, job: dict, request: dict) -> dict:
-        kind = job.get("kind")
-        timeout_s = float(request.get("timeout_s") or 10.0)
-        memory_mb = int(request.get("memory_mb") or 1024)
-        if kind == "call":
-            n_inputs = len(job.get("inputs_py") or job.get("inputs") or [])
-            wall_s = timeout_s * (n_inputs + 1) + 1.0
-        else:
-            wall_s = timeout_s
-        own_cpu = time.process_time()
-        self._prepare_scratch()
-        r_fd, w_fd = os.pipe()
-        nonce_r, nonce_w = os.pipe()
-        started = time.perf_counter()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r_fd)
-            os.close(nonce_w)
-            self.child(job, request, w_fd, nonce_r, timeout_s, memory_mb)
-        os.close(w_fd)
-        os.close(nonce_r)
+        wall_s = job_wall_s(job, request)
+        own_cpu = time.process_time() - self.spare_cpu
+        self.spare_cpu = 0.0
+        spare, started = self._start(request)
+        pid, r_fd = spare.pid, spare.result_r
         # Made after the fork, so the child's memory (which the job can walk) never held it.
         nonce = secrets.token_hex(16)
-        os.write(nonce_w, nonce.encode("ascii"))
-        os.close(nonce_w)
+        os.write(spare.nonce_w, nonce.encode("ascii"))
+        os.close(spare.nonce_w)
         data, wait_status, job_cpu, timed_out, overflow = self._supervise(
             pid, r_fd, started + wall_s
         )
@@ -143,6 +140,45 @@ class Zygote:
         if leftovers == "restart":
             result["_restart"] = True
         return result
+
+    def _fork_spare(self) -> Spare:
+        """Fork a child that sets itself up and then waits for its job (see Spare)."""
+        self._prepare_scratch()
+        r_fd, w_fd = os.pipe()
+        nonce_r, nonce_w = os.pipe()
+        job_r, job_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (r_fd, nonce_w, job_w):
+                os.close(fd)
+            self.child(job_r, w_fd, nonce_r)
+        for fd in (w_fd, nonce_r, job_r):
+            os.close(fd)
+        return Spare(pid, job_w, r_fd, nonce_w)
+
+    def _keep_spare(self) -> None:
+        """Fork the next job's child now, counting the CPU this costs to that job."""
+        started = time.process_time()
+        self.spare = self._fork_spare()
+        self.spare_cpu += time.process_time() - started
+
+    def _start(self, request: dict) -> tuple[Spare, float]:
+        """Hand the job to the spare (or to a fresh child where there is none, or it died);
+        returns the child and when its job started."""
+        spare, self.spare = self.spare, None
+        for _ in range(2):
+            spare = spare or self._fork_spare()
+            started = time.perf_counter()
+            if spare.send(request):
+                return spare, started
+            spare.kill()
+            spare = None
+        raise RuntimeError("no child took the job")
+
+    def _discard_spare(self) -> None:
+        if self.spare is not None:
+            self.spare.kill()
+            self.spare = None
 
     def _supervise(
         self, pid: int, r_fd: int, deadline: float
@@ -360,10 +396,11 @@ class Zygote:
                 return
 
     # ------------------------------------------------------------------ job side
-    def child(
-        self, job: dict, request: dict, w_fd: int, nonce_r: int, timeout_s: float, memory_mb: int
-    ) -> None:
-        """Runs in the fork; never returns. Its code object anchors the guard's trusted stack."""
+    def child(self, job_r: int, w_fd: int, nonce_r: int) -> None:
+        """Runs in the fork; never returns. Its code object anchors the guard's trusted stack.
+
+        Everything that does not depend on the job is done before the job is read, so that
+        a spare forked ahead of time has done it by the time the job arrives."""
         try:
             os.setsid()
             fd = 100 + secrets.randbelow(NOFILE - 110)
@@ -372,30 +409,40 @@ class Zygote:
             nonce_fd = fd + 1 if fd + 1 < NOFILE else fd - 1
             os.dup2(nonce_r, nonce_fd, inheritable=False)
             os.close(nonce_r)
+            job_fd = fd + 2 if fd + 2 < NOFILE else fd - 2
+            os.dup2(job_r, job_fd, inheritable=False)
+            os.close(job_r)
             null = os.open(os.devnull, os.O_RDWR)
             for target in (0, 1, 2):
                 os.dup2(null, target)
-            close_other_fds([0, 1, 2, fd, nonce_fd])
+            close_other_fds([0, 1, 2, fd, nonce_fd, job_fd])
             if os.environ != self.job_env:
                 os.environ.clear()
                 os.environ.update(self.job_env)
             os.umask(0o077)
-            cpu_s = timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
+            limits.die_with_parent()
+            limits.reset_signals()
+            sys.dont_write_bytecode = True
+            if sys.path[:1] != [self.scratch]:
+                sys.path.insert(0, self.scratch)
+            request = protocol.read_frame(job_fd)
+            os.close(job_fd)
+            job = request.get("job") or {}
+            timeout_s = float(request.get("timeout_s") or 10.0)
+            memory_mb = int(request.get("memory_mb") or 1024)
             limits.set_limits(
-                cpu_s=cpu_s,
+                cpu_s=timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0,
                 memory_bytes=self.baseline_data + memory_mb * 1024 * 1024,
                 address_space_bytes=self.baseline_vm + 4 * memory_mb * 1024 * 1024 + (2 << 30),
                 nproc=NPROC if self.uid is not None else None,
                 fsize_bytes=FILE_LIMIT,
                 nofile=NOFILE,
             )
+            # Only now: a spare waiting for its job under the job uid would be a process of
+            # that uid that outlives the previous job, which the sandbox promises never exists.
             if self.uid is not None:
                 limits.drop_privileges(self.uid, self.uid)
-            limits.die_with_parent()
-            limits.reset_signals()
-            sys.dont_write_bytecode = True
-            if sys.path[:1] != [self.scratch]:
-                sys.path.insert(0, self.scratch)
+                limits.die_with_parent()
             Guard(self.trust, fd, nonce_fd, Zygote.child.__code__, self.scratch + "/")
             payload = self._run_kind(job, request, timeout_s)
             Guard.report(payload)
@@ -420,6 +467,54 @@ class Zygote:
                 job, self.scratch + "/code.py", timeout_s, min(max_events, 20_000)
             )
         return {"status": verdict.ERROR, "error": f"unknown job kind {kind!r}"}
+
+
+def job_wall_s(job: dict, request: dict) -> float:
+    """The longest a job may run: a call job gets the per-input limit for each input and
+    for loading its code, plus a second."""
+    timeout_s = float(request.get("timeout_s") or 10.0)
+    if job.get("kind") == "call":
+        return timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
+    return timeout_s
+
+
+class Spare:
+    """A job's child, forked before its job is known (right after the previous job was
+    cleaned up), so that the fork and the child's job-independent setup (new session,
+    descriptors, environment) happen while the host is busy with the previous result, not
+    while the next job waits. It holds nothing of any job: it is forked from the zygote
+    after the last one was reaped and wiped, reads its job from a pipe, and keeps the
+    zygote's uid until then."""
+
+    def __init__(self, pid: int, job_w: int, result_r: int, nonce_w: int) -> None:
+        self.pid = pid
+        self.job_w = job_w
+        self.result_r = result_r
+        self.nonce_w = nonce_w
+
+    def send(self, request: dict) -> bool:
+        """Give the child its job; False when it is gone (its pipe is closed)."""
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        try:
+            protocol.write_frame(self.job_w, request)
+        except OSError:
+            return False
+        finally:
+            signal.signal(signal.SIGPIPE, previous)
+            os.close(self.job_w)
+            self.job_w = -1
+        return True
+
+    def kill(self) -> None:
+        """End a child that never ran a job, and release its pipes."""
+        for fd in (self.job_w, self.result_r, self.nonce_w):
+            if fd >= 0:
+                os.close(fd)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 HEAVY_IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
@@ -458,6 +553,9 @@ class HeavyTier:
             os.close(resp_r)
             zygote = self.light
             zygote.heavy = None
+            # No spare here: this tier's idle child would look to the light tier's reaping
+            # like a process a job left behind.
+            zygote.prefork = False
             zygote.family = {os.getppid()}
             try:
                 for name in self.modules:
