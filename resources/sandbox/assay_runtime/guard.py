@@ -18,7 +18,16 @@ object the job can reach refers to:
   the report, since assigning a class or module attribute raises no audit event;
 * the introspection that could reach the hook's state (gc, tracebacks' and generators'
   frames, settrace, ctypes, code object and function construction, compiling code under
-  a library file's name) is refused to job code, and every refusal makes the run an error.
+  a library file's name) is refused to job code, and every refusal makes the run an error;
+  so are writes of `__bases__`, `__class__`, `__defaults__` and `__kwdefaults__`, which
+  change what trusted classes and functions do without touching any namespace;
+* the hook and everything it calls are sealed: re-made in the zygote over private copies
+  of this module's globals and of the builtins, with every module attribute they need read
+  once at install. Rebinding a name in this module, in `builtins`, `json` or `protocol`
+  changes nothing the hook runs, and each observation is encoded to JSON the moment it is
+  made, so editing the record afterwards changes nothing either. The builtins themselves
+  are in the integrity snapshot (trusted code looks them up), except the few names tests
+  legitimately monkeypatch (MUTABLE_BUILTINS).
 
 Known limit: sys._getframe and frame.f_back stay available (logging and pytest use them),
 so a job can walk the frames above it and mutate the objects it finds there; the checks
@@ -27,12 +36,15 @@ above are what keep such mutation from turning into a pass.
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import gc
 import os
 import sys
 import types
-from collections.abc import Iterable
+from _json import encode_basestring_ascii as _c_encode_str
+from _json import make_encoder as _c_make_encoder
+from collections.abc import Callable, Iterable
 from operator import is_, itemgetter
 from typing import Any
 
@@ -59,6 +71,15 @@ DENIED_EVENTS = frozenset(
 # functions legitimately (sympy, scikit-learn at import), a job doing it may be forging a
 # filename to pass for library code.
 DENIED_TO_JOB_CODE = frozenset({"code.__new__", "function.__new__"})
+# Attribute writes that raise an audit event and would change what trusted code does
+# without touching a namespace the integrity snapshot covers (a class's bases, an object's
+# class, a function's defaults); refused to job code itself.
+DENIED_WRITES = frozenset({"__code__", "__bases__", "__class__", "__defaults__", "__kwdefaults__"})
+# Builtins that tests monkeypatch (monkeypatch.setattr("builtins.input", ...)); changing
+# any other builtin is tampering, because pytest and pluggy look builtins up at every call.
+MUTABLE_BUILTINS = frozenset(
+    {"input", "print", "open", "help", "exit", "quit", "copyright", "credits", "license", "_"}
+)
 # Attribute reads that hand out frames or code objects, and so a way to the guard's state.
 FRAME_ATTRS = frozenset(
     {
@@ -108,6 +129,10 @@ GUARDED_MODULES = frozenset(
     }
 )
 _MISSING = object()
+# Read once at import: the sealed check must not look anything up through a module a job
+# can rebind attributes of (sys.modules itself can be rebound; the import system keeps
+# using this dict).
+_MODULES = sys.modules
 
 
 def _is_trusted_module(name: str) -> bool:
@@ -201,8 +226,21 @@ class Trust:
         owners = [
             o for o in list(modules) + list(classes.values()) if _owner_module(o) in GUARDED_MODULES
         ]
+        owners.append(builtins)
+        # Per owner: its live namespace, a label, what it held, the names allowed to change,
+        # the namespaces of its bases (a new name may shadow one of theirs) and its version
+        # tag. Namespaces are taken now, not through vars() at check time: a job can give a
+        # class or module a __class__ whose __dict__ is a property running its code.
         self.attributes = tuple(
-            (o, types.MappingProxyType(dict(vars(o))), tuple(vars(o).values()), _dict_version(o))
+            (
+                vars(o),
+                _label(o),
+                types.MappingProxyType(dict(vars(o))),
+                tuple(vars(o).values()),
+                MUTABLE_BUILTINS if o is builtins else frozenset(),
+                tuple(vars(b) for b in o.__mro__[1:]) if isinstance(o, type) else None,
+                _dict_version(o),
+            )
             for o in owners
         )
         self.entries = types.MappingProxyType(
@@ -222,6 +260,7 @@ class Trust:
             _tag_reader([v[0] for v in versions]) if readable else None,
         )
         self.keep = tuple(self.keep)
+        self.make_hook = _sealed_hook_factory()
 
 
 # CPython 3.11's PyDictObject: refcount, type, ma_used, then ma_version_tag, which every
@@ -310,38 +349,251 @@ def tampered_attributes(snapshot: tuple, view: Any = None) -> list[str]:
     now = reader[2](view) if view is not None else None
     if now is None or now != tags:
         out.extend(_changed_attributes(attributes, now))
-    if not all(map(is_, map(sys.modules.get, entry_names), entry_modules)):
+    if not all(map(is_, map(_MODULES.get, entry_names), entry_modules)):
         for name, module in entries.items():
-            if sys.modules.get(name) is not module:
+            if _MODULES.get(name) is not module:
                 out.append(f"sys.modules[{name!r}] was replaced")
     return out
 
 
 def _changed_attributes(attributes: tuple, now: tuple | None) -> list[str]:
+    """The slow path. Runs inside the hook, so it must never run job code: identities and
+    exact types only, no attribute lookup on anything a job could have replaced, no lookup
+    of a key a job chose (its __eq__ would run) before all keys are known to be strings."""
     out = []
-    for i, (owner, snapshot, values, version) in enumerate(attributes):
+    for i, (current, label, snapshot, values, mutable, bases, version) in enumerate(attributes):
         if now is not None and version is not None and now[i] == version[1]:
             continue
-        current = vars(owner)
         # Fast path, all in C: same size and the very same objects in the same order. It
         # compares with `is`, not id(): id() raises an audit event, and the guard's own hook
         # would then run for each of the ~15,000 attributes at every observation.
         if len(current) == len(values) and all(map(is_, current.values(), values)):
             continue
+        if not all(type(key) is str for key in list(current)):
+            out.append(f"{label} was given a name that is not a string")
+            continue
         for key, value in snapshot.items():
-            if current.get(key, _MISSING) is not value:
-                out.append(f"{_label(owner)}.{key} was replaced or removed")
+            if key not in mutable and current.get(key, _MISSING) is not value:
+                out.append(f"{label}.{key} was replaced or removed")
                 break
-        if len(current) > len(snapshot) and isinstance(owner, type):
+        if bases is not None and len(current) > len(snapshot):
             # New names are harmless (pytest itself caches flags on classes) unless they
             # shadow an inherited method or descriptor, which changes what the class does.
             for key, value in list(current.items()):
-                if key in snapshot or not (callable(value) or hasattr(type(value), "__get__")):
+                if key in snapshot or not (callable(value) or _is_descriptor(value)):
                     continue
-                if any(key in vars(base) for base in owner.__mro__[1:]):
-                    out.append(f"{_label(owner)}.{key} was overridden")
+                if any(key in namespace for namespace in bases):
+                    out.append(f"{label}.{key} was overridden")
                     break
     return out
+
+
+_type_mro = vars(type)["__mro__"].__get__
+_type_dict = vars(type)["__dict__"].__get__
+
+
+def _is_descriptor(value: Any) -> bool:
+    """Does value's class define __get__? Read through type's own getters: a job's metaclass
+    could define __mro__ or __dict__ as properties that run its code."""
+    return any("__get__" in _type_dict(t) for t in _type_mro(type(value)))
+
+
+def _unserialisable(value: Any) -> str:
+    # The hook's JSON encoder meets only plain data from trusted code; anything else is
+    # named by a constant rather than by its repr, which would run the object's code.
+    return "<unserialisable>"
+
+
+def _make_hook(
+    trust: Trust, fd: int, nonce: str, anchor: types.CodeType, scratch: str
+) -> Callable[[str, tuple], None]:
+    """The audit hook for one job. Called only in its sealed form (see _sealed_hook_factory),
+    before any job code runs: every module attribute it needs is read here, once."""
+    codes = trust.codes
+    snapshot = tuple(trust.snapshot)
+    view = version_view(snapshot[5])
+    check = tampered_attributes
+    anchor_id = id(anchor)
+    report_code_id = id(Guard.report.__code__)
+    getframe = sys._getframe
+    write = os.write
+    pack = protocol.HEADER.pack
+    join = ",".join
+    encoder = _c_make_encoder(
+        {}, _unserialisable, _c_encode_str, None, ":", ",", False, False, True
+    )
+
+    def encode(obj: Any) -> str:
+        return "".join(encoder(obj, 0))
+
+    # `keep` holds the trusted code objects alive so that no later object reuses their ids.
+    state: dict[str, Any] = {
+        "obs": [],
+        "denied": [],
+        "tampered": [],
+        "sent": False,
+        "busy": False,
+        "keep": (trust.keep, anchor),
+    }
+
+    def send(payload: dict) -> None:
+        # {"nonce", "result", "guard"}: the observations were encoded as they were made.
+        text = (
+            '{"nonce":'
+            + encode(nonce)
+            + ',"result":'
+            + encode(payload)
+            + ',"guard":{"observations":['
+            + join(state["obs"])
+            + '],"denied":'
+            + encode(state["denied"])
+            + ',"tampered":'
+            + encode(list(dict.fromkeys(state["tampered"]))[:10])
+            + "}}"
+        )
+        body = text.encode("ascii")
+        data = memoryview(pack(len(body)) + body)
+        while data:
+            data = data[write(fd, data) :]
+
+    def stack_trusted(start: Any) -> bool:
+        frame = start
+        while frame is not None:
+            cid = id(frame.f_code)
+            if cid == anchor_id:
+                return True
+            if cid not in codes:
+                return False
+            frame = frame.f_back
+        return False
+
+    def is_job_file(filename: str) -> bool:
+        # The standard library and other site packages are neutral; code the job brought
+        # (its files, strings it exec'd) counts. A job cannot pass its code off as a
+        # library's: compiling under a real path outside scratch is refused below.
+        return filename.startswith(scratch) or not filename.startswith(("/", "<frozen"))
+
+    def spoofs_a_file(source: Any, filename: Any) -> bool:
+        """Compiling code under a real file's name is fine only with that file's own text
+        (the import system does exactly that for a module without a cached .pyc)."""
+        if (
+            type(filename) is not str
+            or not filename.startswith("/")
+            or filename.startswith(scratch)
+        ):
+            return False
+        if type(source) is str:
+            source = source.encode("utf-8")
+        if type(source) is not bytes:
+            return True
+        try:
+            with open(filename, "rb") as fh:
+                return fh.read() != source
+        except OSError:
+            return True
+
+    def job_on_stack(start: Any) -> bool:
+        frame = start
+        while frame is not None:
+            cid = id(frame.f_code)
+            if cid == anchor_id:
+                return False
+            if cid not in codes and is_job_file(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
+
+    def deny(event: str) -> None:
+        state["denied"].append(event)
+        raise RuntimeError(f"blocked by the sandbox guard: {event}")
+
+    def hook(event: str, args: tuple) -> None:
+        if state["busy"]:
+            return
+        if event.startswith("assay."):
+            state["busy"] = True
+            try:
+                caller = getframe(1)
+                if event == "assay.observe":
+                    if stack_trusted(caller):
+                        state["obs"].append(encode(args[0]))
+                        state["tampered"].extend(check(snapshot, view))
+                    else:
+                        state["tampered"].append("observation from untrusted code")
+                elif event == "assay.report":
+                    if (
+                        id(caller.f_code) == report_code_id
+                        and stack_trusted(caller)
+                        and not state["sent"]
+                    ):
+                        state["sent"] = True
+                        state["tampered"].extend(check(snapshot, view))
+                        send(args[0])
+                    else:
+                        state["tampered"].append("report from untrusted code")
+            finally:
+                state["busy"] = False
+            return
+        if event in ("object.__getattr__", "object.__setattr__") or event in DENIED_TO_JOB_CODE:
+            # Frames and code objects: refused to job code itself; pytest, the tracer and
+            # libraries legitimately use them while job frames are further down the stack.
+            # (Class attribute writes raise no event; the integrity snapshot covers them.)
+            names = FRAME_ATTRS if event == "object.__getattr__" else DENIED_WRITES
+            if event in DENIED_TO_JOB_CODE or (
+                len(args) > 1 and type(args[1]) is str and args[1] in names
+            ):
+                state["busy"] = True
+                try:
+                    caller = getframe(1)
+                    job_caller = id(caller.f_code) not in codes and is_job_file(
+                        caller.f_code.co_filename
+                    )
+                finally:
+                    state["busy"] = False
+                if job_caller:
+                    deny(event if event in DENIED_TO_JOB_CODE else f"{event} {args[1]}")
+            return
+        sensitive = (
+            event in DENIED_EVENTS
+            or event.startswith("ctypes.")
+            or (event == "compile" and spoofs_a_file(args[0], args[1]))
+        )
+        if not sensitive:
+            return
+        state["busy"] = True
+        try:
+            on_stack = job_on_stack(getframe(1))
+        finally:
+            state["busy"] = False
+        if on_stack:
+            deny(event)
+
+    return hook
+
+
+# What the hook runs: re-made over a private namespace (see _sealed_hook_factory).
+_SEALED = (
+    "_make_hook",
+    "tampered_attributes",
+    "_changed_attributes",
+    "_is_descriptor",
+    "_unserialisable",
+)
+
+
+def _sealed_hook_factory() -> Callable[..., Callable[[str, tuple], None]]:
+    """_make_hook and the functions the hook calls, re-made over private copies of this
+    module's globals and of the builtins, taken now (in the zygote, before any job code).
+    A job can rebind any name in this module or in `builtins`; a function whose globals
+    are a dict that nothing the job can reach refers to does not see it."""
+    namespace = dict(globals())
+    namespace["__builtins__"] = dict(vars(builtins))
+    for name in _SEALED:
+        f = namespace[name]
+        namespace[name] = types.FunctionType(
+            f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__
+        )
+    return namespace["_make_hook"]
 
 
 class Guard:
@@ -355,147 +607,11 @@ class Guard:
     def _install(
         self, trust: Trust, fd: int, nonce_fd: int, anchor: types.CodeType, scratch: str
     ) -> None:
-        # The nonce is created by the zygote after the fork and read straight into this
-        # closure: no frame, global or object the job can reach ever holds it.
+        # The nonce is created by the zygote after the fork and read straight into the
+        # hook's closure: no frame, global or object the job can reach ever holds it.
         nonce = protocol.read_exact(nonce_fd, 32).decode("ascii")
         os.close(nonce_fd)
-        codes, keep = trust.codes, trust.keep
-        snapshot = tuple(trust.snapshot)
-        view = version_view(snapshot[5])
-        check = tampered_attributes
-        anchor_id = id(anchor)
-        report_code_id = id(Guard.report.__code__)
-        getframe = sys._getframe
-        write_frame = protocol.write_frame
-        # `keep` holds the trusted code objects alive so that no later object reuses their ids.
-        state: dict[str, Any] = {
-            "obs": [],
-            "denied": [],
-            "tampered": [],
-            "sent": False,
-            "busy": False,
-            "keep": (keep, anchor),
-        }
-
-        def stack_trusted(start: Any) -> bool:
-            frame = start
-            while frame is not None:
-                cid = id(frame.f_code)
-                if cid == anchor_id:
-                    return True
-                if cid not in codes:
-                    return False
-                frame = frame.f_back
-            return False
-
-        def is_job_file(filename: str) -> bool:
-            # The standard library and other site packages are neutral; code the job brought
-            # (its files, strings it exec'd) counts. A job cannot pass its code off as a
-            # library's: compiling under a real path outside scratch is refused below.
-            return filename.startswith(scratch) or not filename.startswith(("/", "<frozen"))
-
-        def spoofs_a_file(source: Any, filename: Any) -> bool:
-            """Compiling code under a real file's name is fine only with that file's own text
-            (the import system does exactly that for a module without a cached .pyc)."""
-            if (
-                type(filename) is not str
-                or not filename.startswith("/")
-                or filename.startswith(scratch)
-            ):
-                return False
-            if type(source) is str:
-                source = source.encode("utf-8")
-            if type(source) is not bytes:
-                return True
-            try:
-                with open(filename, "rb") as fh:
-                    return fh.read() != source
-            except OSError:
-                return True
-
-        def job_on_stack(start: Any) -> bool:
-            frame = start
-            while frame is not None:
-                cid = id(frame.f_code)
-                if cid == anchor_id:
-                    return False
-                if cid not in codes and is_job_file(frame.f_code.co_filename):
-                    return True
-                frame = frame.f_back
-            return False
-
-        def deny(event: str) -> None:
-            state["denied"].append(event)
-            raise RuntimeError(f"blocked by the sandbox guard: {event}")
-
-        def hook(event: str, args: tuple) -> None:
-            if state["busy"]:
-                return
-            if event.startswith("assay."):
-                state["busy"] = True
-                try:
-                    caller = getframe(1)
-                    if event == "assay.observe":
-                        if stack_trusted(caller):
-                            state["obs"].append(args[0])
-                            state["tampered"].extend(check(snapshot, view))
-                        else:
-                            state["tampered"].append("observation from untrusted code")
-                    elif event == "assay.report":
-                        if (
-                            id(caller.f_code) == report_code_id
-                            and stack_trusted(caller)
-                            and not state["sent"]
-                        ):
-                            state["sent"] = True
-                            state["tampered"].extend(check(snapshot, view))
-                            payload = dict(args[0])
-                            payload["guard"] = {
-                                "observations": list(state["obs"]),
-                                "denied": list(state["denied"]),
-                                "tampered": list(dict.fromkeys(state["tampered"]))[:10],
-                            }
-                            write_frame(fd, {"nonce": nonce, "result": payload})
-                        else:
-                            state["tampered"].append("report from untrusted code")
-                finally:
-                    state["busy"] = False
-                return
-            if event in ("object.__getattr__", "object.__setattr__") or event in DENIED_TO_JOB_CODE:
-                # Frames and code objects: refused to job code itself; pytest, the tracer and
-                # libraries legitimately use them while job frames are further down the stack.
-                # (Class attribute writes raise no event; the integrity snapshot covers them.)
-                names = FRAME_ATTRS if event == "object.__getattr__" else ("__code__",)
-                if event in DENIED_TO_JOB_CODE or (
-                    len(args) > 1 and type(args[1]) is str and args[1] in names
-                ):
-                    state["busy"] = True
-                    try:
-                        caller = getframe(1)
-                        job_caller = id(caller.f_code) not in codes and is_job_file(
-                            caller.f_code.co_filename
-                        )
-                    finally:
-                        state["busy"] = False
-                    if job_caller:
-                        deny(event if event in DENIED_TO_JOB_CODE else f"{event} {args[1]}")
-                return
-            sensitive = (
-                event in DENIED_EVENTS
-                or event.startswith("ctypes.")
-                or (event == "compile" and spoofs_a_file(args[0], args[1]))
-            )
-            if not sensitive:
-                return
-            state["busy"] = True
-            try:
-                on_stack = job_on_stack(getframe(1))
-            finally:
-                state["busy"] = False
-            if on_stack:
-                deny(event)
-
-        sys.addaudithook(hook)
+        sys.addaudithook(trust.make_hook(trust, fd, nonce, anchor, scratch))
 
     @staticmethod
     def observe(record: dict) -> None:

@@ -246,8 +246,11 @@ class Zygote:
             return None, f"result channel corrupted: {exc}"
         if len(frames) != 1 or not isinstance(frames[0], dict) or frames[0].get("nonce") != nonce:
             return None, "result channel carried frames the harness did not write"
-        result = frames[0].get("result")
-        return (result if isinstance(result, dict) else None), None
+        result, guard = frames[0].get("result"), frames[0].get("guard")
+        if not isinstance(result, dict):
+            return None, None
+        result["guard"] = guard if isinstance(guard, dict) else {}
+        return result, None
 
     def _result(
         self,

@@ -27,6 +27,20 @@ FORGED_FRAME = (
     "    return struct.pack('>I', len(body)) + body\n"
 )
 
+FORGE_OUTCOMES = (
+    "def forge(obj):\n"
+    "    result = obj.get('result') if isinstance(obj, dict) else None\n"
+    "    guard = result.get('guard') if isinstance(result, dict) else None\n"
+    "    for o in (guard or {}).get('observations', []):\n"
+    "        if o.get('kind') == 'phase':\n"
+    "            o['ok'] = True\n"
+    "        if o.get('kind') == 'report':\n"
+    "            o['outcome'] = 'passed'\n"
+    "    if guard:\n"
+    "        guard['tampered'] = []\n"
+    "    return obj\n"
+)
+
 CASES: list[dict] = [
     # --- resources ---------------------------------------------------------------------
     {
@@ -366,6 +380,57 @@ CASES: list[dict] = [
         "solution": "def f():\n    breakpoint()\n    return 0\n",
         "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
     },
+    # --- disarming the guard itself -----------------------------------------------------
+    {
+        "id": "rebind_the_guards_integrity_check",
+        "expect": "not_passed",
+        "solution": "import assay_runtime.guard as g\ng._changed_attributes = lambda *a, **k: []\ng.tampered_attributes = lambda *a, **k: []\nimport _pytest.python\n_pytest.python.Function.runtest = lambda self: None\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "rebind_a_name_the_guard_looks_up",
+        "expect": "not_passed",
+        "solution": "import assay_runtime.guard as g\ng.is_ = lambda a, b: True\nimport _pytest.python\n_pytest.python.Function.runtest = lambda self: None\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "rewrite_the_result_frame_in_the_encoder",
+        "expect": "not_passed",
+        "solution": FORGE_OUTCOMES
+        + "import assay_runtime.protocol as p\n_real = p.encode\np.encode = lambda obj: _real(forge(obj))\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "rewrite_the_result_frame_in_json",
+        "expect": "not_passed",
+        "solution": FORGE_OUTCOMES
+        + "import json\n_real = json.dumps\njson.dumps = lambda obj, **k: _real(forge(obj), **k)\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "lie_through_builtins",
+        "expect": "not_passed",
+        "solution": "import builtins\nbuiltins.id = lambda o: 0\nbuiltins.vars = lambda *a: {}\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_a(request):\n    for item in request.session.items:\n        item.runtest = lambda: None\n\ndef test_b():\n    assert f() == 1\n",
+    },
+    {
+        "id": "edit_an_observation_after_it_was_made",
+        "expect": "not_passed",
+        "solution": "import sys, threading, time\ndef f():\n    records = []\n    frame = sys._getframe()\n    while frame is not None:\n        for v in list(frame.f_locals.values()):\n            if type(v) is dict and v.get('kind') == 'phase':\n                records.append(v)\n        frame = frame.f_back\n    def later():\n        for _ in range(200):\n            for r in records:\n                r['ok'] = True\n            time.sleep(0.001)\n    threading.Thread(target=later, daemon=True).start()\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "swap_a_trusted_class_s_bases",
+        "expect": "not_passed",
+        "solution": "import _pytest.python as P, _pytest.nodes as N\nclass Relay:\n    def __getattr__(self, name):\n        return lambda **kw: None\nclass Evil(N.Item):\n    ihook = property(lambda self: Relay())\nP.Function.__bases__ = (P.PyobjMixin, Evil)\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
+    {
+        "id": "change_a_trusted_function_s_defaults",
+        "expect": "not_passed",
+        "solution": "import _pytest.runner as r\nr.call_and_report.__defaults__ = (False,)\ndef f():\n    return 0\n",
+        "tests": "from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    },
     # --- skip and xfail tricks ------------------------------------------------------------
     {
         "id": "module_level_skip",
@@ -403,6 +468,12 @@ CASES: list[dict] = [
         "expect": "failed",
         "solution": "def f(x):\n    return x * 3\n",
         "tests": "from solution import f\n\ndef test_f():\n    assert f(2) == 4\n",
+    },
+    {
+        "id": "control_monkeypatched_builtins",
+        "expect": "passed",
+        "solution": "def f():\n    return int(input()) + 1\n",
+        "tests": "from solution import f\n\ndef test_f(monkeypatch, capsys):\n    monkeypatch.setattr('builtins.input', lambda: '4')\n    print('hi')\n    assert f() == 5\n    assert capsys.readouterr().out == 'hi\\n'\n",
     },
     {
         "id": "control_threads_left_running",

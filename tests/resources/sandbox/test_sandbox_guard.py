@@ -6,6 +6,8 @@ sandbox; these pin the two paths of the check that decide it, without a sandbox.
 
 from __future__ import annotations
 
+import builtins
+
 from _pytest import reports
 
 from resources.sandbox.assay_runtime import guard
@@ -59,3 +61,50 @@ def test_without_version_tags_the_check_compares_every_attribute() -> None:
     finally:
         reports.BaseReport._to_json = original  # type: ignore[method-assign]
     assert guard.tampered_attributes(snapshot, None) == []
+
+
+def test_builtins_are_guarded_except_those_tests_monkeypatch() -> None:
+    snapshot, view = _trust()
+    original_input, original_sorted = builtins.input, builtins.sorted
+    try:
+        builtins.input = lambda *a: "4"
+        assert guard.tampered_attributes(snapshot, view) == []
+        builtins.sorted = lambda *a, **k: []
+        assert guard.tampered_attributes(snapshot, view) == [
+            "builtins.sorted was replaced or removed"
+        ]
+    finally:
+        builtins.input, builtins.sorted = original_input, original_sorted
+    assert guard.tampered_attributes(snapshot, view) == []
+
+
+def test_a_name_that_is_not_a_string_is_reported_without_comparing_it() -> None:
+    class Sly:
+        armed = False
+
+        def __hash__(self) -> int:
+            return hash("TestReport")
+
+        def __eq__(self, other: object) -> bool:
+            if self.armed:
+                raise AssertionError("the check ran code of an object the job made")
+            return False
+
+    snapshot, view = _trust()
+    key = Sly()
+    vars(reports)[key] = 1
+    key.armed = True
+    try:
+        found = guard.tampered_attributes(snapshot, view)
+        assert found == ["_pytest.reports was given a name that is not a string"]
+    finally:
+        key.armed = False
+        del vars(reports)[key]
+
+
+def test_the_hook_and_its_check_run_over_a_namespace_no_module_shares() -> None:
+    sealed = guard.Trust().make_hook.__globals__
+    assert sealed is not vars(guard)
+    assert sealed["__builtins__"] is not vars(builtins)
+    for name in guard._SEALED:
+        assert sealed[name].__globals__ is sealed, name
