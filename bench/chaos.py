@@ -147,10 +147,14 @@ def main() -> int:
     print(f"rows lost                {total_lost}  (must be 0)")
     rerun_hits = sum(rerun_meta[a]["llm/cache_hits"] for a in LLM_ASSETS)
     rerun_samples = sum(rerun_meta[a]["llm/samples"] for a in LLM_ASSETS)
+    # Truncated and filtered answers are answers: cached, and served as the same failures.
+    answered_failures = sum(v for k, v in reasons.items() if k.startswith("finish_reason="))
+    answered = samples - failed + answered_failures
     print(
         f"\nre-run of the LLM stages: {rerun_samples} samples, {rerun_hits} from the cache (every one of the "
-        f"{samples - failed} answered before: {rerun_hits == samples - failed}), {rerun_sent} requests sent "
-        f"for the {failed} failures and the trials of recovered questions, {rerun_s:.1f} s"
+        f"{answered} answered before, {answered_failures} of them truncated or filtered: {rerun_hits == answered}), "
+        f"{rerun_sent} requests sent for the {failed - answered_failures} that got no answer and the trials "
+        f"of recovered questions, {rerun_s:.1f} s"
     )
     return 0 if total_lost == 0 else 1
 

@@ -25,7 +25,9 @@ sys.path.insert(0, str(REPO))
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "assay-kodcode-dryrun")
+    parser.add_argument(
+        "--home", type=Path, default=Path(tempfile.gettempdir()) / "assay-kodcode-dryrun"
+    )
     args = parser.parse_args()
     from tests.assets.kodcode.stage3_scripted import SEEDS, Stage3Model
     from tests.fakes.openai_server import OpenAIServer
@@ -37,11 +39,18 @@ def main() -> int:
     for name, lines in SEEDS.items():
         (seed_dir / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
     with OpenAIServer(Stage3Model()) as server:
-        os.environ.update({
-            "ASSAY_HOME": str(args.home), "DAGSTER_HOME": str(args.home / "dagster"), "ASSAY_SEED_DIR": str(args.home / "seeds"),
-            "ASSAY_LLM_ENGINE": "openai", "ASSAY_LLM_BASE_URL": server.base_url, "ASSAY_LLM_MODEL": "scripted",
-            "ASSAY_LLM_API_KEY_ENV": "NO_KEY", "ASSAY_SANDBOX_WORKERS": "2",
-        })
+        os.environ.update(
+            {
+                "ASSAY_HOME": str(args.home),
+                "DAGSTER_HOME": str(args.home / "dagster"),
+                "ASSAY_SEED_DIR": str(args.home / "seeds"),
+                "ASSAY_LLM_ENGINE": "openai",
+                "ASSAY_LLM_BASE_URL": server.base_url,
+                "ASSAY_LLM_MODEL": "scripted",
+                "ASSAY_LLM_API_KEY_ENV": "NO_KEY",
+                "ASSAY_SANDBOX_WORKERS": "2",
+            }
+        )
         from dagster_project.demo import run_family
 
         failures = run_family("kodcode")

@@ -33,17 +33,35 @@ from resources.sandbox import Sandbox
 REFERENCE = REPO.parent / "shared" / "reference" / "kodcode" / "algorithm_trials.jsonl"
 
 BUILT_IN = [
-    ("def add(a, b):\n    return a + b", "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5", True),
-    ("def add(a, b):\n    return a - b", "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5", False),
-    ("def rev(s):\n    return s[::-1]", "from solution import rev\n\ndef test_rev():\n    assert rev('ab') == 'ba'", True),
-    ("def rev(s):\n    return s", "from solution import rev\n\ndef test_rev():\n    assert rev('ab') == 'ba'", False),
+    (
+        "def add(a, b):\n    return a + b",
+        "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5",
+        True,
+    ),
+    (
+        "def add(a, b):\n    return a - b",
+        "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5",
+        False,
+    ),
+    (
+        "def rev(s):\n    return s[::-1]",
+        "from solution import rev\n\ndef test_rev():\n    assert rev('ab') == 'ba'",
+        True,
+    ),
+    (
+        "def rev(s):\n    return s",
+        "from solution import rev\n\ndef test_rev():\n    assert rev('ab') == 'ba'",
+        False,
+    ),
 ]
 
 
 def load_items(limit: int) -> tuple[list[tuple[str, str, bool]], str]:
     """(solution, tests, expected pass) triples, passes and failures interleaved."""
     if not REFERENCE.exists():
-        return (BUILT_IN * (limit // len(BUILT_IN) + 1))[:limit], "built-in items (reference data absent)"
+        return (BUILT_IN * (limit // len(BUILT_IN) + 1))[
+            :limit
+        ], "built-in items (reference data absent)"
     passes, fails = [], []
     for line in REFERENCE.read_text().splitlines():
         record = json.loads(line)
@@ -52,7 +70,10 @@ def load_items(limit: int) -> tuple[list[tuple[str, str, bool]], str]:
         elif record["recorded_verdict"] == "Fail":
             fails.append((record["solution_code"], record["test_code"], False))
     items = [x for pair in zip(passes, fails) for x in pair][:limit]
-    return items, f"KodCode reference trials ({sum(e for *_, e in items)} passing, {sum(not e for *_, e in items)} failing)"
+    return (
+        items,
+        f"KodCode reference trials ({sum(e for *_, e in items)} passing, {sum(not e for *_, e in items)} failing)",
+    )
 
 
 def as_reward_inputs(items: list[tuple[str, str, bool]]) -> tuple[list[str], list[str]]:
@@ -76,8 +97,13 @@ def pytest_process_each(items: list[tuple[str, str, bool]], timeout_s: float) ->
             Path(tmp, "test_solution.py").write_text(tests)
             start = time.perf_counter()
             try:
-                subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", tmp], cwd=tmp,
-                               capture_output=True, timeout=timeout_s, env={**os.environ, "PYTHONPATH": tmp})
+                subprocess.run(
+                    [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", tmp],
+                    cwd=tmp,
+                    capture_output=True,
+                    timeout=timeout_s,
+                    env={**os.environ, "PYTHONPATH": tmp},
+                )
             except subprocess.TimeoutExpired:
                 pass
             times.append(time.perf_counter() - start)
@@ -94,7 +120,9 @@ def main() -> None:
     items, source = load_items(args.items)
     responses, truths = as_reward_inputs(items)
     expected = [1.0 if e else 0.0 for *_, e in items]
-    print(f"items: {len(items)} from {source}; sandbox backend {args.backend}, {args.workers} workers")
+    print(
+        f"items: {len(items)} from {source}; sandbox backend {args.backend}, {args.workers} workers"
+    )
 
     with Sandbox(backend=args.backend, workers=args.workers, timeout_s=10.0) as box:
         reward.use_sandbox(box)
@@ -117,13 +145,19 @@ def main() -> None:
     per_batch = batch / len(items)
     per_baseline = statistics.mean(baseline)
     print(f"first call (starts the warm pool): {ms(warmup):8.1f} ms")
-    print(f"compute_score, one call each:      {ms(per_single):8.1f} ms/response  (p50 {ms(statistics.median(single)):.1f}, "
-          f"max {ms(max(single)):.1f})")
+    print(
+        f"compute_score, one call each:      {ms(per_single):8.1f} ms/response  (p50 {ms(statistics.median(single)):.1f}, "
+        f"max {ms(max(single)):.1f})"
+    )
     print(f"compute_score_batch, {len(items)} at once:   {ms(per_batch):8.1f} ms/response")
     print(f"pytest process per item (KodCode): {ms(per_baseline):8.1f} ms/response")
-    print(f"speed-up vs a pytest process each: {per_baseline / per_single:5.1f}x one call each, {per_baseline / per_batch:5.1f}x batched")
+    print(
+        f"speed-up vs a pytest process each: {per_baseline / per_single:5.1f}x one call each, {per_baseline / per_batch:5.1f}x batched"
+    )
     agree = sum(s == e for s, e in zip(scores, expected))
-    print(f"rewards agreeing with the recorded verdicts: {agree}/{len(items)}; batch equals single: {batch_scores == scores}")
+    print(
+        f"rewards agreeing with the recorded verdicts: {agree}/{len(items)}; batch equals single: {batch_scores == scores}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ from typing import Any, Protocol, TypeVar
 from resources.llm.cache import AnswerCache, CachedAnswer, CacheWriter, SampleParams
 from resources.llm.types import BatchResult, BatchStats, Completion, LLMRequest
 
-# Finish reasons that mean the text is not a whole answer: recorded as failures, never cached
-# ("abort" is how vLLM reports a request it dropped).
+# Finish reasons that mean the text is not a whole answer: recorded as failures.
 REJECTED_FINISH_REASONS = frozenset({"length", "content_filter", "abort"})
+# Of those, the ones the model gave as its answer to exactly this request: cached like any
+# answer, so that a re-run serves the same recorded failure instead of paying for it again
+# (raise max_tokens to ask anew: it is part of the key). "abort" is vLLM dropping a request,
+# not an answer: never cached.
+CACHED_REJECTIONS = frozenset({"length", "content_filter"})
 
 T = TypeVar("T")
 
@@ -108,14 +112,19 @@ class BatchRecorder:
         self.followers: dict[int, list[Unit]] = {}
 
     def cached(self, unit: Unit, hit: CachedAnswer) -> None:
+        rejected = hit.finish_reason in REJECTED_FINISH_REASONS
+        reason = f"finish_reason={hit.finish_reason}" if rejected else None
         with self._lock:
             self.stats.cache_hits += 1
+            if reason is not None:
+                self.stats.failed += 1
+                self.stats.failure_reasons[reason] += 1
             self._slots[unit.position] = Completion(
                 unit.key,
                 unit.params.sample_index,
                 hit.text,
                 hit.finish_reason,
-                None,
+                reason,
                 hit.prompt_tokens,
                 hit.completion_tokens,
                 True,
@@ -132,11 +141,9 @@ class BatchRecorder:
                 self.stats.retries += 1
 
     def answer(self, unit: Unit, answer: Answer) -> None:
-        """An answer arrived: accept and cache it, or record why it is not acceptable."""
-        if answer.finish_reason in REJECTED_FINISH_REASONS:
-            self._finish(unit, answer, f"finish_reason={answer.finish_reason}")
-            return
-        if self._writer is not None:
+        """An answer arrived: cache it, and accept it or record why it is not acceptable."""
+        rejected = answer.finish_reason in REJECTED_FINISH_REASONS
+        if self._writer is not None and (not rejected or answer.finish_reason in CACHED_REJECTIONS):
             self._writer.submit(
                 unit.cache_key,
                 CachedAnswer(
@@ -147,7 +154,7 @@ class BatchRecorder:
                     answer.model,
                 ),
             )
-        self._finish(unit, answer, None)
+        self._finish(unit, answer, f"finish_reason={answer.finish_reason}" if rejected else None)
 
     def fail(self, unit: Unit, reason: str, detail: str | None = None) -> None:
         """No answer: `reason` is the category counted in stats, `detail` the text on the completion."""

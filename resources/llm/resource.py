@@ -98,7 +98,8 @@ class LLMResource(dg.ConfigurableResource):
             raise LLMBatchFailed(
                 f"{stats.failed} of {stats.samples} LLM samples failed ({stats.failed_share:.0%} > "
                 f"failure_threshold {self.failure_threshold:.0%}) on engine {self.engine!r}, model {model!r}; "
-                f"reasons: {reasons}. Answers that succeeded are cached, so a re-run only retries the failures.",
+                f"reasons: {reasons}. Answers are cached (truncated and filtered ones too: raise max_tokens "
+                "to ask those anew), so a re-run only retries requests that got no answer.",
                 result,
             )
         return result

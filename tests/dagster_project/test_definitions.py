@@ -14,7 +14,9 @@ def test_every_family_has_a_job_and_a_seed_sensor_and_the_graph_resolves():
     for family in ENABLED_FAMILIES:
         assert f"{family}_job" in job_names
         assert f"{family}_seed_sensor" in sensor_names
-    assert {"llm", "reasoner", "evaluator", "sandbox", "workspace", "io_manager"} <= set(defs.resources)
+    assert {"llm", "reasoner", "evaluator", "sandbox", "workspace", "io_manager"} <= set(
+        defs.resources
+    )
 
 
 def test_partitioned_checks_share_their_assets_partitions():

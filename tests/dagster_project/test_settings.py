@@ -6,7 +6,12 @@ from dagster_project.settings import load_settings
 
 
 def test_defaults_are_the_embedded_model_and_bubblewrap(monkeypatch):
-    for name in ("ASSAY_LLM_ENGINE", "ASSAY_GENERATOR_ENGINE", "ASSAY_SANDBOX_BACKEND", "ASSAY_HOME"):
+    for name in (
+        "ASSAY_LLM_ENGINE",
+        "ASSAY_GENERATOR_ENGINE",
+        "ASSAY_SANDBOX_BACKEND",
+        "ASSAY_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.llm["generator"].engine == "embedded"

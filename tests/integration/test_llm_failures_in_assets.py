@@ -137,11 +137,20 @@ def test_above_the_failure_threshold_the_asset_fails_saying_why_and_a_rerun_pays
     home,
 ):
     instance = DagsterInstance.ephemeral()
+    # Server errors with no retries: answers that never came, which a re-run asks for again.
+    erring = FaultPlan(seed=5, server_error=0.8)
+    with OpenAIServer(ScriptedKodCode(), faults=erring) as server:
+        failing = run_partition(
+            home,
+            server.base_url,
+            "a.jsonl",
+            RunSettings(max_retries=0, circuit_breaker_after=1000),
+            instance=instance,
+            selection=FIRST_TWO,
+        )
+    # Truncated answers: answers all the same, recorded as failures in their rows.
     truncating = FaultPlan(seed=5, truncated=0.8)
     with OpenAIServer(ScriptedKodCode(), faults=truncating) as server:
-        failing = run_partition(
-            home, server.base_url, "a.jsonl", RunSettings(), instance=instance, selection=FIRST_TWO
-        )
         tolerant = run_partition(
             home,
             server.base_url,
@@ -154,7 +163,7 @@ def test_above_the_failure_threshold_the_asset_fails_saying_why_and_a_rerun_pays
     message = step_failures(failing)["kodcode_raw_questions"]
     failed, samples = map(int, FAILED_SHARE.search(message).groups())
     assert samples == ITEMS and failed > ITEMS // 2
-    assert "> failure_threshold 50%" in message and f"finish_reason=length: {failed}" in message
+    assert "> failure_threshold 50%" in message and f"http_500: {failed}" in message
     assert not parquet_path(home, "kodcode_raw_questions", "a.jsonl").exists(), (
         "a failed asset is not materialized"
     )

@@ -6,6 +6,9 @@ from assets.codeio.verify import LLM_ERROR
 
 def test_a_failed_or_truncated_answer_is_an_llm_error_and_runs_nothing():
     ran: list = []
-    verdicts = judge_batch([Task("k", "output", '{"x": 1}', "2", "def main_solution(x):\n    return x + 1\n", None)], ran.append)
+    verdicts = judge_batch(
+        [Task("k", "output", '{"x": 1}', "2", "def main_solution(x):\n    return x + 1\n", None)],
+        ran.append,
+    )
     assert verdicts["k"].status == LLM_ERROR
     assert ran == [], "no sandbox job for an answer that was not accepted"

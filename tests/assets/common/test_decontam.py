@@ -16,8 +16,16 @@ from assets.common.decontam import (
 )
 
 BENCH = [
-    BenchmarkProblem("toy", "toy/1", "Return the sum of the squares of all odd numbers in the given list of integers."),
-    BenchmarkProblem("toy", "toy/2", "Given a string, return it with every vowel removed and the consonants kept in order."),
+    BenchmarkProblem(
+        "toy",
+        "toy/1",
+        "Return the sum of the squares of all odd numbers in the given list of integers.",
+    ),
+    BenchmarkProblem(
+        "toy",
+        "toy/2",
+        "Given a string, return it with every vowel removed and the consonants kept in order.",
+    ),
 ]
 
 
@@ -29,8 +37,10 @@ def test_ngrams_are_lowercased_word_windows_and_short_texts_are_one_gram():
 
 def test_a_paraphrase_inside_a_longer_story_still_scores_high():
     index = DecontamIndex(BENCH)
-    text = ("Alice keeps a notebook of numbers. Write a function that will return the sum of the squares of all odd "
-            "numbers in the given list of integers, and explain its complexity.")
+    text = (
+        "Alice keeps a notebook of numbers. Write a function that will return the sum of the squares of all odd "
+        "numbers in the given list of integers, and explain its complexity."
+    )
     match = index.best_match("q1", text)
     assert match.problem_id == "toy/1" and match.similarity >= 0.9
     assert match.jaccard < match.similarity, "Jaccard is reported beside the overlap share"
@@ -39,8 +49,11 @@ def test_a_paraphrase_inside_a_longer_story_still_scores_high():
 def test_unrelated_text_has_no_match_and_reporting_respects_the_floor():
     index = DecontamIndex(BENCH)
     assert index.best_match("q", "Sort a linked list in place using merge sort.") is None
-    found = find_matches([("near", "return the sum of the squares of all odd numbers"), ("far", "merge two heaps")], index,
-                         report_at=0.5)
+    found = find_matches(
+        [("near", "return the sum of the squares of all odd numbers"), ("far", "merge two heaps")],
+        index,
+        report_at=0.5,
+    )
     assert set(found) == {"near"} and found["near"].shared_ngrams > 0
 
 
@@ -48,18 +61,27 @@ def test_humaneval_ships_with_the_package_and_catches_a_restated_problem():
     problems = humaneval()
     assert len(problems) == 164 and problems[0].benchmark == "humaneval"
     index = DecontamIndex(problems)
-    text = ("Write has_close_elements(numbers, threshold): Check if in given list of numbers, are any two numbers "
-            "closer to each other than given threshold.")
+    text = (
+        "Write has_close_elements(numbers, threshold): Check if in given list of numbers, are any two numbers "
+        "closer to each other than given threshold."
+    )
     match = index.best_match("q", text)
     assert match.problem_id == "HumanEval/0" and match.similarity >= 0.5
-    clean = index.best_match("q2", "Write a function count_vowels(s) that returns how many vowels the string s contains.")
+    clean = index.best_match(
+        "q2", "Write a function count_vowels(s) that returns how many vowels the string s contains."
+    )
     assert clean is None or clean.similarity < 0.3
 
 
 def test_other_benchmarks_load_from_jsonl_files(tmp_path):
     path = tmp_path / "mbpp.jsonl.gz"
     with gzip.open(path, "wt") as handle:
-        handle.write(json.dumps({"task_id": 7, "text": "Find the shared elements of two lists.", "code": "x"}) + "\n")
+        handle.write(
+            json.dumps(
+                {"task_id": 7, "text": "Find the shared elements of two lists.", "code": "x"}
+            )
+            + "\n"
+        )
     problems = jsonl_benchmark(path, "mbpp", id_field="task_id", text_fields=("text",))
     assert problems == [BenchmarkProblem("mbpp", "7", "Find the shared elements of two lists.")]
 

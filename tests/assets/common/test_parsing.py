@@ -1,6 +1,13 @@
 """Pulling structured pieces out of model answers."""
 
-from assets.common.parsing import code_blocks, extract_json, extract_tag, last_code_block, section, strip_reasoning
+from assets.common.parsing import (
+    code_blocks,
+    extract_json,
+    extract_tag,
+    last_code_block,
+    section,
+    strip_reasoning,
+)
 
 
 def test_the_answer_after_reasoning_is_what_follows_the_last_think_tag():

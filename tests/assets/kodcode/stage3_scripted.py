@@ -17,13 +17,19 @@ Q_VOWELS_AGAIN = "Write a function count_vowels(s) that returns how many vowels 
 Q_ARITH = "Write two functions: add_numbers(a, b) returns the sum of a and b, and multiply_numbers(a, b) returns their product."
 Q_PRIME = "Write a function nth_prime(n) that returns the n-th prime number, counting from nth_prime(1) == 2."
 Q_REVERSE = "Write a function reverse_words(sentence) that returns the sentence with the order of its words reversed."
-Q_CLOSE = ("Write a function has_close_elements(numbers, threshold). Check if in given list of numbers, are any two numbers "
-           "closer to each other than given threshold.")
+Q_CLOSE = (
+    "Write a function has_close_elements(numbers, threshold). Check if in given list of numbers, are any two numbers "
+    "closer to each other than given threshold."
+)
 
 # Seed text (what the question prompt contains) → the question the model writes.
 QUESTIONS = {
-    "Count the vowels": Q_VOWELS, "Count vowels again": Q_VOWELS_AGAIN, "Add and multiply": Q_ARITH,
-    "The n-th prime": Q_PRIME, "Reverse the words": Q_REVERSE, "Close numbers": Q_CLOSE,
+    "Count the vowels": Q_VOWELS,
+    "Count vowels again": Q_VOWELS_AGAIN,
+    "Add and multiply": Q_ARITH,
+    "The n-th prime": Q_PRIME,
+    "Reverse the words": Q_REVERSE,
+    "Close numbers": Q_CLOSE,
 }
 
 SEEDS = {
@@ -70,15 +76,15 @@ WRONG_PRIME = ("def nth_prime(n):\n    return n", SOLUTIONS["nth_prime"][1])
 
 STUBS = {
     "count_vowels": 'def count_vowels(s: str) -> int:\n    """Return how many vowels (a, e, i, o, u) s contains.\n\n'
-                    '    >>> count_vowels("banana")\n    3\n    """\n',
+    '    >>> count_vowels("banana")\n    3\n    """\n',
     # Leaks: the "stub" implements both functions.
     "add_numbers": 'def add_numbers(a, b):\n    """Sum."""\n    return a + b\n\ndef multiply_numbers(a, b):\n    """Product."""\n    return a * b\n',
     "nth_prime": 'def nth_prime(n: int) -> int:\n    """The n-th prime, counting from 1.\n\n    >>> nth_prime(3)\n    5\n    """\n',
     # Renames the parameter: the original body no longer finds `sentence`.
     "reverse_words": 'def reverse_words(text: str) -> str:\n    """Words of text in reverse order.\n\n'
-                     '    >>> reverse_words("a b")\n    \'b a\'\n    """\n',
+    '    >>> reverse_words("a b")\n    \'b a\'\n    """\n',
     "has_close_elements": 'def has_close_elements(numbers, threshold):\n    """Are two numbers closer than threshold?\n\n'
-                          '    >>> has_close_elements([1.0, 2.8, 3.0], 0.3)\n    True\n    """\n',
+    '    >>> has_close_elements([1.0, 2.8, 3.0], 0.3)\n    True\n    """\n',
 }
 
 REASONED = {
@@ -92,8 +98,10 @@ REASONED = {
 
 
 def trial_text(solution: str, tests: str) -> str:
-    return (f"<|Solution Begin|>\n```python\n{solution}\n```\n<|Solution End|>\n"
-            f"<|Test Begin|>\n```python\n{tests}\n```\n<|Test End|>")
+    return (
+        f"<|Solution Begin|>\n```python\n{solution}\n```\n<|Solution End|>\n"
+        f"<|Test Begin|>\n```python\n{tests}\n```\n<|Test End|>"
+    )
 
 
 def _entry(text: str) -> str:

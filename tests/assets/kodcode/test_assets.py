@@ -19,11 +19,17 @@ from resources.workspace import Workspace
 from tests.assets.kodcode.scripted import kodcode_responder
 from tests.fakes.openai_server import OpenAIServer
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+)
 
 STAGES_1_2 = [
-    stages.kodcode_seed_prompts, stages.kodcode_raw_questions, stages.kodcode_questions,
-    stages.kodcode_solution_trials, stages.kodcode_test_results, stages.kodcode_verified_triplets,
+    stages.kodcode_seed_prompts,
+    stages.kodcode_raw_questions,
+    stages.kodcode_questions,
+    stages.kodcode_solution_trials,
+    stages.kodcode_test_results,
+    stages.kodcode_verified_triplets,
 ]
 CHECKS = [kodcode_questions_well_formed, kodcode_triplets_verified]
 
@@ -46,14 +52,23 @@ def env(tmp_path):
     seed_dir = tmp_path / "seeds" / "kodcode"
     seed_dir.mkdir(parents=True)
     for name, lines in SEEDS.items():
-        (seed_dir / name).write_text("".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines))
+        (seed_dir / name).write_text(
+            "".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines)
+        )
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTITIONS["kodcode"].name, list(SEEDS))
     with OpenAIServer(kodcode_responder) as server:
         resources = {
             "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-            "llm": LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
-                               cache_path=str(tmp_path / "cache.sqlite"), max_retries=1, timeout_s=10),
+            "llm": LLMResource(
+                engine="openai",
+                model="scripted",
+                base_url=server.base_url,
+                api_key_env="NO_KEY",
+                cache_path=str(tmp_path / "cache.sqlite"),
+                max_retries=1,
+                timeout_s=10,
+            ),
             "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=True),
             "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
         }
@@ -61,7 +76,9 @@ def env(tmp_path):
 
 
 def _run(env, key):
-    return materialize(STAGES_1_2 + CHECKS, partition_key=key, instance=env["instance"], resources=env["resources"])
+    return materialize(
+        STAGES_1_2 + CHECKS, partition_key=key, instance=env["instance"], resources=env["resources"]
+    )
 
 
 def _read(env, asset, key):
@@ -89,15 +106,22 @@ def test_two_partitions_flow_to_verified_triplets_with_every_drop_accounted_for(
     assert set(results_b["status"]) >= {"failed", "passed"}
     triplets_b = _read(env, "kodcode_verified_triplets", "b.jsonl")
     assert triplets_b["question"].to_list() == [
-        q for q in _read(env, "kodcode_questions", "b.jsonl")["question"].to_list() if "count_vowels" in q
+        q
+        for q in _read(env, "kodcode_questions", "b.jsonl")["question"].to_list()
+        if "count_vowels" in q
     ], "the question whose every trial failed is dropped"
 
 
 def test_metadata_reports_drop_reasons_and_checks_pass(env):
     result = _run(env, "a.jsonl")
-    meta = {e.materialization.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    meta = {
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
     questions = meta["kodcode_questions"]
-    assert questions["dropped/abstained"].value == 1 and questions["dropped/near_duplicate"].value == 1
+    assert (
+        questions["dropped/abstained"].value == 1 and questions["dropped/near_duplicate"].value == 1
+    )
     assert meta["kodcode_seed_prompts"]["dropped/quarantined"].value == 1
     assert meta["kodcode_test_results"]["pass_rate"].value == 1.0
     checks = result.get_asset_check_evaluations()
@@ -115,8 +139,17 @@ def test_a_rerun_pays_for_no_request_and_reproduces_the_outputs(env):
 
 def test_an_unusable_seed_file_fails_only_its_own_partition(env):
     (env["tmp"] / "seeds" / "kodcode" / "a.jsonl").write_bytes(b"\x00\x01binary")
-    bad = materialize(STAGES_1_2, partition_key="a.jsonl", instance=env["instance"], resources=env["resources"], raise_on_error=False)
+    bad = materialize(
+        STAGES_1_2,
+        partition_key="a.jsonl",
+        instance=env["instance"],
+        resources=env["resources"],
+        raise_on_error=False,
+    )
     assert not bad.success
     failure = next(e for e in bad.all_events if e.is_step_failure)
-    assert "a.jsonl" in failure.event_specific_data.error.message and "binary" in failure.event_specific_data.error.message
+    assert (
+        "a.jsonl" in failure.event_specific_data.error.message
+        and "binary" in failure.event_specific_data.error.message
+    )
     assert _run(env, "b.jsonl").success

@@ -6,10 +6,17 @@ from assets.kodcode.modes import MODES, validate_seed
 from assets.kodcode.prompts import question_messages, trial_messages
 
 EXAMPLE_SEEDS = {
-    "leetcode": {"question": "Two sum."}, "codeforces": {"question": "Balanced strings."}, "apps": {"question": "Islands."},
-    "taco": {"question": "Zeros."}, "code_contests": {"question": "Subarray."}, "package": {"package": "numpy"},
-    "evol": {"question": "Reverse words."}, "algorithm": {"code": "def f(): pass"}, "data_structure": {"code": "class S: pass"},
-    "docs": {"doc": "str.upper returns an upper-case copy."}, "prefill": {"prefix": "Write a function that"},
+    "leetcode": {"question": "Two sum."},
+    "codeforces": {"question": "Balanced strings."},
+    "apps": {"question": "Islands."},
+    "taco": {"question": "Zeros."},
+    "code_contests": {"question": "Subarray."},
+    "package": {"package": "numpy"},
+    "evol": {"question": "Reverse words."},
+    "algorithm": {"code": "def f(): pass"},
+    "data_structure": {"code": "class S: pass"},
+    "docs": {"doc": "str.upper returns an upper-case copy."},
+    "prefill": {"prefix": "Write a function that"},
 }
 
 
@@ -25,14 +32,20 @@ def test_every_mode_builds_a_system_and_user_message_asking_for_tagged_output(mo
 
 
 def test_evol_shows_the_few_shot_examples():
-    messages = question_messages({"mode": "evol", "question": "Q"}, examples=["First example", "Second example"])
+    messages = question_messages(
+        {"mode": "evol", "question": "Q"}, examples=["First example", "Second example"]
+    )
     assert "First example" in messages[1]["content"] and "Second example" in messages[1]["content"]
 
 
 @pytest.mark.parametrize(
     "seed, reason",
-    [({}, "missing field: mode"), ({"mode": "nope"}, "unknown mode"), ({"mode": "docs"}, "non-empty string field 'doc'"),
-     ({"mode": "leetcode", "question": "q", "subset": 3}, "should be a string")],
+    [
+        ({}, "missing field: mode"),
+        ({"mode": "nope"}, "unknown mode"),
+        ({"mode": "docs"}, "non-empty string field 'doc'"),
+        ({"mode": "leetcode", "question": "q", "subset": 3}, "should be a string"),
+    ],
 )
 def test_invalid_seed_lines_name_the_problem(seed, reason):
     assert reason in validate_seed(seed)

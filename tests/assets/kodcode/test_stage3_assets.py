@@ -25,7 +25,9 @@ from resources.workspace import Workspace
 from tests.assets.kodcode.stage3_scripted import SEEDS, Stage3Model
 from tests.fakes.openai_server import OpenAIServer
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
+)
 
 PARTITIONED = [a for a in kodcode.ASSETS if a not in stage3_release.RELEASE_ASSETS]
 PARTITIONED_CHECKS = [c for c in kodcode.CHECKS if c not in stage3_checks.RELEASE_CHECKS]
@@ -41,18 +43,33 @@ def _write_seeds(seed_dir: Path, seeds: dict[str, list]) -> None:
 
 def _resources(home: Path, server: OpenAIServer, cache: Path) -> dict:
     def llm() -> LLMResource:
-        return LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
-                           cache_path=str(cache), max_retries=3, timeout_s=60)
+        return LLMResource(
+            engine="openai",
+            model="scripted",
+            base_url=server.base_url,
+            api_key_env="NO_KEY",
+            cache_path=str(cache),
+            max_retries=3,
+            timeout_s=60,
+        )
 
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
-        "llm": llm(), "reasoner": llm(),
+        "llm": llm(),
+        "reasoner": llm(),
         "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
         "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
     }
 
 
-def run_family(home: Path, server: OpenAIServer, cache: Path, order: list[str], seeds: dict = SEEDS, checks: bool = True) -> dict:
+def run_family(
+    home: Path,
+    server: OpenAIServer,
+    cache: Path,
+    order: list[str],
+    seeds: dict = SEEDS,
+    checks: bool = True,
+) -> dict:
     """Materialize every partition in `order` (with the partitioned checks unless `checks` is False), then the
     releases and their checks; return materialization metadata by (asset, partition)."""
     _write_seeds(home / "seeds" / "kodcode", seeds)
@@ -61,30 +78,51 @@ def run_family(home: Path, server: OpenAIServer, cache: Path, order: list[str], 
     resources = _resources(home, server, cache)
     meta: dict = {}
     for key in order:
-        result = materialize(PARTITIONED + (PARTITIONED_CHECKS if checks else []), partition_key=key, instance=instance, resources=resources,
-                             run_config=RUN_CONFIG)
+        result = materialize(
+            PARTITIONED + (PARTITIONED_CHECKS if checks else []),
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+            run_config=RUN_CONFIG,
+        )
         assert result.success
         failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
         assert not failed, f"checks failed on {key}: {failed}"
         for event in result.get_asset_materialization_events():
-            meta[(event.materialization.asset_key.to_user_string(), key)] = event.materialization.metadata
-    result = materialize(kodcode.ASSETS + kodcode.CHECKS, instance=instance, resources=resources,
-                         selection=stage3_release.RELEASE_ASSETS)
+            meta[(event.materialization.asset_key.to_user_string(), key)] = (
+                event.materialization.metadata
+            )
+    result = materialize(
+        kodcode.ASSETS + kodcode.CHECKS,
+        instance=instance,
+        resources=resources,
+        selection=stage3_release.RELEASE_ASSETS,
+    )
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(RELEASE_CHECKS) and all(c.passed for c in evaluations)
     for event in result.get_asset_materialization_events():
-        meta[(event.materialization.asset_key.to_user_string(), None)] = event.materialization.metadata
+        meta[(event.materialization.asset_key.to_user_string(), None)] = (
+            event.materialization.metadata
+        )
     return meta
 
 
 def read(home: Path, asset: str, key: str | None = None) -> pl.DataFrame:
     """A partition's stored frame, or the unpartitioned asset's."""
-    return pl.read_parquet(home / "storage" / asset / f"{key}.parquet" if key else home / "storage" / f"{asset}.parquet")
+    return pl.read_parquet(
+        home / "storage" / asset / f"{key}.parquet"
+        if key
+        else home / "storage" / f"{asset}.parquet"
+    )
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,33 +135,55 @@ def family(tmp_path_factory):
         first = run_family(root / "ab", server, cache, ["a.jsonl", "b.jsonl"])
         sent_after_first = server.stats.snapshot()["requests"]
         second = run_family(root / "ba", server, cache, ["b.jsonl", "a.jsonl"], checks=False)
-        yield {"root": root, "ab": root / "ab", "ba": root / "ba", "meta": first, "meta_ba": second,
-               "sent_after_first": sent_after_first, "sent": server.stats.snapshot()["requests"]}
+        yield {
+            "root": root,
+            "ab": root / "ab",
+            "ba": root / "ba",
+            "meta": first,
+            "meta_ba": second,
+            "sent_after_first": sent_after_first,
+            "sent": server.stats.snapshot()["requests"],
+        }
 
 
 def test_a_question_no_first_trial_passed_is_rescued_by_retries_up_to_the_cap(family):
     retries = read(family["ab"], "kodcode_retry_trials", "a.jsonl")
-    assert sorted(retries["trial_index"].to_list()) == [3, 4, 5], "three more trials: the cap of six counts the first three"
+    assert sorted(retries["trial_index"].to_list()) == [3, 4, 5], (
+        "three more trials: the cap of six counts the first three"
+    )
     assert set(retries["status"]) == {"passed"}
     triplets = read(family["ab"], "kodcode_instruct_triplets", "a.jsonl")
     prime = triplets.filter(pl.col("question").str.contains("nth_prime")).row(0, named=True)
     assert prime["pass_sequence"] == [False, False, False, True, True, True]
-    assert prime["trials"] == 6 and prime["difficulty"] == "medium" and json.loads(prime["metadata"])["retried"] is True
+    assert (
+        prime["trials"] == 6
+        and prime["difficulty"] == "medium"
+        and json.loads(prime["metadata"])["retried"] is True
+    )
     meta = family["meta"][("kodcode_instruct_triplets", "a.jsonl")]
     assert meta["rescued_by_retry"].value == 1
-    assert family["meta"][("kodcode_retry_trials", "a.jsonl")]["first_trials_regenerated"].value == 0, "the first trials came from the cache"
+    assert (
+        family["meta"][("kodcode_retry_trials", "a.jsonl")]["first_trials_regenerated"].value == 0
+    ), "the first trials came from the cache"
 
 
 def test_complete_style_leaks_are_dropped_and_survivors_are_reverified(family):
     conversions = pl.concat([read(family["ab"], "kodcode_style_conversions", k) for k in SEEDS])
-    by_parent = dict(zip(conversions["parent_question_id"].to_list(), conversions.iter_rows(named=True)))
+    by_parent = dict(
+        zip(conversions["parent_question_id"].to_list(), conversions.iter_rows(named=True))
+    )
     instruct = pl.concat([read(family["ab"], "kodcode_instruct_triplets", k) for k in SEEDS])
     assert set(by_parent) == set(instruct["question_id"]), "one conversion per instruct triplet"
-    reason_of = {q: by_parent[i]["drop_reason"] for i, q in zip(instruct["question_id"], instruct["question"])}
+    reason_of = {
+        q: by_parent[i]["drop_reason"]
+        for i, q in zip(instruct["question_id"], instruct["question"])
+    }
     leaked = next(r for q, r in reason_of.items() if "add_numbers" in q)
     renamed = next(r for q, r in reason_of.items() if "reverse_words" in q)
     assert leaked == "leaks_solution_body"
-    assert renamed == "reverify_failed", "the stub renamed a parameter, so the solution no longer fits its signature"
+    assert renamed == "reverify_failed", (
+        "the stub renamed a parameter, so the solution no longer fits its signature"
+    )
     kept = conversions.filter(pl.col("drop_reason").is_null())
     assert set(kept["reverify_status"]) == {"passed"}
     triplets = read(family["ab"], "kodcode_triplets", "a.jsonl")
@@ -137,9 +197,16 @@ def test_reasoning_answers_with_two_misnamed_functions_are_repaired_and_labelled
     sft = read(family["ab"], "kodcode_sft", "a.jsonl")
     arith = sft.filter(pl.col("answer_code").str.contains("add_numbers"))
     assert arith.height >= 2 and arith["correct"].all()
-    assert json.loads(arith["renamed_json"][0]) == {"add": "add_numbers", "multiply": "multiply_numbers"}
-    assert arith["response"][0].startswith("<think>"), "the full response, reasoning included, is kept"
-    wrong = read(family["ab"], "kodcode_sft", "b.jsonl").filter(pl.col("answer_code").str.contains("reverse_words"))
+    assert json.loads(arith["renamed_json"][0]) == {
+        "add": "add_numbers",
+        "multiply": "multiply_numbers",
+    }
+    assert arith["response"][0].startswith("<think>"), (
+        "the full response, reasoning included, is kept"
+    )
+    wrong = read(family["ab"], "kodcode_sft", "b.jsonl").filter(
+        pl.col("answer_code").str.contains("reverse_words")
+    )
     assert wrong.height and not wrong["correct"].any()
     row = arith.row(0, named=True)
     assert [t["from"] for t in row["conversations"]] == ["human", "gpt"]
@@ -155,7 +222,9 @@ def test_rl_rows_follow_verls_shape_with_tests_as_ground_truth(family):
     assert row["ability"] == "code" and row["reward_model"]["style"] == "rule"
     truth = json.loads(row["reward_model"]["ground_truth"])
     assert "def test_" in truth["test_code"] and truth["test_info"]
-    assert row["prompt"][0]["role"] == "user" and "markdown code block" in row["prompt"][0]["content"]
+    assert (
+        row["prompt"][0]["role"] == "user" and "markdown code block" in row["prompt"][0]["content"]
+    )
 
 
 def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets(family):
@@ -164,22 +233,35 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
     selection = read(family["ab"], "kodcode_release_selection")
     decisions = dict(zip(selection["question_id"], selection["decision"]))
     triplets = pl.concat([read(family["ab"], "kodcode_triplets", k) for k in SEEDS])
-    vowels = triplets.filter(pl.col("style") == "instruct").filter(pl.col("question").str.contains("count_vowels"))
-    assert sorted(decisions[q] for q in vowels["question_id"]) == ["near_duplicate", "train"], "one canonical member kept"
+    vowels = triplets.filter(pl.col("style") == "instruct").filter(
+        pl.col("question").str.contains("count_vowels")
+    )
+    assert sorted(decisions[q] for q in vowels["question_id"]) == ["near_duplicate", "train"], (
+        "one canonical member kept"
+    )
     close = selection.filter(pl.col("benchmark_task_id") == "HumanEval/0")
-    assert close.height == 2 and set(close["decision"]) == {"use_with_caution"}, "the item and its complete-style child"
+    assert close.height == 2 and set(close["decision"]) == {"use_with_caution"}, (
+        "the item and its complete-style child"
+    )
     assert close["benchmark_similarity"].max() >= 0.5
 
     out = family["ab"] / "datasets" / "kodcode"
-    loaded = datasets.load_dataset("parquet", data_dir=str(out / "triplets"), cache_dir=str(family["root"] / "hf"))
+    loaded = datasets.load_dataset(
+        "parquet", data_dir=str(out / "triplets"), cache_dir=str(family["root"] / "hf")
+    )
     assert set(loaded) == {"train", "use_with_caution"}
     assert loaded["use_with_caution"].num_rows == close.height
     assert set(loaded["train"]["style"]) == {"instruct", "complete"}
     card = (out / "triplets" / "README.md").read_text()
     assert "## Counts by difficulty" in card and "use_with_caution" in card
-    assert pl.read_parquet(out / "triplets" / "data" / "*.parquet").height == loaded["train"].num_rows + close.height
+    assert (
+        pl.read_parquet(out / "triplets" / "data" / "*.parquet").height
+        == loaded["train"].num_rows + close.height
+    )
 
-    sft = datasets.load_dataset("parquet", data_dir=str(out / "sft"), cache_dir=str(family["root"] / "hf"))["train"]
+    sft = datasets.load_dataset(
+        "parquet", data_dir=str(out / "sft"), cache_dir=str(family["root"] / "hf")
+    )["train"]
     sharegpt = json.loads((out / "sft" / "sft_sharegpt.json").read_text())
     assert len(sharegpt) == sum(sft["correct"]) > 0
     info = json.loads((out / "sft" / "dataset_info.json").read_text())
@@ -188,7 +270,9 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
     rl = pl.read_parquet(out / "rl" / "data" / "*.parquet")
     assert rl.columns == ["data_source", "prompt", "ability", "reward_model", "extra_info"]
     assert rl["extra_info"].struct.field("index").to_list() == list(range(rl.height))
-    assert set(rl["extra_info"].struct.field("question_id")) <= set(selection.filter(pl.col("decision") == "train")["question_id"])
+    assert set(rl["extra_info"].struct.field("question_id")) <= set(
+        selection.filter(pl.col("decision") == "train")["question_id"]
+    )
 
 
 def test_release_is_byte_identical_whichever_partition_ran_first(family):
@@ -201,20 +285,34 @@ def test_release_is_byte_identical_whichever_partition_ran_first(family):
 def test_every_drop_is_counted_in_metadata(family):
     meta = family["meta"]
     sel = meta[("kodcode_release_selection", None)]
-    assert sel["decision/near_duplicate"].value == 2, "the duplicate instruct item and its complete-style child"
+    assert sel["decision/near_duplicate"].value == 2, (
+        "the duplicate instruct item and its complete-style child"
+    )
     dataset = meta[("kodcode_dataset", None)]
-    assert dataset["rows_in"].value == dataset["rows_out"].value + dataset["dropped/near_duplicate"].value
+    assert (
+        dataset["rows_in"].value
+        == dataset["rows_out"].value + dataset["dropped/near_duplicate"].value
+    )
 
 
-def test_a_partition_with_no_verified_question_flows_through_every_asset_to_an_empty_release(tmp_path):
+def test_a_partition_with_no_verified_question_flows_through_every_asset_to_an_empty_release(
+    tmp_path,
+):
     seeds = {"c.jsonl": [{"mode": "taco", "question": "The n-th prime number."}]}
     with OpenAIServer(Stage3Model(first_failures=10**6)) as server:
         meta = run_family(tmp_path, server, tmp_path / "cache.sqlite", ["c.jsonl"], seeds=seeds)
     assert meta[("kodcode_retry_trials", "c.jsonl")]["hard_questions"].value == 1
-    assert meta[("kodcode_instruct_triplets", "c.jsonl")]["dropped/no_passing_trial_after_retries"].value == 1
+    assert (
+        meta[("kodcode_instruct_triplets", "c.jsonl")][
+            "dropped/no_passing_trial_after_retries"
+        ].value
+        == 1
+    )
     for asset in ("kodcode_triplets", "kodcode_sft", "kodcode_rl"):
         assert read(tmp_path, asset, "c.jsonl").height == 0
-    triplets = pl.read_parquet(tmp_path / "datasets" / "kodcode" / "triplets" / "data" / "*.parquet")
+    triplets = pl.read_parquet(
+        tmp_path / "datasets" / "kodcode" / "triplets" / "data" / "*.parquet"
+    )
     assert triplets.height == 0 and "question" in triplets.columns
     rl = pl.read_parquet(tmp_path / "datasets" / "kodcode" / "rl" / "data" / "*.parquet")
     assert rl.columns == ["data_source", "prompt", "ability", "reward_model", "extra_info"]

@@ -10,12 +10,23 @@ from resources.llm import LLMBatchFailed, LLMRequest, LLMResource
 from tests.fakes.openai_server import FaultPlan, OpenAIServer
 
 CONTEXT = SimpleNamespace(log=logging.getLogger("test"))
-REQUESTS = [LLMRequest(key=f"q{i}", messages=({"role": "user", "content": f"solve {i}"},), n=2) for i in range(3)]
+REQUESTS = [
+    LLMRequest(key=f"q{i}", messages=({"role": "user", "content": f"solve {i}"},), n=2)
+    for i in range(3)
+]
 
 
 def _reasoner(server: OpenAIServer, tmp_path) -> LLMResource:
-    return LLMResource(engine="openai", model="scripted", base_url=server.base_url, api_key_env="NO_KEY",
-                       cache_path=str(tmp_path / "cache.sqlite"), max_retries=0, timeout_s=10, retry_base_s=0.01)
+    return LLMResource(
+        engine="openai",
+        model="scripted",
+        base_url=server.base_url,
+        api_key_env="NO_KEY",
+        cache_path=str(tmp_path / "cache.sqlite"),
+        max_retries=0,
+        timeout_s=10,
+        retry_base_s=0.01,
+    )
 
 
 def test_a_batch_cut_off_at_max_tokens_comes_back_with_every_sample_recorded(tmp_path):

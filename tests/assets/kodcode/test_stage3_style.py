@@ -32,22 +32,39 @@ def test_the_stub_is_the_last_code_block_of_the_answer():
     assert stub_code(answer) == GOOD_STUB.strip()
     assert stub_code("no code here at all, sorry!") is None
     with_usage = f"```python\n{GOOD_STUB}```\nUsage:\n```python\nprint(count_vowels('aa'))\n```"
-    assert stub_code(with_usage, ["count_vowels"]) == GOOD_STUB.strip(), "the block declaring the tested name wins"
+    assert stub_code(with_usage, ["count_vowels"]) == GOOD_STUB.strip(), (
+        "the block declaring the tested name wins"
+    )
 
 
 @pytest.mark.parametrize(
     "stub, reason",
     [
         (SOLUTION, "leaks_solution_body"),
-        ('def count_vowels(s):\n    """Count."""\n    total = 0\n    return total\n', "leaks_solution_body"),
-        ('def count_vowels(s):\n    """Count: return sum(1 for ch in s.lower() if ch in \'aeiou\')"""\n', "leaks_solution_lines"),
+        (
+            'def count_vowels(s):\n    """Count."""\n    total = 0\n    return total\n',
+            "leaks_solution_body",
+        ),
+        (
+            'def count_vowels(s):\n    """Count: return sum(1 for ch in s.lower() if ch in \'aeiou\')"""\n',
+            "leaks_solution_lines",
+        ),
         ('def vowels(s):\n    """Count vowels."""\n', "stub_missing_function"),
         ("def count_vowels(s):\n    pass\n", "no_docstring"),
         ("def count_vowels(s)\n", "stub_syntax_error"),
         (None, "no_stub"),
         ('x = 1\ndef count_vowels(s):\n    """Count."""\n', "leaks_solution_body"),
     ],
-    ids=["equals-solution", "has-body", "docstring-quotes-body", "renamed", "undocumented", "syntax", "missing", "top-level-code"],
+    ids=[
+        "equals-solution",
+        "has-body",
+        "docstring-quotes-body",
+        "renamed",
+        "undocumented",
+        "syntax",
+        "missing",
+        "top-level-code",
+    ],
 )
 def test_unusable_stubs_are_dropped_with_a_reason(stub, reason):
     check = check_stub(stub, SOLUTION, ["count_vowels"])
@@ -57,7 +74,9 @@ def test_unusable_stubs_are_dropped_with_a_reason(stub, reason):
 def test_short_common_lines_do_not_count_as_leaks():
     solution = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x * x\n    return sorted(set(xs)) and total\n"
     stub = 'def f(xs):\n    """Sum of squares; return total.\n\n    >>> f([1, 2])\n    5\n    """\n'
-    assert leaked_lines(stub, solution, ["f"]) == (0, 1), "only the one long line is considered, and it is not in the stub"
+    assert leaked_lines(stub, solution, ["f"]) == (0, 1), (
+        "only the one long line is considered, and it is not in the stub"
+    )
     assert check_stub(stub, solution, ["f"]).drop_reason is None
 
 

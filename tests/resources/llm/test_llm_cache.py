@@ -168,18 +168,41 @@ def test_changing_a_sampling_parameter_misses_the_cache(server, cache_path, make
     assert server.stats.requests == 10
 
 
-def test_only_successful_answers_are_cached(cache_path, make_resource, prompts):
+def test_a_truncated_answer_is_a_recorded_failure_that_a_rerun_serves_from_the_cache(
+    cache_path, make_resource, prompts
+):
     # Every body is truncated on its first arrival and answered properly afterwards.
     plan = FaultPlan(truncated=1.0, first_attempts_only=1)
     with OpenAIServer(faults=plan) as fake:
-        resource = make_resource(fake.base_url, cache_path, failure_threshold=1.0)
-        first = resource.generate(prompts(6))
-        second = resource.generate(prompts(6))
-        third = resource.generate(prompts(6))
+        first = make_resource(fake.base_url, cache_path, failure_threshold=1.0).generate(prompts(6))
+        second = make_resource(fake.base_url, cache_path, failure_threshold=1.0).generate(
+            prompts(6)
+        )
+        sent_before_asking_anew = fake.stats.requests
+        longer = make_resource(
+            fake.base_url, cache_path, max_tokens=4096, failure_threshold=1.0
+        ).generate(prompts(6))
 
     assert [c.error for c in first.completions] == ["finish_reason=length"] * 6
+    assert sent_before_asking_anew == 6
+    assert second.stats.sent == 0 and second.stats.cache_hits == 6
+    assert second.stats.failure_reasons == {"finish_reason=length": 6}
+    assert [(c.text, c.error) for c in second.completions] == [
+        (c.text, c.error) for c in first.completions
+    ]
+    # max_tokens is part of the key: a longer budget asks again.
+    assert longer.stats.sent == 6 and longer.stats.cache_hits == 0
+
+
+def test_transient_failures_are_not_cached(cache_path, make_resource, prompts):
+    plan = FaultPlan(server_error=1.0, first_attempts_only=1)
+    with OpenAIServer(faults=plan) as fake:
+        first = make_resource(fake.base_url, cache_path, max_retries=0, failure_threshold=1.0)
+        failed = first.generate(prompts(6))
+        second = make_resource(fake.base_url, cache_path).generate(prompts(6))
+
+    assert [c.ok for c in failed.completions] == [False] * 6
     assert second.stats.cache_hits == 0 and all(c.ok for c in second.completions)
-    assert third.stats.sent == 0 and third.stats.cache_hits == 6
 
 
 def test_identical_samples_in_one_batch_are_asked_once(server, cache_path, make_resource):
