@@ -100,6 +100,7 @@ def pytest_process_each(items: list[tuple[str, str, bool]], timeout_s: float) ->
                 subprocess.run(
                     [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", tmp],
                     cwd=tmp,
+                    check=False,
                     capture_output=True,
                     timeout=timeout_s,
                     env={**os.environ, "PYTHONPATH": tmp},

@@ -18,7 +18,6 @@ from typing import Any
 
 from dagster_project.settings import load_settings
 
-
 # The demo runs on a 2-core CPU model in minutes, so it asks for fewer samples than the
 # asset defaults (which suit a served model). `--full` uses the defaults.
 DEMO_RUN_CONFIG: dict[str, dict[str, Any]] = {

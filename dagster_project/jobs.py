@@ -4,7 +4,6 @@ from dagster import AssetSelection, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 
-
 def family_job(family: str) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
         name=f"{family}_job",

@@ -55,7 +55,7 @@ class LLMSettings:
     failure_threshold: float
 
     @classmethod
-    def for_role(cls, role: str, defaults: dict[str, str] | None = None) -> "LLMSettings":
+    def for_role(cls, role: str, defaults: dict[str, str] | None = None) -> LLMSettings:
         defaults = defaults or {}
 
         def get(field_name: str, default: str) -> str:

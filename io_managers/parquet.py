@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _LOCAL_PROTOCOLS = {"", "file", "local"}
 
 
-def _is_local(path: "UPath") -> bool:
+def _is_local(path: UPath) -> bool:
     protocol = getattr(path, "protocol", "") or ""
     return protocol in _LOCAL_PROTOCOLS
 
@@ -30,7 +30,7 @@ def _is_local(path: "UPath") -> bool:
 class AtomicParquetIOManager(PolarsParquetIOManager):
     """`<base_dir>/<asset key>/<partition>.parquet`, never half-written."""
 
-    def write_df_to_path(self, context: OutputContext, df: pl.DataFrame, path: "UPath") -> None:
+    def write_df_to_path(self, context: OutputContext, df: pl.DataFrame, path: UPath) -> None:
         if not _is_local(path):
             super().write_df_to_path(context, df, path)
             return

@@ -7,7 +7,8 @@ few rows the way people read them.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 from dagster import MetadataValue

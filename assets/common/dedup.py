@@ -10,8 +10,8 @@ near-duplicates keeps one member (KodCode drops both).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
 
 from datasketch import MinHash, MinHashLSH
 

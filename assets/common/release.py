@@ -13,8 +13,9 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import polars as pl
 

@@ -9,9 +9,9 @@ valid rows plus a list of `BadLine`s that the asset writes to a quarantine repor
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 MAX_LINE_BYTES = 1_000_000
 _EXCERPT = 120

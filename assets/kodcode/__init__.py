@@ -21,9 +21,9 @@ ASSETS = [
 CHECKS = [kodcode_questions_well_formed, kodcode_triplets_verified]
 
 # Stage 3: retries, complete style, SFT, RL (partitioned) and the releases (group kodcode_release).
-from assets.kodcode.stage3 import STAGE3_ASSETS  # noqa: E402
-from assets.kodcode.stage3_checks import STAGE3_CHECKS  # noqa: E402
-from assets.kodcode.stage3_release import RELEASE_ASSETS  # noqa: E402
+from assets.kodcode.stage3 import STAGE3_ASSETS
+from assets.kodcode.stage3_checks import STAGE3_CHECKS
+from assets.kodcode.stage3_release import RELEASE_ASSETS
 
 ASSETS += STAGE3_ASSETS + RELEASE_ASSETS
 CHECKS += STAGE3_CHECKS

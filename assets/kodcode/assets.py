@@ -20,7 +20,7 @@ from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "kodcode"
-PARTITIONED = dict(partitions_def=PARTITIONS[FAMILY], group_name=FAMILY)
+PARTITIONED = {"partitions_def": PARTITIONS[FAMILY], "group_name": FAMILY}
 
 MESSAGES = pl.List(pl.Struct({"role": pl.Utf8, "content": pl.Utf8}))
 TEST_INFO = pl.List(

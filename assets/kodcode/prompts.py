@@ -8,7 +8,7 @@ tagged blocks, with tests importing from `solution` (KodCode's layout).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 SYSTEM = "You are an expert Python programmer who writes clear, self-contained coding exercises."
 

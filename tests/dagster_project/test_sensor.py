@@ -59,7 +59,7 @@ def test_files_still_being_written_hidden_or_badly_named_are_not_picked_up(tmp_p
 
 
 def test_a_tick_reads_only_files_whose_size_or_mtime_moved(tmp_path, monkeypatch):
-    import dagster_project.sensors as sensors
+    from dagster_project import sensors
 
     family = tmp_path / "kodcode"
     family.mkdir()

@@ -10,7 +10,7 @@ def test_ids_are_stable_and_sensitive_to_every_part():
 
 
 def test_the_same_seed_partition_and_asset_draw_the_same_numbers():
-    draw = lambda *key: [seeded_rng(*key).random() for _ in range(3)]  # noqa: E731
+    draw = lambda *key: [seeded_rng(*key).random() for _ in range(3)]
     assert draw(0, "p1", "asset") == draw(0, "p1", "asset")
     assert draw(0, "p1", "asset") != draw(0, "p2", "asset")
     assert draw(0, "p1", "asset") != draw(1, "p1", "asset")

@@ -48,17 +48,23 @@ SEEDS = {
 SOLUTIONS = {
     "count_vowels": (
         'def count_vowels(s):\n    """Number of vowels in s."""\n    return sum(1 for ch in s.lower() if ch in "aeiou")',
-        'from solution import count_vowels\n\ndef test_counts():\n    assert count_vowels("banana") == 3\n\n'
-        'def test_empty():\n    assert count_vowels("") == 0',
+        (
+            'from solution import count_vowels\n\ndef test_counts():\n    assert count_vowels("banana") == 3\n\n'
+            'def test_empty():\n    assert count_vowels("") == 0'
+        ),
     ),
     "add_numbers": (
         "def add_numbers(a, b):\n    return a + b\n\ndef multiply_numbers(a, b):\n    return a * b",
-        "from solution import add_numbers, multiply_numbers\n\ndef test_add():\n    assert add_numbers(2, 3) == 5\n\n"
-        "def test_multiply():\n    assert multiply_numbers(2, 3) == 6",
+        (
+            "from solution import add_numbers, multiply_numbers\n\ndef test_add():\n    assert add_numbers(2, 3) == 5\n\n"
+            "def test_multiply():\n    assert multiply_numbers(2, 3) == 6"
+        ),
     ),
     "nth_prime": (
-        "def nth_prime(n):\n    found, candidate = 0, 1\n    while found < n:\n        candidate += 1\n"
-        "        if all(candidate % d for d in range(2, int(candidate ** 0.5) + 1)):\n            found += 1\n    return candidate",
+        (
+            "def nth_prime(n):\n    found, candidate = 0, 1\n    while found < n:\n        candidate += 1\n"
+            "        if all(candidate % d for d in range(2, int(candidate ** 0.5) + 1)):\n            found += 1\n    return candidate"
+        ),
         "from solution import nth_prime\n\ndef test_first_primes():\n    assert [nth_prime(i) for i in range(1, 6)] == [2, 3, 5, 7, 11]",
     ),
     "reverse_words": (
@@ -66,10 +72,14 @@ SOLUTIONS = {
         "from solution import reverse_words\n\ndef test_reverse():\n    assert reverse_words('a b c') == 'c b a'",
     ),
     "has_close_elements": (
-        "def has_close_elements(numbers, threshold):\n    return any(abs(a - b) < threshold for i, a in enumerate(numbers) "
-        "for b in numbers[i + 1:])",
-        "from solution import has_close_elements\n\ndef test_close():\n    assert has_close_elements([1.0, 2.8, 3.0], 0.3)\n"
-        "    assert not has_close_elements([1.0, 2.0], 0.5)",
+        (
+            "def has_close_elements(numbers, threshold):\n    return any(abs(a - b) < threshold for i, a in enumerate(numbers) "
+            "for b in numbers[i + 1:])"
+        ),
+        (
+            "from solution import has_close_elements\n\ndef test_close():\n    assert has_close_elements([1.0, 2.8, 3.0], 0.3)\n"
+            "    assert not has_close_elements([1.0, 2.0], 0.5)"
+        ),
     ),
 }
 WRONG_PRIME = ("def nth_prime(n):\n    return n", SOLUTIONS["nth_prime"][1])

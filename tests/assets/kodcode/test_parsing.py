@@ -1,7 +1,12 @@
 """KodCode answers become questions, trials and test_info by pure functions."""
 
-from assets.kodcode.parsing import difficulty, extract_question, imported_names, parse_trial
-from assets.kodcode.parsing import build_test_info
+from assets.kodcode.parsing import (
+    build_test_info,
+    difficulty,
+    extract_question,
+    imported_names,
+    parse_trial,
+)
 
 QUESTION = "Write a function count_vowels(s) that returns how many vowels the string s contains."
 

@@ -78,7 +78,7 @@ def test_every_misnamed_tested_function_is_renamed_not_only_the_first():
         and alignment.missing == ()
     )
     namespace: dict = {}
-    exec(alignment.code, namespace)
+    exec(alignment.code, namespace)  # noqa: S102
     assert namespace["add_numbers"](2, 3) == 5 and namespace["multiply_numbers"](2, 3) == 6
 
 

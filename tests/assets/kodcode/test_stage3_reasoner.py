@@ -38,6 +38,5 @@ def test_a_batch_cut_off_at_max_tokens_comes_back_with_every_sample_recorded(tmp
 
 
 def test_a_server_that_fails_otherwise_still_fails_the_asset(tmp_path):
-    with OpenAIServer(faults=FaultPlan(server_error=1.0)) as server:
-        with pytest.raises(LLMBatchFailed):
-            _generate_tolerating_truncation(_reasoner(server, tmp_path), REQUESTS, CONTEXT)
+    with OpenAIServer(faults=FaultPlan(server_error=1.0)) as server, pytest.raises(LLMBatchFailed):
+        _generate_tolerating_truncation(_reasoner(server, tmp_path), REQUESTS, CONTEXT)
