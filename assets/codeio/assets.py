@@ -70,7 +70,9 @@ class PromptsConfig(Config):
 
 
 class PredictConfig(Config):
-    max_tokens: int = Field(default=512, description="per prediction answer")
+    max_tokens: int = Field(
+        default=1024, description="per prediction answer (step-by-step reasoning, then JSON)"
+    )
     temperature: float | None = Field(default=None, description="None: the resource's default")
 
 
@@ -459,7 +461,7 @@ def codeio_predictions(
         )
         for k, r in prompt_rows.items()
     ]
-    result = llm.generate(requests, log=context.log)
+    result = llm.generate(requests, log=context.log, truncation_is_an_outcome=True)
     tasks = [
         Task(
             c.key,
@@ -555,7 +557,11 @@ def codeio_revisions(
     ]
     batch_failed = 0
     try:
-        result = llm.generate(requests, log=context.log) if requests else None
+        result = (
+            llm.generate(requests, log=context.log, truncation_is_an_outcome=True)
+            if requests
+            else None
+        )
     except LLMBatchFailed as exc:
         # A revision is an improvement, never a condition: keep every item and record why it has no turn 2.
         context.log.warning(f"revision batch failed ({exc}); items keep their first turn")

@@ -18,7 +18,7 @@ from assets.common.ids import stable_id
 from assets.kodcode import parsing, prompts, rl, sft, style
 from assets.kodcode.assets import PARTITIONED, TRIPLET_SCHEMA, verify_question
 from assets.kodcode.prompts_stage3 import solve_messages, style_messages
-from resources.llm import BatchResult, LLMBatchFailed, LLMRequest, LLMResource
+from resources.llm import TRUNCATED, LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
 
 RETRY_SCHEMA = {
@@ -243,32 +243,13 @@ def kodcode_triplets(
     return df
 
 
-TRUNCATED = "finish_reason=length"
-
-
-def _generate_tolerating_truncation(llm: LLMResource, requests: list[LLMRequest], context: AssetExecutionContext) -> BatchResult:
-    """A batch where answers cut off at max_tokens are recorded rows, not a failed asset.
-
-    Reasoning models often think past the limit; those samples come back with
-    their error and are counted downstream. Any other kind of failure (a server
-    down, timeouts) still fails the asset once the batch's failure threshold is crossed.
-    """
-    try:
-        return llm.generate(requests, log=context.log)
-    except LLMBatchFailed as exc:
-        if set(exc.result.stats.failure_reasons) <= {TRUNCATED}:
-            context.log.warning(f"{exc.result.stats.failed} responses hit max_tokens; kept as failed rows ({exc})")
-            return exc.result
-        raise
-
-
 @asset(**PARTITIONED, description="N reasoning-model responses per triplet (reasoner role), kept whole.")
 def kodcode_sft_responses(
     context: AssetExecutionContext, config: SFTConfig, reasoner: LLMResource, kodcode_triplets: pl.DataFrame,
 ) -> pl.DataFrame:
     requests = [LLMRequest(key=t["question_id"], messages=solve_messages(t["question"], t["style"], t["test_info"]),
                            n=config.n_samples, max_tokens=config.max_tokens) for t in kodcode_triplets.iter_rows(named=True)]
-    result = _generate_tolerating_truncation(reasoner, requests, context) if requests else None
+    result = reasoner.generate(requests, log=context.log, truncation_is_an_outcome=True) if requests else None
     rows = [{"question_id": c.key, "sample_index": c.sample_index, "response": c.text, "finish_reason": c.finish_reason,
              "llm_error": c.error, "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "model": c.model}
             for c in (result.completions if result else [])]

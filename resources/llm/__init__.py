@@ -11,7 +11,16 @@ endpoint), "vllm" (offline GPU batch, optional extra). Answers are cached per sa
 (`cache_path`), so re-runs and crashed runs only pay for what is missing.
 """
 
+from resources.llm.client import TRUNCATED
 from resources.llm.resource import LLMResource
 from resources.llm.types import BatchResult, BatchStats, Completion, LLMBatchFailed, LLMRequest
 
-__all__ = ["BatchResult", "BatchStats", "Completion", "LLMBatchFailed", "LLMRequest", "LLMResource"]
+__all__ = [
+    "TRUNCATED",
+    "BatchResult",
+    "BatchStats",
+    "Completion",
+    "LLMBatchFailed",
+    "LLMRequest",
+    "LLMResource",
+]

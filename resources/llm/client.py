@@ -21,6 +21,8 @@ REJECTED_FINISH_REASONS = frozenset({"length", "content_filter", "abort"})
 # (raise max_tokens to ask anew: it is part of the key). "abort" is vLLM dropping a request,
 # not an answer: never cached.
 CACHED_REJECTIONS = frozenset({"length", "content_filter"})
+# The failure reason of an answer cut off at max_tokens.
+TRUNCATED = "finish_reason=length"
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ import dagster as dg
 from pydantic import Field
 
 from resources.llm.cache import AnswerCache
-from resources.llm.client import Engine, SamplingDefaults, run_batch
+from resources.llm.client import TRUNCATED, Engine, SamplingDefaults, run_batch
 from resources.llm.retry import RetryPolicy
 from resources.llm.types import BatchResult, LLMBatchFailed, LLMRequest
 
@@ -80,9 +80,16 @@ class LLMResource(dg.ConfigurableResource):
         )
 
     def generate(
-        self, requests: Sequence[LLMRequest], log: logging.Logger | None = None
+        self,
+        requests: Sequence[LLMRequest],
+        log: logging.Logger | None = None,
+        truncation_is_an_outcome: bool = False,
     ) -> BatchResult:
-        """Answer every sample of every request, in order; raise if too many failed."""
+        """Answer every sample of every request, in order; raise if too many failed.
+
+        `truncation_is_an_outcome`: answers cut off at max_tokens are results the asset
+        records (a reasoning model thinking past its budget, a prediction with no final
+        answer), not an outage: they do not count towards failure_threshold."""
         requests = list(requests)
         model = self.resolved_model()
         defaults = SamplingDefaults(model, self.temperature, self.top_p, self.max_tokens, self.seed)
@@ -93,7 +100,12 @@ class LLMResource(dg.ConfigurableResource):
             if cache is not None:
                 cache.close()
         stats = result.stats
-        if stats.samples and stats.failed_share > self.failure_threshold:
+        truncated = stats.failure_reasons.get(TRUNCATED, 0) if truncation_is_an_outcome else 0
+        if truncated and log is not None:
+            log.warning(
+                f"{truncated} of {stats.samples} answers hit max_tokens; kept as failed rows"
+            )
+        if stats.samples and (stats.failed - truncated) / stats.samples > self.failure_threshold:
             reasons = ", ".join(f"{r}: {c}" for r, c in stats.failure_reasons.most_common(5))
             raise LLMBatchFailed(
                 f"{stats.failed} of {stats.samples} LLM samples failed ({stats.failed_share:.0%} > "
