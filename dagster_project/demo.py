@@ -92,6 +92,8 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
         print(f"== {family}: materializing partition {key}", flush=True)
         run_config = {} if full else DEMO_RUN_CONFIG.get(family, {})
         result = job.execute_in_process(partition_key=key, instance=instance, run_config=run_config, raise_on_error=False)
+        if _interrupted(result):
+            raise KeyboardInterrupt(f"run {result.run_id} for partition {key}")
         failures += 0 if result.success else 1
         for event in result.get_asset_materialization_events():
             mat = event.materialization
@@ -128,6 +130,17 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _interrupted(result: Any) -> bool:
+    """Did the run stop because of Ctrl-C or SIGTERM (inside a step or between steps)?"""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+                return True
+            error = error.cause
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     _interrupt_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -135,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-release", action="store_true", help="skip the release (all-partitions) job")
     parser.add_argument("--full", action="store_true", help="use the assets' default sample counts, not the demo's smaller ones")
     args = parser.parse_args(argv)
-    failures = sum(run_family(f, release=not args.no_release, full=args.full) for f in args.families)
+    try:
+        failures = sum(run_family(f, release=not args.no_release, full=args.full) for f in args.families)
+    except KeyboardInterrupt as stopped:
+        print(f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume.", file=sys.stderr)
+        return 130
     return 1 if failures else 0
 
 

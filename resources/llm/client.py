@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 import time
 from collections.abc import Coroutine, Sequence
@@ -308,9 +309,50 @@ def _run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(coro)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return _run_passing_on_interrupts(runner, coro)
+
+
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _run_passing_on_interrupts(runner: asyncio.Runner, coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro`; on SIGINT or SIGTERM cancel it, then hand the signal to the Python handler
+    that was installed (Dagster's, resources.interrupts', or the default Ctrl-C one).
+
+    An event loop runs Python signal handlers inside its own callbacks, and uvloop logs and
+    drops what they raise: a handler meant to stop the run would only print a traceback."""
+    if threading.current_thread() is not threading.main_thread():
         return runner.run(coro)
+    received: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in INTERRUPTS}
+    watched = [sig for sig, handler in previous.items() if handler is not signal.SIG_IGN]
+
+    async def main() -> T:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        for sig in watched:
+            loop.add_signal_handler(sig, lambda sig=sig: (received.append(sig), task.cancel()))
+        try:
+            return await coro
+        finally:
+            for sig in watched:
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, previous[sig])
+
+    try:
+        return runner.run(main())
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        handler = previous[received[0]]
+        if callable(handler):
+            handler(received[0], None)  # raises where the caller wants the interrupt
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(received[0])
+        raise KeyboardInterrupt(f"signal {received[0]}") from None
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:

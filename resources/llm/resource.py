@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import dagster as dg
 from pydantic import Field
 
+from resources.interrupts import interruptible
 from resources.llm.cache import AnswerCache
 from resources.llm.client import TRUNCATED, Engine, SamplingDefaults, run_batch
 from resources.llm.retry import RetryPolicy
@@ -95,7 +96,8 @@ class LLMResource(dg.ConfigurableResource):
         defaults = SamplingDefaults(model, self.temperature, self.top_p, self.max_tokens, self.seed)
         cache = AnswerCache(self.cache_path) if self.cache_path else None
         try:
-            result = run_batch(requests, defaults, lambda: self._engine(model), cache, log)
+            with interruptible():
+                result = run_batch(requests, defaults, lambda: self._engine(model), cache, log)
         finally:
             if cache is not None:
                 cache.close()

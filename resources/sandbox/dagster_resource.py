@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
+from resources.interrupts import interruptible
+
 from .sandbox import Sandbox
 
 
@@ -45,7 +47,8 @@ class SandboxResource(ConfigurableResource):
 
     def run(self, jobs: Sequence[dict], log: logging.Logger | None = None) -> list[dict]:
         """One result per job in input order; logs done/total and jobs/s to `log` for long batches."""
-        return self._get_sandbox().run(jobs, log=log)
+        with interruptible():
+            return self._get_sandbox().run(jobs, log=log)
 
     def teardown_after_execution(self, context: object) -> None:
         self.close()

@@ -116,7 +116,13 @@ class Run:
         self.pid = self.proc.pid
         self.workers: list[int] = []
 
-    def kill_when(self, condition: Callable[[], bool], what: str, timeout_s: float = 180) -> None:
+    def kill_when(
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        timeout_s: float = 180,
+        sig: int = signal.SIGKILL,
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         while not condition():
             if not self.proc.is_alive():
@@ -127,9 +133,11 @@ class Run:
                 self.proc.kill()
                 pytest.fail(f"timed out waiting for {what}")
             time.sleep(0.01)
-        os.kill(self.pid, signal.SIGKILL)
-        self.proc.join()
-        assert self.proc.exitcode == -signal.SIGKILL
+        os.kill(self.pid, sig)
+        self.proc.join(timeout=60)
+        assert self.proc.exitcode is not None, f"the run outlived signal {sig}"
+        if sig == signal.SIGKILL:
+            assert self.proc.exitcode == -signal.SIGKILL
 
     def finish(self) -> dict:
         self.proc.join(timeout=300)
@@ -268,6 +276,28 @@ def test_killed_three_times_mid_stage_the_partition_resumes_without_paying_twice
     )
     for number, stage, cached, sent_n, reasked_n in ledger:
         print(f"{number:<4} {stage:<16} {cached:>13}  {sent_n:>13}  {reasked_n:>42}")
+
+
+def test_sigterm_mid_batch_stops_the_run_at_once_recorded_as_failed_and_a_rerun_resumes(tmp_path):
+    """Dagster acts on an interrupt only between steps; the LLM and sandbox resources act on
+    it inside their batch, so `kill` (or Ctrl-C) does not wait for the batch to finish."""
+    home = tmp_path
+    write_seed_file(home / "seeds" / "kodcode" / PARTITION, ITEMS)
+    with OpenAIServer(ScriptedKodCode(TEST_SLEEP_S), latency_s=LATENCY_S) as server:
+        run = Run(home, server.base_url, 1)
+        run.kill_when(lambda: _cached(home) >= 3, "the raw questions stage", sig=signal.SIGTERM)
+        _settle(server)
+        cached = _cached(home)
+        final = Run(home, server.base_url, 2).finish()
+
+    assert run.proc.exitcode == 1, "the process ended on its own, reporting a failed run"
+    assert cached < ITEMS, "the batch of 8 raw questions stopped part-way, not at its end"
+    stopped, finished = persistent_instance(home).get_runs()[::-1]
+    assert stopped.status == DagsterRunStatus.FAILURE, "recorded as failed, not left STARTED"
+    assert finished.status == DagsterRunStatus.SUCCESS
+    meta = final["metadata"]
+    assert sum(meta[a]["llm/cache_hits"] for a in LLM_ASSETS) == cached
+    assert sum(meta[a]["llm/sent"] for a in LLM_ASSETS) == SAMPLES - cached
 
 
 def _sandbox_started(home: Path, run: Run) -> Callable[[], bool]:
