@@ -106,6 +106,8 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
     if release and any(getattr(j, "name", None) == release_name for j in defs.jobs or []):
         print(f"== {family}: release", flush=True)
         result = defs.resolve_job_def(release_name).execute_in_process(instance=instance, raise_on_error=False)
+        if _interrupted(result):
+            raise KeyboardInterrupt(f"run {result.run_id} ({release_name})")
         failures += 0 if result.success else 1
         for event in result.get_asset_materialization_events():
             mat = event.materialization
