@@ -17,6 +17,7 @@ from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.case2code.scripted import ScriptedCase2Code
 from tests.fakes.openai_server import OpenAIServer as FakeServer
+from tests.fakes.scripted_llm import scripted_llm
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
@@ -56,15 +57,7 @@ RUN_CONFIG: dict = {}
 
 
 def _resources(tmp_path, server):
-    llm = LLMResource(
-        engine="openai",
-        model="scripted",
-        base_url=server.base_url,
-        api_key_env="NO_KEY",
-        cache_path=str(tmp_path / "cache.sqlite"),
-        max_retries=1,
-        timeout_s=10,
-    )
+    llm = scripted_llm(server.base_url, tmp_path)
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
         "llm": llm,
@@ -311,15 +304,7 @@ def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_
         for name, code in FUNCTIONS.items()
     }
     with FakeServer(ScriptedCase2Code(solutions=wrong)) as server:
-        evaluator = LLMResource(
-            engine="openai",
-            model="scripted-wrong",
-            base_url=server.base_url,
-            api_key_env="NO_KEY",
-            cache_path=str(tmp_path / "cache.sqlite"),
-            max_retries=1,
-            timeout_s=10,
-        )
+        evaluator = scripted_llm(server.base_url, tmp_path, model="scripted-wrong")
         meta, df = _eval(run, release / "case2code_format.jsonl", evaluator, n_samples=2)
     assert meta["pass@1"] == 0.0 and meta["pass@2"] == 0.0
     assert set(df["status"].to_list()) == {"mismatch"} and df.height == 6

@@ -19,6 +19,7 @@ from resources.sandbox import Sandbox, SandboxResource
 from resources.workspace import Workspace
 from tests.assets.codeio.scripted import RAW, answer, refuse_revisions
 from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.scripted_llm import scripted_llm
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
@@ -69,16 +70,7 @@ def _environment(tmp_path, responder):
 
 
 def _llm(server, tmp_path, **kwargs) -> LLMResource:
-    return LLMResource(
-        engine="openai",
-        model="scripted",
-        base_url=server.base_url,
-        api_key_env="NO_KEY",
-        cache_path=str(tmp_path / "cache.sqlite"),
-        max_retries=1,
-        timeout_s=10,
-        **kwargs,
-    )
+    return scripted_llm(server.base_url, tmp_path, **kwargs)
 
 
 @pytest.fixture(scope="module")

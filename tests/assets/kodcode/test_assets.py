@@ -13,11 +13,11 @@ from assets.kodcode import assets as stages
 from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
-from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.kodcode.scripted import kodcode_responder
 from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.scripted_llm import scripted_llm
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
@@ -60,15 +60,7 @@ def env(tmp_path):
     with OpenAIServer(kodcode_responder) as server:
         resources = {
             "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-            "llm": LLMResource(
-                engine="openai",
-                model="scripted",
-                base_url=server.base_url,
-                api_key_env="NO_KEY",
-                cache_path=str(tmp_path / "cache.sqlite"),
-                max_retries=1,
-                timeout_s=10,
-            ),
+            "llm": scripted_llm(server.base_url, tmp_path),
             "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=True),
             "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
         }
