@@ -185,9 +185,9 @@ def read_asset(home: Path, asset: str, partition: str) -> pl.DataFrame:
 
 
 def comparable(home: Path, asset: str, partition: str) -> pl.DataFrame:
-    """An asset's rows sorted by id, without the columns that legitimately differ between runs."""
+    """An asset's rows sorted by id: two runs of the same partition must give equal frames."""
     df = read_asset(home, asset, partition)
-    return df.drop([c for c in ("duration_s",) if c in df.columns]).sort(ID_COLUMNS[asset])
+    return df.sort(ID_COLUMNS[asset])
 
 
 def step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
