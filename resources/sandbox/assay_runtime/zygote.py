@@ -6,7 +6,7 @@ empty scratch directory, forks, and in the child: new session, closed descriptor
 cleared environment, then (once the job is read from a pipe) limits, an unprivileged
 uid, the verdict guard and the job. The parent enforces the wall-clock limit, reads the one
 guarded result frame, kills every process the job left behind and wipes what it wrote.
-The light tier forks the next job's child as soon as a result is sent (see Spare).
+The light tier forks the next job's child ahead of its job (see Spare).
 """
 
 from __future__ import annotations
@@ -111,9 +111,11 @@ class Zygote:
             restart = result.pop("_restart", False)
             protocol.write_frame(out_fd, result)
             if restart:
+                self._discard_spare()
                 return
-            if self.prefork:
-                # While the host reads this result and sends the next job.
+            if self.prefork and self.spare is None:
+                # While the host reads this result and sends the next job (with a job uid,
+                # the spare was forked while the last job ran; see handle).
                 self._keep_spare()
 
     def handle(self, job: dict, request: dict) -> dict:
@@ -126,24 +128,34 @@ class Zygote:
         nonce = secrets.token_hex(16)
         os.write(spare.nonce_w, nonce.encode("ascii"))
         os.close(spare.nonce_w)
+        if self.prefork and self.uid is not None:
+            # The next job's child, forked while this one runs (see Spare).
+            self._keep_spare(prepare=False)
         data, wait_status, job_cpu, timed_out, overflow = self._supervise(
             pid, r_fd, started + wall_s
         )
         duration = time.perf_counter() - started
         leftovers = self._reap(pid)
-        self._wipe()
+        if self.spare is not None:
+            # Only now that the job and every process it left are gone: wiped, then
+            # handed to the job uid for the spare's job.
+            self._prepare_scratch()
+        else:
+            self._wipe()
         payload, channel_error = self._decode(data, nonce, overflow)
         result = self._result(job, payload, channel_error, wait_status, timed_out, duration)
         # CPU the job cost: its process (and the children it waited for), plus this zygote's
-        # own work for it (fork, supervision, reaping, wiping).
-        result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu, 6)
+        # own work for it (fork, supervision, reaping, wiping), less the next job's fork.
+        result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu - self.spare_cpu, 6)
         if leftovers == "restart":
             result["_restart"] = True
         return result
 
-    def _fork_spare(self) -> Spare:
-        """Fork a child that sets itself up and then waits for its job (see Spare)."""
-        self._prepare_scratch()
+    def _fork_spare(self, prepare: bool = True) -> Spare:
+        """Fork a child that sets itself up and then waits for its job (see Spare).
+        prepare=False leaves scratch alone: the caller prepares it before the job is sent."""
+        if prepare:
+            self._prepare_scratch()
         r_fd, w_fd = os.pipe()
         nonce_r, nonce_w = os.pipe()
         job_r, job_w = os.pipe()
@@ -156,10 +168,10 @@ class Zygote:
             os.close(fd)
         return Spare(pid, job_w, r_fd, nonce_w)
 
-    def _keep_spare(self) -> None:
+    def _keep_spare(self, prepare: bool = True) -> None:
         """Fork the next job's child now, counting the CPU this costs to that job."""
         started = time.process_time()
-        self.spare = self._fork_spare()
+        self.spare = self._fork_spare(prepare)
         self.spare_cpu += time.process_time() - started
 
     def _start(self, request: dict) -> tuple[Spare, float]:
@@ -371,6 +383,8 @@ class Zygote:
         if self.proc is None:
             return []
         mine = {1, os.getpid(), *self.family}
+        if self.spare is not None:
+            mine.add(self.spare.pid)
         out = []
         for name in os.listdir(self.proc):
             if not name.isdigit() or int(name) in mine:
@@ -479,12 +493,19 @@ def job_wall_s(job: dict, request: dict) -> float:
 
 
 class Spare:
-    """A job's child, forked before its job is known (right after the previous job was
-    cleaned up), so that the fork and the child's job-independent setup (new session,
-    descriptors, environment) happen while the host is busy with the previous result, not
-    while the next job waits. It holds nothing of any job: it is forked from the zygote
-    after the last one was reaped and wiped, reads its job from a pipe, and keeps the
-    zygote's uid until then."""
+    """A job's child, forked before its job is known, so that the fork and the child's
+    job-independent setup (new session, descriptors, environment) happen while the previous
+    job runs (or, without a job uid, while the host is busy with its result), not while the
+    next job waits.
+
+    It holds nothing of any job. The zygote never holds a job's files or processes, only
+    its request (as it did for every later fork). With a job uid the spare is forked right
+    after the previous job was handed to its own child: it keeps the zygote's uid, which
+    that job's uid can neither signal nor trace, until its own job arrives, and the
+    zygote sends that only after the previous job and every process it left were reaped
+    and scratch was wiped and handed to the job uid. Without a job uid (where a job could
+    signal it) it is forked only after the previous job was reaped and wiped. It reads its
+    job from a pipe."""
 
     def __init__(self, pid: int, job_w: int, result_r: int, nonce_w: int) -> None:
         self.pid = pid
