@@ -23,9 +23,15 @@ import sys
 import time
 from typing import Any
 
-from . import call_runner, limits, protocol, trace_runner, verdict
+from . import call_runner, limits, prefault, protocol, trace_runner, verdict
 from .guard import Guard, Trust, close_other_fds
-from .pytest_runner import PreparedSession, preload_pytest_modules, run_pytest_job
+from .pytest_runner import (
+    WARM_UP_SOLUTION,
+    WARM_UP_TEST,
+    PreparedSession,
+    preload_pytest_modules,
+    run_pytest_job,
+)
 
 PR_SET_CHILD_SUBREAPER = 36
 RESULT_LIMIT = 16 * 1024 * 1024
@@ -84,11 +90,18 @@ class Zygote:
         limits.prctl(limits.PR_SET_DUMPABLE, 0)
         gc.collect()
         gc.freeze()
+        self.hot_pages = self._probe_hot_pages()
 
     # ----------------------------------------------------------------- host side
     def serve(self, in_fd: int, out_fd: int) -> None:
         protocol.write_frame(
-            out_fd, {"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]}
+            out_fd,
+            {
+                "ready": True,
+                "pid": os.getpid(),
+                "python": sys.version.split()[0],
+                "prefault_pages": self.hot_pages.count,
+            },
         )
         while True:
             try:
@@ -315,6 +328,49 @@ class Zygote:
         out["duration_s"] = round(duration, 6)
         return out
 
+    # ------------------------------------------------------------------ prefaulting
+    def _probe_hot_pages(self) -> prefault.HotPages:
+        """The zygote's pages a job's child writes (none where they cannot be learned): a
+        probe child runs the warm-up job the way a job's child runs its job (guard
+        installed, pytest in-process) and reports the pages it copied."""
+        proc = self.proc or "/proc"
+        try:
+            regions = prefault.writable_regions(proc)
+        except OSError:
+            return prefault.NO_PAGES
+        pages_r, pages_w = os.pipe()
+        nonce_r, nonce_w = os.pipe()
+        result_w = os.open(os.devnull, os.O_WRONLY)
+        os.write(nonce_w, b"0" * 32)
+        os.close(nonce_w)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(pages_r)
+                self._probe(regions, proc, pages_w, result_w, nonce_r)
+            finally:
+                os._exit(0)
+        for fd in (pages_w, nonce_r, result_w):
+            os.close(fd)
+        chunks = []
+        while chunk := os.read(pages_r, 1 << 20):
+            chunks.append(chunk)
+        os.close(pages_r)
+        os.waitpid(pid, 0)
+        self._wipe()
+        return prefault.HotPages(prefault.unpack(b"".join(chunks)))
+
+    def _probe(self, regions: list, proc: str, pages_w: int, result_w: int, nonce_r: int) -> None:
+        try:
+            Guard(self.trust, result_w, nonce_r, Zygote._probe.__code__, self.scratch + "/")
+            job = {"kind": "pytest", "solution_code": WARM_UP_SOLUTION, "test_code": WARM_UP_TEST}
+            Guard.report(run_pytest_job(self.prepared, job, False))
+            data = memoryview(prefault.pack(prefault.exclusive_pages(regions, proc)))
+            while data:
+                data = data[os.write(pages_w, data) :]
+        except Exception:  # noqa: BLE001, S110 - no pages learned only means no prefaulting
+            pass
+
     # ----------------------------------------------------------- scratch and reaping
     def _prepare_scratch(self) -> None:
         self._wipe()
@@ -439,6 +495,9 @@ class Zygote:
             sys.dont_write_bytecode = True
             if sys.path[:1] != [self.scratch]:
                 sys.path.insert(0, self.scratch)
+            # While it waits for its job, a spare copies the pages the job would copy one
+            # fault at a time (see prefault); a child whose job is already there does not.
+            self.hot_pages.populate(job_fd)
             request = protocol.read_frame(job_fd)
             os.close(job_fd)
             job = request.get("job") or {}
