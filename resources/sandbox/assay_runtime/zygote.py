@@ -142,8 +142,12 @@ class Zygote:
         os.write(spare.nonce_w, nonce.encode("ascii"))
         os.close(spare.nonce_w)
         if self.prefork and self.uid is not None:
-            # The next job's child, forked while this one runs (see Spare).
-            self._keep_spare(prepare=False)
+            # The next job's child, forked while this one runs (see Spare). A fork that
+            # fails must not leave this job unsupervised: the spare is then forked later.
+            try:
+                self._keep_spare(prepare=False)
+            except OSError:
+                self.spare = None
         data, wait_status, job_cpu, timed_out, overflow = self._supervise(
             pid, r_fd, started + wall_s
         )
@@ -172,7 +176,12 @@ class Zygote:
         r_fd, w_fd = os.pipe()
         nonce_r, nonce_w = os.pipe()
         job_r, job_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (r_fd, w_fd, nonce_r, nonce_w, job_r, job_w):
+                os.close(fd)
+            raise
         if pid == 0:
             for fd in (r_fd, nonce_w, job_w):
                 os.close(fd)
