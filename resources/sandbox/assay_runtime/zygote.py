@@ -66,6 +66,9 @@ class Zygote:
         self.prefork = True
         self.spare: Spare | None = None
         self.spare_cpu = 0.0
+        # The kind of the last job: a spare expects the next one to be alike (batches are),
+        # and prefaults only for pytest jobs, the ones whose pages it learned.
+        self.last_kind: str | None = None
         os.makedirs(self.scratch, mode=0o755, exist_ok=True)
         os.chdir(self.scratch)
         for name in preload:
@@ -133,6 +136,7 @@ class Zygote:
 
     def handle(self, job: dict, request: dict) -> dict:
         wall_s = job_wall_s(job, request)
+        self.last_kind = job.get("kind")
         own_cpu = time.process_time() - self.spare_cpu
         self.spare_cpu = 0.0
         spare, started = self._start(request)
@@ -504,9 +508,11 @@ class Zygote:
             sys.dont_write_bytecode = True
             if sys.path[:1] != [self.scratch]:
                 sys.path.insert(0, self.scratch)
-            # While it waits for its job, a spare copies the pages the job would copy one
-            # fault at a time (see prefault); a child whose job is already there does not.
-            self.hot_pages.populate(job_fd)
+            # While it waits for its job, a spare copies the pages a pytest job would copy
+            # one fault at a time (see prefault), when the last job was one; a child whose
+            # job is already there does not.
+            if self.last_kind == "pytest":
+                self.hot_pages.populate(job_fd)
             request = protocol.read_frame(job_fd)
             os.close(job_fd)
             job = request.get("job") or {}
