@@ -147,7 +147,12 @@ class Pool:
                     on_result(i, results[i])
 
         with self._lock:
-            threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in self.workers]
+            busy = self.workers[: max(1, min(len(self.workers), len(jobs)))]
+            if len(busy) == 1:
+                # One job (or one worker): no thread to start and join for it.
+                loop(busy[0])
+                return results
+            threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in busy]
             for t in threads:
                 t.start()
             for t in threads:

@@ -167,7 +167,13 @@ class PreparedSession:
                 self.config.getini(name)
             except (ValueError, KeyError):
                 continue
+        self.directory: Any = None
         self._warm_up()
+        if self.directory is not None:
+            # From now on (every job, and a second warm-up for the zygote's own caches),
+            # collection starts at the test file: see _perform_collect.
+            self.session.perform_collect = self._perform_collect  # type: ignore[method-assign]
+            self._warm_up()
 
     def _warm_up(self) -> None:
         """Collect and run one trivial file here, once: what pytest computes lazily and caches
@@ -182,6 +188,8 @@ class PreparedSession:
                 fh.write(text)
         try:
             self.run()
+            if self.directory is None:
+                self.directory = self._scratch_collector()
         finally:
             for name in (SOLUTION_FILE, TEST_FILE):
                 os.unlink(os.path.join(self.scratch, name))
@@ -189,6 +197,56 @@ class PreparedSession:
                 linecache.cache.pop(os.path.join(self.scratch, name), None)
             self.session.items = []
             self.observer.messages.clear()
+
+    def _scratch_collector(self) -> Any:
+        """The collector of the scratch directory that pytest's own collection of the warm-up
+        file went through: a plain Dir, child of the session, that collected the file
+        itself. None when the collection tree has any other shape (then every job is
+        collected from the session down, as pytest does it)."""
+        from _pytest.main import Dir
+        from _pytest.python import Module
+
+        items = self.session.items
+        module = items[0].getparent(Module) if len(items) == 1 else None
+        directory = getattr(module, "parent", None)
+        if (
+            type(directory) is not Dir
+            or directory.parent is not self.session
+            or str(directory.path) != self.scratch
+            or str(module.path) != os.path.join(self.scratch, TEST_FILE)  # type: ignore[union-attr]
+        ):
+            return None
+        return directory
+
+    def _perform_collect(self, args: Any = None, genitems: bool = True) -> list:
+        """Session.perform_collect for the one file every job has, starting at that file.
+
+        Every job's test file is the same path in the same otherwise empty directory, so
+        pytest's way down from the session (resolving the argument, collecting the session
+        and the directory, matching the file among the directory's entries, calling the
+        collection hooks of those two levels) always ends at the same directory collector,
+        which was kept from the warm-up. What depends on the job starts at the file: its
+        Module comes from the directory's pytest_collect_file hook as in Dir.collect, and
+        is expanded into items, reported, modified and finished by the session's own
+        genitems and hooks, exactly as in perform_collect."""
+        session, config = self.session, self.config
+        hook = config.hook
+        session._notfound = []
+        session._collection_cache = {}
+        session.items = items = []
+        try:
+            directory = self.directory
+            path = directory.path / TEST_FILE
+            for collector in directory.ihook.pytest_collect_file(file_path=path, parent=directory):
+                items.extend(session.genitems(collector))
+            config.pluginmanager.check_pending()
+            hook.pytest_collection_modifyitems(session=session, config=config, items=items)
+        finally:
+            session._notfound = []
+            session._collection_cache = {}
+            hook.pytest_collection_finish(session=session)
+        session.testscollected = len(items)
+        return items
 
     def run(self) -> dict:
         """Collect and run the job's test file; the verdict itself travels as guard observations."""

@@ -6,7 +6,7 @@ empty scratch directory, forks, and in the child: new session, closed descriptor
 cleared environment, then (once the job is read from a pipe) limits, an unprivileged
 uid, the verdict guard and the job. The parent enforces the wall-clock limit, reads the one
 guarded result frame, kills every process the job left behind and wipes what it wrote.
-The light tier forks the next job's child as soon as a result is sent (see Spare).
+The light tier forks the next job's child ahead of its job (see Spare).
 """
 
 from __future__ import annotations
@@ -23,9 +23,15 @@ import sys
 import time
 from typing import Any
 
-from . import call_runner, limits, protocol, trace_runner, verdict
+from . import call_runner, limits, prefault, protocol, trace_runner, verdict
 from .guard import Guard, Trust, close_other_fds
-from .pytest_runner import PreparedSession, preload_pytest_modules, run_pytest_job
+from .pytest_runner import (
+    WARM_UP_SOLUTION,
+    WARM_UP_TEST,
+    PreparedSession,
+    preload_pytest_modules,
+    run_pytest_job,
+)
 
 PR_SET_CHILD_SUBREAPER = 36
 RESULT_LIMIT = 16 * 1024 * 1024
@@ -60,6 +66,9 @@ class Zygote:
         self.prefork = True
         self.spare: Spare | None = None
         self.spare_cpu = 0.0
+        # The kind of the last job: a spare expects the next one to be alike (batches are),
+        # and prefaults only for pytest jobs, the ones whose pages it learned.
+        self.last_kind: str | None = None
         os.makedirs(self.scratch, mode=0o755, exist_ok=True)
         os.chdir(self.scratch)
         for name in preload:
@@ -84,11 +93,18 @@ class Zygote:
         limits.prctl(limits.PR_SET_DUMPABLE, 0)
         gc.collect()
         gc.freeze()
+        self.hot_pages = self._probe_hot_pages()
 
     # ----------------------------------------------------------------- host side
     def serve(self, in_fd: int, out_fd: int) -> None:
         protocol.write_frame(
-            out_fd, {"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]}
+            out_fd,
+            {
+                "ready": True,
+                "pid": os.getpid(),
+                "python": sys.version.split()[0],
+                "prefault_pages": self.hot_pages.count,
+            },
         )
         while True:
             try:
@@ -111,13 +127,16 @@ class Zygote:
             restart = result.pop("_restart", False)
             protocol.write_frame(out_fd, result)
             if restart:
+                self._discard_spare()
                 return
-            if self.prefork:
-                # While the host reads this result and sends the next job.
+            if self.prefork and self.spare is None:
+                # While the host reads this result and sends the next job (with a job uid,
+                # the spare was forked while the last job ran; see handle).
                 self._keep_spare()
 
     def handle(self, job: dict, request: dict) -> dict:
         wall_s = job_wall_s(job, request)
+        self.last_kind = job.get("kind")
         own_cpu = time.process_time() - self.spare_cpu
         self.spare_cpu = 0.0
         spare, started = self._start(request)
@@ -126,28 +145,47 @@ class Zygote:
         nonce = secrets.token_hex(16)
         os.write(spare.nonce_w, nonce.encode("ascii"))
         os.close(spare.nonce_w)
+        if self.prefork and self.uid is not None:
+            # The next job's child, forked while this one runs (see Spare). A fork that
+            # fails must not leave this job unsupervised: the spare is then forked later.
+            try:
+                self._keep_spare(prepare=False)
+            except OSError:
+                self.spare = None
         data, wait_status, job_cpu, timed_out, overflow = self._supervise(
             pid, r_fd, started + wall_s
         )
         duration = time.perf_counter() - started
         leftovers = self._reap(pid)
-        self._wipe()
+        if self.spare is not None:
+            # Only now that the job and every process it left are gone: wiped, then
+            # handed to the job uid for the spare's job.
+            self._prepare_scratch()
+        else:
+            self._wipe()
         payload, channel_error = self._decode(data, nonce, overflow)
         result = self._result(job, payload, channel_error, wait_status, timed_out, duration)
         # CPU the job cost: its process (and the children it waited for), plus this zygote's
-        # own work for it (fork, supervision, reaping, wiping).
-        result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu, 6)
+        # own work for it (fork, supervision, reaping, wiping), less the next job's fork.
+        result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu - self.spare_cpu, 6)
         if leftovers == "restart":
             result["_restart"] = True
         return result
 
-    def _fork_spare(self) -> Spare:
-        """Fork a child that sets itself up and then waits for its job (see Spare)."""
-        self._prepare_scratch()
+    def _fork_spare(self, prepare: bool = True) -> Spare:
+        """Fork a child that sets itself up and then waits for its job (see Spare).
+        prepare=False leaves scratch alone: the caller prepares it before the job is sent."""
+        if prepare:
+            self._prepare_scratch()
         r_fd, w_fd = os.pipe()
         nonce_r, nonce_w = os.pipe()
         job_r, job_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (r_fd, w_fd, nonce_r, nonce_w, job_r, job_w):
+                os.close(fd)
+            raise
         if pid == 0:
             for fd in (r_fd, nonce_w, job_w):
                 os.close(fd)
@@ -156,10 +194,10 @@ class Zygote:
             os.close(fd)
         return Spare(pid, job_w, r_fd, nonce_w)
 
-    def _keep_spare(self) -> None:
+    def _keep_spare(self, prepare: bool = True) -> None:
         """Fork the next job's child now, counting the CPU this costs to that job."""
         started = time.process_time()
-        self.spare = self._fork_spare()
+        self.spare = self._fork_spare(prepare)
         self.spare_cpu += time.process_time() - started
 
     def _start(self, request: dict) -> tuple[Spare, float]:
@@ -306,6 +344,49 @@ class Zygote:
         out["duration_s"] = round(duration, 6)
         return out
 
+    # ------------------------------------------------------------------ prefaulting
+    def _probe_hot_pages(self) -> prefault.HotPages:
+        """The zygote's pages a job's child writes (none where they cannot be learned): a
+        probe child runs the warm-up job the way a job's child runs its job (guard
+        installed, pytest in-process) and reports the pages it copied."""
+        proc = self.proc or "/proc"
+        try:
+            regions = prefault.writable_regions(proc)
+        except OSError:
+            return prefault.NO_PAGES
+        pages_r, pages_w = os.pipe()
+        nonce_r, nonce_w = os.pipe()
+        result_w = os.open(os.devnull, os.O_WRONLY)
+        os.write(nonce_w, b"0" * 32)
+        os.close(nonce_w)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(pages_r)
+                self._probe(regions, proc, pages_w, result_w, nonce_r)
+            finally:
+                os._exit(0)
+        for fd in (pages_w, nonce_r, result_w):
+            os.close(fd)
+        chunks = []
+        while chunk := os.read(pages_r, 1 << 20):
+            chunks.append(chunk)
+        os.close(pages_r)
+        os.waitpid(pid, 0)
+        self._wipe()
+        return prefault.HotPages(prefault.unpack(b"".join(chunks)))
+
+    def _probe(self, regions: list, proc: str, pages_w: int, result_w: int, nonce_r: int) -> None:
+        try:
+            Guard(self.trust, result_w, nonce_r, Zygote._probe.__code__, self.scratch + "/")
+            job = {"kind": "pytest", "solution_code": WARM_UP_SOLUTION, "test_code": WARM_UP_TEST}
+            Guard.report(run_pytest_job(self.prepared, job, False))
+            data = memoryview(prefault.pack(prefault.exclusive_pages(regions, proc)))
+            while data:
+                data = data[os.write(pages_w, data) :]
+        except Exception:  # noqa: BLE001, S110 - no pages learned only means no prefaulting
+            pass
+
     # ----------------------------------------------------------- scratch and reaping
     def _prepare_scratch(self) -> None:
         self._wipe()
@@ -374,6 +455,8 @@ class Zygote:
         if self.proc is None:
             return []
         mine = {1, os.getpid(), *self.family}
+        if self.spare is not None:
+            mine.add(self.spare.pid)
         out = []
         for name in os.listdir(self.proc):
             if not name.isdigit() or int(name) in mine:
@@ -428,6 +511,11 @@ class Zygote:
             sys.dont_write_bytecode = True
             if sys.path[:1] != [self.scratch]:
                 sys.path.insert(0, self.scratch)
+            # While it waits for its job, a spare copies the pages a pytest job would copy
+            # one fault at a time (see prefault), when the last job was one; a child whose
+            # job is already there does not.
+            if self.last_kind == "pytest":
+                self.hot_pages.populate(job_fd)
             request = protocol.read_frame(job_fd)
             os.close(job_fd)
             job = request.get("job") or {}
@@ -482,12 +570,19 @@ def job_wall_s(job: dict, request: dict) -> float:
 
 
 class Spare:
-    """A job's child, forked before its job is known (right after the previous job was
-    cleaned up), so that the fork and the child's job-independent setup (new session,
-    descriptors, environment) happen while the host is busy with the previous result, not
-    while the next job waits. It holds nothing of any job: it is forked from the zygote
-    after the last one was reaped and wiped, reads its job from a pipe, and keeps the
-    zygote's uid until then."""
+    """A job's child, forked before its job is known, so that the fork and the child's
+    job-independent setup (new session, descriptors, environment) happen while the previous
+    job runs (or, without a job uid, while the host is busy with its result), not while the
+    next job waits.
+
+    It holds nothing of any job. The zygote never holds a job's files or processes, only
+    its request (as it did for every later fork). With a job uid the spare is forked right
+    after the previous job was handed to its own child: it keeps the zygote's uid, which
+    that job's uid can neither signal nor trace, until its own job arrives, and the
+    zygote sends that only after the previous job and every process it left were reaped
+    and scratch was wiped and handed to the job uid. Without a job uid (where a job could
+    signal it) it is forked only after the previous job was reaped and wiped. It reads its
+    job from a pipe."""
 
     def __init__(self, pid: int, job_w: int, result_r: int, nonce_w: int) -> None:
         self.pid = pid

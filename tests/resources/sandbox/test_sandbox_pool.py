@@ -166,3 +166,11 @@ def test_many_jobs_in_a_row_leave_no_process_and_no_scratch_behind(sandbox: Sand
         "inputs": [{}],
     }
     assert sandbox.run([probe])[0]["outcomes"][0]["value_json"] == []
+
+
+def test_a_worker_learns_the_pages_its_jobs_copy(sandbox: Sandbox) -> None:
+    """The zygote's probe works inside the sandbox (its /proc, its capabilities): a worker
+    that learned no pages would still be correct, only slower (see assay_runtime.prefault)."""
+    sandbox.run([dict(QUICK, id="warm")])
+    counts = [w.info.get("prefault_pages", 0) for w in sandbox.pool.workers if w.channel]
+    assert counts and all(n > 100 for n in counts), counts

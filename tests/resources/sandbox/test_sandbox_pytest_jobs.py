@@ -280,3 +280,23 @@ def test_everyday_library_patterns_work_inside_the_sandbox(sandbox: Sandbox) -> 
     }
     results = sandbox.run([make_job(k, v, passing) for k, v in solutions.items()])
     assert {r["id"]: r["status"] for r in results} == dict.fromkeys(solutions, PASSED)
+
+
+def test_node_ids_are_pytests_own_for_functions_classes_and_parameters(sandbox: Sandbox) -> None:
+    """Jobs are collected from their test file down (the levels above it are the same for
+    every job and kept from the warm-up): the ids must still be what pytest itself makes."""
+    tests = (
+        "import pytest\nfrom solution import add\n\n"
+        "def test_plain():\n    assert add(1, 1) == 3\n\n"
+        "class TestGroup:\n    def test_in_class(self):\n        assert add(1, 1) == 3\n\n"
+        "@pytest.mark.parametrize('a', [1, 'x'])\n"
+        "def test_param(a):\n    assert add(a, a) == 0\n"
+    )
+    r = run_one(sandbox, ADD, tests)
+    assert r["status"] == FAILED and r["tests_collected"] == 4
+    assert [f["test"] for f in r["failures"]] == [
+        "test_solution.py::test_plain",
+        "test_solution.py::TestGroup::test_in_class",
+        "test_solution.py::test_param[1]",
+        "test_solution.py::test_param[x]",
+    ]
