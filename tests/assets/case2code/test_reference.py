@@ -44,31 +44,31 @@ def sandbox():
 
 
 @pytest.fixture(scope="module")
-def test_set():
+def reference_set():
     return read_test_set(REFERENCE)
 
 
-def test_every_reference_item_is_readable(test_set):
-    assert len(test_set.items) == 60 and not test_set.skipped
+def test_every_reference_item_is_readable(reference_set):
+    assert len(reference_set.items) == 60 and not reference_set.skipped
 
 
-def test_running_the_recorded_code_reproduces_the_recorded_outputs(sandbox, test_set):
+def test_running_the_recorded_code_reproduces_the_recorded_outputs(sandbox, reference_set):
     results = {
         r["id"]: r
-        for r in sandbox.run([call_job(i.id, i.reference_code, i) for i in test_set.items])
+        for r in sandbox.run([call_job(i.id, i.reference_code, i) for i in reference_set.items])
     }
     unexplained, reproduced = [], 0
-    for item in test_set.items:
+    for item in reference_set.items:
         got = [r.canonical() for r in job_results(results[item.id], len(item.inputs_py))]
         check = agreement(got, item.expected)
         reproduced += check.all_match
         if not check.all_match and item.func_name not in HARNESS_NAMES:
             unexplained.append((item.id, check.detail))
-    assert reproduced / len(test_set.items) >= 0.98
+    assert reproduced / len(reference_set.items) >= 0.98
     assert unexplained == []
 
 
-def _completions(test_set, answer_for):
+def _completions(reference_set, answer_for):
     rows = {json.loads(line)["id"]: json.loads(line) for line in REFERENCE.read_text().splitlines()}
     return [
         Completion(
@@ -82,13 +82,13 @@ def _completions(test_set, answer_for):
             cached=False,
             model="reference",
         )
-        for i in test_set.items
+        for i in reference_set.items
     ]
 
 
-def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, test_set):
+def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, reference_set):
     right = score_rows(
-        test_set.items, _completions(test_set, lambda row: row["output"]), sandbox.run
+        reference_set.items, _completions(reference_set, lambda row: row["output"]), sandbox.run
     )
     assert sum(r["passed"] for r in right) / len(right) >= 0.98
 
@@ -97,7 +97,7 @@ def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, 
         code = row["output"].split("```python\n", 1)[1].rsplit("```", 1)[0]
         return f"```python\n{code}\n_right = {name}\ndef {name}(*a, **k):\n    return [_right(*a, **k)]\n```"
 
-    wrong = score_rows(test_set.items, _completions(test_set, wrapped), sandbox.run)
+    wrong = score_rows(reference_set.items, _completions(reference_set, wrapped), sandbox.run)
     assert sum(r["passed"] for r in wrong) / len(wrong) <= 0.02
 
 
