@@ -340,7 +340,8 @@ def _run_passing_on_interrupts(runner: asyncio.Runner, coro: Coroutine[Any, Any,
         finally:
             for sig in watched:
                 loop.remove_signal_handler(sig)
-                signal.signal(sig, previous[sig])
+                if previous[sig] is not None:  # None: a handler installed from C, left as is
+                    signal.signal(sig, previous[sig])
 
     try:
         return runner.run(main())
