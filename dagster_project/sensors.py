@@ -8,13 +8,15 @@ remembers each file's size and mtime, so a tick re-reads only files that changed
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
 from pathlib import Path
 
 from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
     DefaultSensorStatus,
     DynamicPartitionsDefinition,
     RunRequest,
@@ -25,13 +27,18 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from assets.common.seeds import FINGERPRINT_KEY, fingerprint
+from dagster_project.partitions import SEED_ASSETS
+
 SEED_SUFFIXES = (".jsonl", ".json")
 _VALID_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # A file younger than this may still be being copied in; look again next tick.
 MIN_AGE_S = 2.0
 
 
-def seed_files(directory: Path, now: float | None = None, min_age_s: float = MIN_AGE_S) -> tuple[list[Path], list[str]]:
+def seed_files(
+    directory: Path, now: float | None = None, min_age_s: float = MIN_AGE_S
+) -> tuple[list[Path], list[str]]:
     """Seed files ready to run, and the names skipped with why."""
     now = time.time() if now is None else now
     ready, skipped = [], []
@@ -53,14 +60,6 @@ def seed_files(directory: Path, now: float | None = None, min_age_s: float = MIN
     return ready, skipped
 
 
-def fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
 def _stat_key(path: Path) -> list[int]:
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
@@ -79,6 +78,19 @@ def _fp(entry: object) -> str | None:
     return entry.get("fp") if isinstance(entry, dict) else entry  # type: ignore[return-value]
 
 
+def already_processed(
+    instance: DagsterInstance, seed_asset: AssetKey, partition: str, fp: str
+) -> bool:
+    """Was this very content materialized already (by `make demo`, a run from the UI, or a
+    daemon whose cursor is gone)? Asked once per file the cursor has not seen."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=seed_asset, asset_partitions=[partition]), limit=1
+    ).records
+    materialization = records[0].asset_materialization if records else None
+    value = materialization.metadata.get(FINGERPRINT_KEY) if materialization else None
+    return getattr(value, "value", value) == fp
+
+
 def build_seed_sensor(
     family: str,
     job: UnresolvedAssetJobDefinition,
@@ -87,6 +99,7 @@ def build_seed_sensor(
     minimum_interval_seconds: int = 10,
 ) -> SensorDefinition:
     directory = seed_dir / family
+    seed_asset = SEED_ASSETS[family]
 
     @sensor(
         name=f"{family}_seed_sensor",
@@ -112,15 +125,30 @@ def build_seed_sensor(
             fp = _fp(entry)
             if path.name not in existing:
                 new_keys.append(path.name)
-            if _fp(seen.get(path.name)) != fp:
-                requests.append(RunRequest(run_key=f"{path.name}@{fp}", partition_key=path.name, tags={"assay/seed_file": str(path)}))
+            unseen_but_done = (
+                path.name not in seen
+                and path.name in existing
+                and already_processed(context.instance, seed_asset, path.name, fp)
+            )
+            if _fp(seen.get(path.name)) != fp and not unseen_but_done:
+                requests.append(
+                    RunRequest(
+                        run_key=f"{path.name}@{fp}",
+                        partition_key=path.name,
+                        tags={"assay/seed_file": str(path)},
+                    )
+                )
         cursor = json.dumps({**seen, **current}, sort_keys=True)
         if not new_keys and not requests:
             # Still store the cursor: a touched but unchanged file is not re-read next tick.
-            return SensorResult(skip_reason=f"no new or changed seed files in {directory}", cursor=cursor)
+            return SensorResult(
+                skip_reason=f"no new or changed seed files in {directory}", cursor=cursor
+            )
         return SensorResult(
             run_requests=requests,
-            dynamic_partitions_requests=[partitions_def.build_add_request(new_keys)] if new_keys else [],
+            dynamic_partitions_requests=[partitions_def.build_add_request(new_keys)]
+            if new_keys
+            else [],
             cursor=cursor,
         )
 

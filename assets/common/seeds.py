@@ -8,6 +8,7 @@ valid rows plus a list of `BadLine`s that the asset writes to a quarantine repor
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,25 @@ _EXCERPT = 120
 
 # Returns None when the row is fine for its mode, else why it is not.
 Validator = Callable[[dict], "str | None"]
+
+
+# Metadata key of a seed file's content hash on each family's first asset: the sensor uses it
+# to tell a file already processed (say by `make demo`) from a new or edited one.
+FINGERPRINT_KEY = "seed/fingerprint"
+
+
+def fingerprint(path: Path) -> str:
+    """A seed file's content hash (16 hex digits of sha256), read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def fingerprint_of(data: bytes) -> str:
+    """`fingerprint` of content already read (a run reads its seed file once)."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 class SeedFileError(ValueError):
@@ -40,6 +60,7 @@ class SeedRows:
     """Valid rows (each with its `seed_line`) and the quarantined ones."""
 
     path: Path
+    fingerprint: str = ""
     rows: list[dict] = field(default_factory=list)
     bad: list[BadLine] = field(default_factory=list)
 
@@ -58,7 +79,9 @@ def _check_object(value: object, validate: Validator | None) -> str | None:
     return validate(value) if validate else None
 
 
-def read_seed_file(path: Path, validate: Validator | None = None, max_line_bytes: int = MAX_LINE_BYTES) -> SeedRows:
+def read_seed_file(
+    path: Path, validate: Validator | None = None, max_line_bytes: int = MAX_LINE_BYTES
+) -> SeedRows:
     """Parse `path`; raise SeedFileError when nothing in it is usable."""
     try:
         data = path.read_bytes()
@@ -68,7 +91,7 @@ def read_seed_file(path: Path, validate: Validator | None = None, max_line_bytes
         raise SeedFileError(f"{path}: seed file is empty")
     if b"\x00" in data[:8192]:
         raise SeedFileError(f"{path}: looks binary (NUL bytes), expected JSON Lines text")
-    out = SeedRows(path=path)
+    out = SeedRows(path=path, fingerprint=fingerprint_of(data))
     if path.suffix == ".json" and data.lstrip().startswith(b"["):
         _read_array(path, data, validate, out)
     else:
@@ -79,20 +102,38 @@ def read_seed_file(path: Path, validate: Validator | None = None, max_line_bytes
     return out
 
 
-def _read_lines(path: Path, data: bytes, validate: Validator | None, max_line_bytes: int, out: SeedRows) -> None:
+def _read_lines(
+    path: Path, data: bytes, validate: Validator | None, max_line_bytes: int, out: SeedRows
+) -> None:
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         if len(raw) > max_line_bytes:
-            out.bad.append(BadLine(str(path), number, f"line is {len(raw):,} bytes; the limit is {max_line_bytes:,}", _excerpt(raw)))
+            out.bad.append(
+                BadLine(
+                    str(path),
+                    number,
+                    f"line is {len(raw):,} bytes; the limit is {max_line_bytes:,}",
+                    _excerpt(raw),
+                )
+            )
             continue
         try:
             value = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            out.bad.append(BadLine(str(path), number, f"not UTF-8 at byte {exc.start}", _excerpt(raw)))
+            out.bad.append(
+                BadLine(str(path), number, f"not UTF-8 at byte {exc.start}", _excerpt(raw))
+            )
             continue
         except json.JSONDecodeError as exc:
-            out.bad.append(BadLine(str(path), number, f"invalid JSON: {exc.msg} at column {exc.colno}", _excerpt(raw)))
+            out.bad.append(
+                BadLine(
+                    str(path),
+                    number,
+                    f"invalid JSON: {exc.msg} at column {exc.colno}",
+                    _excerpt(raw),
+                )
+            )
             continue
         reason = _check_object(value, validate)
         if reason:
@@ -130,7 +171,9 @@ def require_fields(*names: str, types: dict[str, type] | None = None) -> Validat
     return validate
 
 
-def write_quarantine(directory: Path, family: str, partition: str, bad: list[BadLine]) -> Path | None:
+def write_quarantine(
+    directory: Path, family: str, partition: str, bad: list[BadLine]
+) -> Path | None:
     """Write the quarantined lines where people can read them; None when nothing is bad."""
     target = directory / family / f"{partition}.quarantine.jsonl"
     if not bad:

@@ -6,7 +6,14 @@ from typing import Any
 
 from dagster import AssetExecutionContext, Failure, MetadataValue
 
-from assets.common.seeds import SeedFileError, SeedRows, Validator, read_seed_file, write_quarantine
+from assets.common.seeds import (
+    FINGERPRINT_KEY,
+    SeedFileError,
+    SeedRows,
+    Validator,
+    read_seed_file,
+    write_quarantine,
+)
 from resources.workspace import Workspace
 
 
@@ -25,6 +32,7 @@ def read_partition_seeds(
     report = write_quarantine(workspace.quarantine_dir, family, context.partition_key, seeds.bad)
     meta: dict[str, Any] = {
         "seed/file": MetadataValue.path(str(path)),
+        FINGERPRINT_KEY: seeds.fingerprint,
         "seed/lines_read": seeds.lines_read,
         "seed/lines_valid": len(seeds.rows),
         "seed/lines_quarantined": len(seeds.bad),

@@ -1,11 +1,13 @@
 """The seed sensor turns each new or changed seed file into a partition and a run."""
 
+import json
 import os
 import time
 
-from dagster import DagsterInstance, build_sensor_context, define_asset_job
+from dagster import AssetMaterialization, DagsterInstance, build_sensor_context, define_asset_job
 
-from dagster_project.partitions import PARTITIONS
+from assets.common.seeds import FINGERPRINT_KEY, fingerprint
+from dagster_project.partitions import PARTITIONS, SEED_ASSETS
 from dagster_project.sensors import build_seed_sensor, seed_files
 
 PARTS = PARTITIONS["kodcode"]
@@ -84,10 +86,6 @@ def test_a_tick_reads_only_files_whose_size_or_mtime_moved(tmp_path, monkeypatch
 
 
 def test_a_cursor_written_before_stats_were_kept_requests_nothing_new(tmp_path):
-    import json
-
-    from dagster_project.sensors import fingerprint
-
     family = tmp_path / "kodcode"
     family.mkdir()
     (family / "a.jsonl").write_text('{"mode": "taco", "question": "q"}\n')
@@ -98,3 +96,27 @@ def test_a_cursor_written_before_stats_were_kept_requests_nothing_new(tmp_path):
     result = _tick(build_seed_sensor("kodcode", JOB, PARTS, tmp_path), instance, cursor=old_cursor)
     assert not result.run_requests
     assert json.loads(result.cursor)["a.jsonl"]["fp"] == fingerprint(family / "a.jsonl")
+
+
+def test_a_fresh_sensor_does_not_rerun_files_already_materialized_with_the_same_content(tmp_path):
+    """`make demo` then `make dev`: the daemon's first tick has no cursor, but the demo's
+    partitions were materialized from exactly these files, so only an edited file runs."""
+    family = tmp_path / "kodcode"
+    family.mkdir()
+    for name in ("done.jsonl", "edited.jsonl", "new.jsonl"):
+        (family / name).write_text(f'{{"mode": "taco", "question": "{name}"}}\n')
+        _age(family / name)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(PARTS.name, ["done.jsonl", "edited.jsonl"])
+    for name, content in (("done.jsonl", family / "done.jsonl"), ("edited.jsonl", None)):
+        fp = fingerprint(content) if content else "0123456789abcdef"
+        instance.report_runless_asset_event(
+            AssetMaterialization(
+                SEED_ASSETS["kodcode"], partition=name, metadata={FINGERPRINT_KEY: fp}
+            )
+        )
+
+    result = _tick(build_seed_sensor("kodcode", JOB, PARTS, tmp_path), instance)
+
+    assert sorted(r.partition_key for r in result.run_requests) == ["edited.jsonl", "new.jsonl"]
+    assert "done.jsonl" in json.loads(result.cursor), "remembered, so not looked up again"

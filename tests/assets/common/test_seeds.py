@@ -4,7 +4,13 @@ import json
 
 import pytest
 
-from assets.common.seeds import SeedFileError, read_seed_file, require_fields, write_quarantine
+from assets.common.seeds import (
+    SeedFileError,
+    fingerprint,
+    read_seed_file,
+    require_fields,
+    write_quarantine,
+)
 
 validate = require_fields("question", types={"question": str})
 
@@ -70,3 +76,9 @@ def test_the_quarantine_report_lists_bad_lines_and_disappears_when_fixed(tmp_pat
     assert json.loads(report.read_text().splitlines()[0])["line"] == 2
     assert write_quarantine(tmp_path / "q", "fam", "s.jsonl", []) is None
     assert not report.exists()
+
+
+def test_the_fingerprint_of_what_a_run_read_is_the_sensors_fingerprint_of_the_file(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"mode": "taco", "question": "q"}\n' * 1000)
+    assert read_seed_file(path).fingerprint == fingerprint(path)
