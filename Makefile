@@ -38,7 +38,7 @@ demo-all: install
 
 # The Dagster UI and daemon (sensors on) over the same instance and data as `make demo`.
 dev: install
-	@mkdir -p $(DAGSTER_HOME)
+	@$(PY) -m dagster_project.instance >/dev/null
 	$(VENV)/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
 test: install

@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from dagster_project.instance import prepare_instance_home
 from dagster_project.settings import load_settings
 
 # The demo runs on a 2-core CPU model in minutes, so it asks for fewer samples than the
@@ -28,13 +28,6 @@ DEMO_RUN_CONFIG: dict[str, dict[str, Any]] = {
         }
     },
 }
-
-
-def _prepare_instance_home() -> Path:
-    settings = load_settings()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home)))
-    home.mkdir(parents=True, exist_ok=True)
-    return home
 
 
 def _metadata_numbers(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +56,7 @@ def _summary_line(asset: str, partition: str | None, meta: dict[str, Any]) -> st
 
 def run_family(family: str, release: bool = True, full: bool = False) -> int:
     """Materialize every seed file of `family`; return the number of failed runs."""
-    _prepare_instance_home()
+    prepare_instance_home()
     from dagster import DagsterInstance
 
     from dagster_project.definitions import build_definitions
