@@ -42,15 +42,48 @@ def _declarations(test_info: Sequence[Mapping[str, str]]) -> list[str]:
     return [info["function_declaration"].rstrip(":") for info in test_info if info.get("function_declaration")]
 
 
-def style_messages(question: str, test_info: Sequence[Mapping[str, str]]) -> tuple[dict, ...]:
-    """The chat asking the style converter for a signature + docstring stub of each tested function."""
-    declarations = _declarations(test_info)
-    user = STYLE_TEMPLATE.format(
+# One worked exchange before the real one: without it the 1.5B demo model implemented the
+# function under its docstring in 6 of 6 conversions (all dropped as leaks); with it, none.
+STYLE_EXAMPLE_QUESTION = (
+    "Write a function that returns the largest even number in a list of integers, "
+    "or None when there is none."
+)
+STYLE_EXAMPLE_ANSWER = '''```python
+def largest_even(numbers):
+    """Return the largest even number in `numbers`, or None when it has no even number.
+
+    Args:
+        numbers: a list of integers.
+
+    Returns:
+        The largest even integer in the list, or None.
+
+    >>> largest_even([3, 8, 5, 2])
+    8
+    >>> largest_even([1, 3]) is None
+    True
+    """
+```'''
+
+
+def _style_request(question: str, declarations: Sequence[str]) -> str:
+    return STYLE_TEMPLATE.format(
         question=question.strip(),
         plural="s" if len(declarations) > 1 else "",
         declarations="\n".join(f"{d}:" for d in declarations),
     )
-    return ({"role": "system", "content": STYLE_SYSTEM}, {"role": "user", "content": user})
+
+
+def style_messages(question: str, test_info: Sequence[Mapping[str, str]]) -> tuple[dict, ...]:
+    """The chat asking the style converter for a signature + docstring stub of each tested
+    function, after one worked example of the exchange."""
+    example = _style_request(STYLE_EXAMPLE_QUESTION, ["def largest_even(numbers)"])
+    return (
+        {"role": "system", "content": STYLE_SYSTEM},
+        {"role": "user", "content": example},
+        {"role": "assistant", "content": STYLE_EXAMPLE_ANSWER},
+        {"role": "user", "content": _style_request(question, _declarations(test_info))},
+    )
 
 
 def solve_messages(question: str, style: str, test_info: Sequence[Mapping[str, str]]) -> tuple[dict, ...]:

@@ -4,6 +4,7 @@ import ast
 
 import pytest
 
+from assets.kodcode.prompts_stage3 import style_messages
 from assets.kodcode.style import check_stub, graft, leaked_lines, stub_code
 
 SOLUTION = '''from typing import List
@@ -107,3 +108,14 @@ def test_graft_reaches_methods_of_a_tested_class():
     grafted = graft(solution, stub)
     assert "def push(self, item: int) -> None:" in grafted and "self.items.append(item)" in grafted
     assert "def __init__(self):" in grafted, "methods the stub leaves out keep their own signature"
+
+
+def test_the_style_prompt_shows_one_worked_example_that_the_stub_check_accepts():
+    messages = style_messages(
+        "Count the vowels.", [{"function_declaration": "def count_vowels(s):"}]
+    )
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "def count_vowels(s):" in messages[-1]["content"]
+    example = stub_code(messages[2]["content"], ["largest_even"])
+    solution = "def largest_even(numbers):\n    return max((n for n in numbers if n % 2 == 0), default=None)\n"
+    assert check_stub(example, solution, ["largest_even"]).drop_reason is None
