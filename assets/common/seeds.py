@@ -26,18 +26,15 @@ Validator = Callable[[dict], "str | None"]
 FINGERPRINT_KEY = "seed/fingerprint"
 
 
-def fingerprint(path: Path) -> str:
-    """A seed file's content hash (16 hex digits of sha256), read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
 def fingerprint_of(data: bytes) -> str:
-    """`fingerprint` of content already read (a run reads its seed file once)."""
+    """A seed file's content hash: 16 hex digits of sha256."""
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+def fingerprint(path: Path) -> str:
+    """`fingerprint_of` the file's current content (the sensor's view; a run hashes the
+    bytes it read, so a file replaced mid-run is recorded as what the run saw)."""
+    return fingerprint_of(path.read_bytes())
 
 
 class SeedFileError(ValueError):

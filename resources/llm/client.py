@@ -25,6 +25,11 @@ CACHED_REJECTIONS = frozenset({"length", "content_filter"})
 # The failure reason of an answer cut off at max_tokens.
 TRUNCATED = "finish_reason=length"
 
+
+def rejection(finish_reason: str | None) -> str | None:
+    """The failure reason an answer with this finish reason is recorded under, if any."""
+    return f"finish_reason={finish_reason}" if finish_reason in REJECTED_FINISH_REASONS else None
+
 T = TypeVar("T")
 
 
@@ -115,8 +120,7 @@ class BatchRecorder:
         self.followers: dict[int, list[Unit]] = {}
 
     def cached(self, unit: Unit, hit: CachedAnswer) -> None:
-        rejected = hit.finish_reason in REJECTED_FINISH_REASONS
-        reason = f"finish_reason={hit.finish_reason}" if rejected else None
+        reason = rejection(hit.finish_reason)
         with self._lock:
             self.stats.cache_hits += 1
             if reason is not None:
@@ -145,8 +149,8 @@ class BatchRecorder:
 
     def answer(self, unit: Unit, answer: Answer) -> None:
         """An answer arrived: cache it, and accept it or record why it is not acceptable."""
-        rejected = answer.finish_reason in REJECTED_FINISH_REASONS
-        if self._writer is not None and (not rejected or answer.finish_reason in CACHED_REJECTIONS):
+        reason = rejection(answer.finish_reason)
+        if self._writer is not None and (reason is None or answer.finish_reason in CACHED_REJECTIONS):
             self._writer.submit(
                 unit.cache_key,
                 CachedAnswer(
@@ -157,7 +161,7 @@ class BatchRecorder:
                     answer.model,
                 ),
             )
-        self._finish(unit, answer, f"finish_reason={answer.finish_reason}" if rejected else None)
+        self._finish(unit, answer, reason)
 
     def fail(self, unit: Unit, reason: str, detail: str | None = None) -> None:
         """No answer: `reason` is the category counted in stats, `detail` the text on the completion."""
