@@ -23,6 +23,9 @@ from dagster_project.settings import load_settings
 DEMO_RUN_CONFIG: dict[str, dict[str, Any]] = {
     "kodcode": {
         "ops": {
+            # Two first trials (the asset default is 3): trials are ~80% of the demo's model
+            # time, and a question neither passes still gets up to 4 through the retries.
+            "kodcode_solution_trials": {"config": {"n_trials": 2}},
             "kodcode_retry_trials": {"config": {"max_trials": 4}},
             "kodcode_sft_responses": {"config": {"n_samples": 1}},
         }
