@@ -102,7 +102,7 @@ def _plain(metadata: dict, home: Path) -> dict[str, Any]:
             value = f"<table of {len(value.records)} rows>"
         try:
             json.dumps(value)
-        except Exception:
+        except Exception:  # noqa: BLE001 - Dagster records raise a bare Exception when iterated
             value = f"<{type(value).__name__}>"
         if isinstance(value, str):
             value = value.replace(str(home), "<home>")
