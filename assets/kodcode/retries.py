@@ -8,7 +8,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import ask
+from assets.common.ask import ask, requests_from
 from assets.common.execute import PytestJob, run_jobs
 from assets.common.report import StepReport
 from assets.kodcode import prompts
@@ -21,7 +21,7 @@ from assets.kodcode.trials import (
     trials_by_question,
     verify_question,
 )
-from resources.llm import LLMRequest, LLMResource
+from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 
 RETRY_SCHEMA = {
@@ -62,22 +62,18 @@ def kodcode_retry_trials(
     passed = set(kodcode_test_results.filter(pl.col("status") == "passed")["question_id"])
     trials = kodcode_solution_trials
     attempts = dict(trials.group_by("question_id").len().iter_rows()) if trials.height else {}
-    hard = [
-        q
-        for q in kodcode_questions.iter_rows(named=True)
-        if q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
-    ]
     # Same prompt and sampling as the first trials with a larger n: samples below the first
     # count are cache hits, the rest are new attempts with their own sample indices.
-    requests = [
-        LLMRequest(
-            key=q["question_id"],
-            messages=prompts.trial_messages(q["question"]),
-            n=config.max_trials,
-            max_tokens=config.max_tokens,
-        )
-        for q in hard
-    ]
+    requests = requests_from(
+        kodcode_questions,
+        "question_id",
+        lambda q: prompts.trial_messages(q["question"]),
+        n=config.max_trials,
+        max_tokens=config.max_tokens,
+        where=lambda q: (
+            q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
+        ),
+    )
     answers = ask(llm, requests, log=context.log)
     extra = [c for c in answers.completions if c.sample_index >= attempts.get(c.key, 0)]
     regenerated = sum(
@@ -117,7 +113,7 @@ def kodcode_retry_trials(
     rescued = df.filter(pl.col("status") == "passed")["question_id"].n_unique() if df.height else 0
     report.add(
         {
-            "hard_questions": len(hard),
+            "hard_questions": len(requests),
             "rescued_questions": rescued,
             "max_trials": config.max_trials,
             "first_trials_regenerated": regenerated,
