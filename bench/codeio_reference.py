@@ -7,7 +7,7 @@ recorded outputs using CodeI/O's tolerance, and classifies every disagreement
 (random, time dependent, input mutated, environment). Pairs whose recorded
 input is the argument as the call left it are replayed through CodeI/O's
 procedure from the reconstructed pre-call inputs in
-assets/codeio/reference_preimages.json (see assets/codeio/reference.py).
+bench/reference/codeio_preimages.json (see bench/reference/codeio.py).
 
     .venv/bin/python bench/codeio_reference.py [--reference PATH] [--workers 2] [--limit N] [--show 20]
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from assets.codeio.harness import pair_search_job, rerun_job
 from assets.codeio.pairs import read_search, rerun_mismatch
-from assets.codeio.reference import (
+from bench.reference.codeio import (
     cross_check,
     harness_replay_jobs,
     load_preimages,

@@ -10,8 +10,8 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.codeio import ASSETS, CHECKS
-from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary
 from assets.codeio.release import codeio_release
+from bench.reference.codeio import cross_check, mutation_probe_job, reference_job, summary
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource

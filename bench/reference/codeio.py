@@ -28,7 +28,7 @@ function's own in-place rot marks produce; in another (max distance) two pairs h
 same recorded all-ones grid but different outputs, although CodeI/O kept
 distinct inputs and the code is deterministic. Such a pair is not wrong, it is
 (state after the call, output) of some input we were not shown. So when a pre-call
-input has been reconstructed (`reference_preimages.json`, which says how for each
+input has been reconstructed (`codeio_preimages.json`, which says how for each
 record), `harness_replay_job` runs it through CodeI/O's procedure (call, then
 `json.dumps` of the argument and of the result), and the pair agrees only if that
 gives exactly the recorded input *and* an output our comparator accepts
@@ -58,7 +58,7 @@ from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.pairs import reads_clock
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
-PREIMAGES = Path(__file__).with_name("reference_preimages.json")
+PREIMAGES = Path(__file__).with_name("codeio_preimages.json")
 _RANDOM_CUES = re.compile(
     r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
 )
@@ -125,7 +125,7 @@ def mutation_flags(result: dict, pairs: int) -> list[bool]:
 
 
 def refcode_key(refcode: str) -> str:
-    """How `reference_preimages.json` names a record: by its code, so a reordered file still matches."""
+    """How `codeio_preimages.json` names a record: by its code, so a reordered file still matches."""
     return hashlib.sha256(refcode.encode()).hexdigest()
 
 
