@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from assets.case2code.case_results import job_results
 from assets.case2code.compose import compose_eval_prompt
 from assets.case2code.examples import parse_example_source
-from assets.case2code.outcomes import job_results
-from assets.case2code.stages import case2code_record
+from assets.case2code.records import case2code_record
 from assets.common.ids import stable_id
 
 ITEMS = [

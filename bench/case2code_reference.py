@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.case2code.outcomes import agreement, gold_canonical, job_results
+from assets.case2code.case_results import agreement, gold_canonical, job_results
 from assets.case2code.testset import call_job, extract_code, read_test_set
 
 # Module-level names of Case2Code's execution harness (`for ex in examples: r = f(**ex) … except Exception as e`).
@@ -165,9 +165,9 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
 
 def pipeline_sample(reference: Path, workers: int) -> dict:
     """Our stages on the original's pipeline sample: parse its answers, run, filter; compare each step."""
-    from assets.case2code.examples import parse_example_source
+    from assets.case2code.case_filter import select_cases
+    from assets.case2code.examples import parse_example_source, usable_examples
     from assets.case2code.functions import first_function, program
-    from assets.case2code.stages import select_cases, usable_examples
     from resources.sandbox import Sandbox
 
     def rows(name: str) -> list[dict]:

@@ -4,19 +4,27 @@ The model only writes inputs; the sandbox computes every output, so each case
 is right by construction.
 """
 
-import json
 from collections import Counter
 
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.case2code import stages
+from assets.case2code.case_filter import select_cases
+from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
+from assets.case2code.examples import Example, ExampleVerdict, usable_examples
 from assets.case2code.functions import first_function, program, validate_seed
-from assets.case2code.outcomes import job_results
 from assets.case2code.prompts import example_inputs_messages, response_text
+from assets.case2code.records import case2code_record
 from assets.case2code.retries import ask_until_usable
+from assets.case2code.schemas import (
+    CASES_SCHEMA,
+    EXAMPLE_INPUTS_SCHEMA,
+    FUNCTIONS_SCHEMA,
+    OUTPUTS_SCHEMA,
+    PROMPTS_SCHEMA,
+)
 from assets.common.bookkeeping import frame_metadata
 from assets.common.ids import stable_id
 from assets.common.steps import read_partition_seeds
@@ -72,14 +80,6 @@ class PromptsConfig(Config):
     )
 
 
-FUNCTIONS_SCHEMA = {
-    "function_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "seed_id": pl.Utf8,
-    "seed_line": pl.Int64,
-    "func_name": pl.Utf8,
-    "code": pl.Utf8,
-}
 
 
 @asset(
@@ -134,8 +134,8 @@ def case2code_example_inputs(
     functions = {fid: first_function(item["code"]) for fid, item in items.items()}
     rejected: Counter = Counter()
 
-    def judge(fid: str, text: str) -> stages.ExampleVerdict:
-        verdict = stages.usable_examples(
+    def judge(fid: str, text: str) -> ExampleVerdict:
+        verdict = usable_examples(
             text,
             functions[fid],
             strict=config.literal_only,
@@ -177,26 +177,14 @@ def case2code_example_inputs(
                 "func_name": item["func_name"],
                 "code": item["code"],
                 "attempts": entry.attempts,
-                "examples_json": stages.examples_to_json(examples),
+                "examples": [ex.as_row() for ex in examples],
                 "n_examples": len(examples),
                 "examples_error": error,
                 "repaired": bool(entry.verdict and entry.verdict.repaired),
                 "answer": entry.answer,
             }
         )
-    schema = {
-        "function_id": pl.Utf8,
-        "partition": pl.Utf8,
-        "func_name": pl.Utf8,
-        "code": pl.Utf8,
-        "attempts": pl.Int64,
-        "examples_json": pl.Utf8,
-        "n_examples": pl.Int64,
-        "examples_error": pl.Utf8,
-        "repaired": pl.Boolean,
-        "answer": pl.Utf8,
-    }
-    df = pl.DataFrame(rows, schema=schema)
+    df = pl.DataFrame(rows, schema=EXAMPLE_INPUTS_SCHEMA)
     with_examples = df.filter(pl.col("n_examples") > 0).height
     extra = {
         "functions_with_examples": with_examples,
@@ -233,7 +221,7 @@ def case2code_outputs(
     rows = list(case2code_example_inputs.iter_rows(named=True))
     jobs, expected = [], {}
     for r in rows:
-        examples = stages.examples_from_json(r["examples_json"])
+        examples = [Example.from_row(args) for args in r["examples"]]
         if not examples:
             continue
         for i, example in enumerate(examples):
@@ -263,29 +251,16 @@ def case2code_outputs(
                 "partition": r["partition"],
                 "func_name": r["func_name"],
                 "code": r["code"],
-                "examples_json": r["examples_json"],
+                "examples": r["examples"],
                 "examples_error": r["examples_error"],
-                "results_json": stages.results_to_json(results),
+                "results": [res.as_row() for res in results],
                 "n_examples": n,
                 "n_returned": sum(res.kind == "return" for res in results),
                 "n_exceptions": sum(res.kind == "exception" for res in results),
                 "n_no_result": sum(res.kind == "no_result" for res in results),
             }
         )
-    schema = {
-        "function_id": pl.Utf8,
-        "partition": pl.Utf8,
-        "func_name": pl.Utf8,
-        "code": pl.Utf8,
-        "examples_json": pl.Utf8,
-        "examples_error": pl.Utf8,
-        "results_json": pl.Utf8,
-        "n_examples": pl.Int64,
-        "n_returned": pl.Int64,
-        "n_exceptions": pl.Int64,
-        "n_no_result": pl.Int64,
-    }
-    df = pl.DataFrame(out, schema=schema)
+    df = pl.DataFrame(out, schema=OUTPUTS_SCHEMA)
     total = sum(kinds.values())
     extra = {
         "sandbox_jobs": len(jobs),
@@ -305,19 +280,6 @@ def case2code_outputs(
     return df
 
 
-CASES_SCHEMA = {
-    "case_id": pl.Utf8,
-    "function_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "func_name": pl.Utf8,
-    "code": pl.Utf8,
-    "examples_json": pl.Utf8,
-    "results_json": pl.Utf8,
-    "n_cases": pl.Int64,
-    "n_returned": pl.Int64,
-    "n_exceptions": pl.Int64,
-    "case2code_json": pl.Utf8,
-}
 
 
 @asset(
@@ -334,9 +296,9 @@ def case2code_cases(
                 "llm_failed" if r["examples_error"].startswith("llm:") else "no_usable_examples"
             ] += 1
             continue
-        examples = stages.examples_from_json(r["examples_json"])
-        results = stages.results_from_json(r["results_json"])
-        selection = stages.select_cases(
+        examples = [Example.from_row(args) for args in r["examples"]]
+        results = [CaseResult.from_dict(d) for d in r["results"]]
+        selection = select_cases(
             results,
             keep_exceptions=config.keep_exception_cases,
             min_returns=config.min_returns,
@@ -350,7 +312,7 @@ def case2code_cases(
         kept_examples = [examples[i] for i in selection.keep]
         kept_results = [results[i] for i in selection.keep]
         case_id = stable_id(r["function_id"], "cases", [e.kwargs_py() for e in kept_examples])
-        record = stages.case2code_record(
+        record = case2code_record(
             case_id, r["func_name"], r["code"], kept_examples, kept_results
         )
         rows.append(
@@ -360,12 +322,12 @@ def case2code_cases(
                 "partition": r["partition"],
                 "func_name": r["func_name"],
                 "code": r["code"],
-                "examples_json": stages.examples_to_json(kept_examples),
-                "results_json": stages.results_to_json(kept_results),
+                "examples": [ex.as_row() for ex in kept_examples],
+                "results": [res.as_row() for res in kept_results],
                 "n_cases": len(kept_examples),
                 "n_returned": selection.returns,
                 "n_exceptions": sum(x.kind == "exception" for x in kept_results),
-                "case2code_json": json.dumps(record, ensure_ascii=False),
+                "case2code": record,
             }
         )
     df = pl.DataFrame(rows, schema=CASES_SCHEMA)
@@ -386,19 +348,6 @@ def case2code_cases(
     return df
 
 
-PROMPTS_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "case_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "func_name": pl.Utf8,
-    "prompt": pl.Utf8,
-    "response": pl.Utf8,
-    "template": pl.Utf8,
-    "shown_json": pl.Utf8,
-    "n_shown": pl.Int64,
-    "n_cases": pl.Int64,
-    "case2code_json": pl.Utf8,
-}
 
 
 @asset(
@@ -413,11 +362,11 @@ def case2code_prompts(
 ) -> pl.DataFrame:
     rows, templates = [], Counter()
     for r in case2code_cases.iter_rows(named=True):
-        examples = stages.examples_from_json(r["examples_json"])
-        results = stages.results_from_json(r["results_json"])
+        examples = [Example.from_row(args) for args in r["examples"]]
+        results = [CaseResult.from_dict(d) for d in r["results"]]
         signature = first_function(r["code"]).signature
         positional_ok = [signature.positional_order(ex.keys) for ex in examples]
-        record = json.loads(r["case2code_json"])
+        record = r["case2code"]
         for k in range(config.prompts_per_item):
             rng = workspace.rng(context.partition_key, "case2code_prompts", r["case_id"], k)
             composed = compose_prompt(
@@ -440,18 +389,15 @@ def case2code_prompts(
                     "prompt": composed.prompt,
                     "response": response_text(r["code"]),
                     "template": composed.template,
-                    "shown_json": json.dumps(list(composed.shown)),
+                    "shown": list(composed.shown),
                     "n_shown": len(composed.shown),
                     "n_cases": r["n_cases"],
-                    "case2code_json": json.dumps(
-                        {
-                            **record,
-                            "id": prompt_id,
-                            "prompt": composed.prompt,
-                            "choosed_example_idx": list(composed.shown),
-                        },
-                        ensure_ascii=False,
-                    ),
+                    "case2code": {
+                        **record,
+                        "id": prompt_id,
+                        "prompt": composed.prompt,
+                        "choosed_example_idx": list(composed.shown),
+                    },
                 }
             )
     df = pl.DataFrame(rows, schema=PROMPTS_SCHEMA)

@@ -1,12 +1,10 @@
 """Guards on what downstream users rely on, partitioned like their assets."""
 
-import json
-
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets.case2code.assets import PARTITIONS, case2code_cases, case2code_prompts
-from assets.case2code.stages import examples_from_json, results_from_json
+from assets.case2code.case_results import CaseResult
 from assets.common.checks import unique_ids
 
 FAMILY_PARTITIONS = PARTITIONS["case2code"]
@@ -20,11 +18,8 @@ FAMILY_PARTITIONS = PARTITIONS["case2code"]
 def case2code_cases_consistent(case2code_cases: pl.DataFrame) -> AssetCheckResult:
     misaligned = no_return = no_result = 0
     for r in case2code_cases.iter_rows(named=True):
-        examples, results = (
-            examples_from_json(r["examples_json"]),
-            results_from_json(r["results_json"]),
-        )
-        record = json.loads(r["case2code_json"])
+        examples, results = r["examples"], [CaseResult.from_dict(d) for d in r["results"]]
+        record = r["case2code"]
         misaligned += int(
             len(examples) != len(results) or len(record["example_outputs"]) != len(examples)
         )
@@ -51,8 +46,8 @@ def case2code_cases_consistent(case2code_cases: pl.DataFrame) -> AssetCheckResul
 def case2code_prompts_well_formed(case2code_prompts: pl.DataFrame) -> AssetCheckResult:
     too_few = bad_index = output_missing = bad_target = 0
     for r in case2code_prompts.iter_rows(named=True):
-        shown = json.loads(r["shown_json"])
-        record = json.loads(r["case2code_json"])
+        shown = r["shown"]
+        record = r["case2code"]
         results = [x for x in record["example_outputs"]]
         too_few += int(len(shown) < min(3, r["n_cases"]))
         bad_index += int(

@@ -11,8 +11,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assets.case2code.case_results import EXCEPTION, NO_RESULT, CaseResult
 from assets.case2code.examples import Example
-from assets.case2code.outcomes import EXCEPTION, NO_RESULT, CaseResult
 from assets.case2code.prompts import (
     CASE_HEADERS,
     CASE_TEMPLATES,

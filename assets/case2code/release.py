@@ -18,6 +18,7 @@ from dagster import (
 from pydantic import Field
 
 from assets.case2code.decontaminate import contaminated
+from assets.case2code.records import record_from_row
 from assets.case2code.scoring import pass_at_k_metadata, score_rows
 from assets.case2code.testset import read_test_set
 from assets.common.bookkeeping import frame_metadata
@@ -142,7 +143,7 @@ def case2code_sft(
         context.log.warning(f"decontamination test set not found, skipped: {path}")
     if df.height and references:
         codes = {
-            r["prompt_id"]: json.loads(r["case2code_json"])["code"]
+            r["prompt_id"]: r["case2code"]["code"]
             for r in df.iter_rows(named=True)
         }
         flagged = contaminated(codes, references)
@@ -164,8 +165,8 @@ def case2code_sft(
         counts,
     )
     records = (
-        [json.loads(x) for x in df["case2code_json"].to_list()]
-        if "case2code_json" in df.columns
+        [record_from_row(x) for x in df["case2code"].to_list()]
+        if "case2code" in df.columns
         else []
     )
     export_meta = export_parquet_dataset(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from math import comb
 from typing import Any
 
 import polars as pl
 
-from assets.case2code.outcomes import job_results, mean_pass_at_k
+from assets.case2code.case_results import job_results
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge
 from assets.common.ids import stable_id
 from resources.llm import Completion
@@ -74,3 +75,18 @@ def pass_at_k_metadata(df: pl.DataFrame, n_samples: int) -> dict[str, float]:
     per_item = df.group_by("item_id").agg(pl.len().alias("n"), pl.col("passed").sum().alias("c"))
     counts = [(int(n), int(c)) for n, c in per_item.select(["n", "c"]).iter_rows()]
     return {f"pass@{k}": mean_pass_at_k(counts, k) for k in range(1, n_samples + 1)}
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): chance that k of n samples, c correct, include a correct one."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
+    """Mean pass@k over items given (samples, correct) per item; 0.0 when there are none."""
+    values = [pass_at_k(n, c, k) for n, c in counts]
+    return sum(values) / len(values) if values else 0.0

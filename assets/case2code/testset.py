@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assets.case2code.case_results import CaseResult, agreement, gold_canonical
 from assets.case2code.examples import parse_example_source
-from assets.case2code.outcomes import CaseResult, agreement, gold_canonical
 from assets.common.parsing import code_blocks, strip_reasoning
 
 

@@ -2,7 +2,6 @@
 predictions (turn 1, verified) → revisions (turn 2, re-verified) → final CodeI/O++ records."""
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
@@ -12,10 +11,25 @@ from pydantic import Field
 
 from assets.codeio import harness, prompts
 from assets.codeio.judging import Task, judge_batch
-from assets.codeio.pairs import read_search, reads_clock, rerun_mismatch
+from assets.codeio.pairs import (
+    pair_rows,
+    read_search,
+    reads_clock,
+    rejection_rows,
+    rerun_mismatch,
+)
 from assets.codeio.records import final_record, revision_messages
+from assets.codeio.schemas import (
+    FINAL_SCHEMA,
+    PAIRS_SCHEMA,
+    PREDICTIONS_SCHEMA,
+    PROMPTS_SCHEMA,
+    RAW_SCHEMA,
+    REVISIONS_SCHEMA,
+    UNIFIED_SCHEMA,
+)
 from assets.codeio.unified import parse_unified
-from assets.codeio.verify import REVISABLE, STATUSES, SUCCESS, dumps
+from assets.codeio.verify import REVISABLE, STATUSES, SUCCESS
 from assets.common.bookkeeping import frame_metadata
 from assets.common.ids import stable_id
 from assets.common.seeds import require_fields
@@ -27,7 +41,6 @@ from resources.workspace import Workspace
 
 FAMILY = "codeio"
 PARTITIONED = {"partitions_def": PARTITIONS[FAMILY], "group_name": FAMILY}
-MESSAGES = pl.List(pl.Struct({"role": pl.Utf8, "content": pl.Utf8}))
 KINDS = ("output", "input")
 
 validate_seed = require_fields("content", types={"content": str})
@@ -112,16 +125,6 @@ def _status_counts(prefix: str, statuses: list[str]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 
 
-RAW_SCHEMA = {
-    "code_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "seed_line": pl.Int64,
-    "blob_id": pl.Utf8,
-    "repo_name": pl.Utf8,
-    "path": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "content": pl.Utf8,
-}
 
 
 @asset(
@@ -168,19 +171,6 @@ def codeio_raw_code(
     return df
 
 
-UNIFIED_SCHEMA = {
-    "item_id": pl.Utf8,
-    "code_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "main_code": pl.Utf8,
-    "generator_code": pl.Utf8,
-    "program": pl.Utf8,
-    "io_description": pl.Utf8,
-    "problem_statement": pl.Utf8,
-    "response": pl.Utf8,
-    "completion_tokens": pl.Int64,
-}
 
 
 @asset(
@@ -246,20 +236,6 @@ def codeio_unified(
     return df
 
 
-PAIRS_SCHEMA = {
-    "item_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "main_code": pl.Utf8,
-    "program": pl.Utf8,
-    "io_description": pl.Utf8,
-    "problem_statement": pl.Utf8,
-    "ios_json": pl.Utf8,
-    "n_pairs": pl.Int64,
-    "draws": pl.Int64,
-    "search_seed": pl.Int64,
-    "rejected_json": pl.Utf8,
-}
 
 
 @asset(
@@ -331,11 +307,11 @@ def codeio_io_pairs(
                 "program": r["program"],
                 "io_description": r["io_description"],
                 "problem_statement": r["problem_statement"],
-                "ios_json": json.dumps(found.pairs, ensure_ascii=False),
+                "ios": pair_rows(found.pairs),
                 "n_pairs": len(found.pairs),
                 "draws": found.draws,
                 "search_seed": seeds[item_id],
-                "rejected_json": json.dumps(found.rejected, sort_keys=True),
+                "rejected": rejection_rows(found.rejected),
             }
         )
     df = pl.DataFrame(rows, schema=PAIRS_SCHEMA)
@@ -357,18 +333,6 @@ def codeio_io_pairs(
     return df
 
 
-PROMPTS_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "item_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "kind": pl.Utf8,
-    "pair_index": pl.Int64,
-    "prompt": pl.Utf8,
-    "input_json": pl.Utf8,
-    "output_json": pl.Utf8,
-    "program": pl.Utf8,
-}
 
 
 @asset(
@@ -381,9 +345,9 @@ def codeio_prediction_prompts(
     rows = []
     for item in codeio_io_pairs.iter_rows(named=True):
         tip = item["main_code"] if config.reference_code_tip else None
-        for index, pair in enumerate(json.loads(item["ios_json"])[: config.pairs_per_item]):
+        for index, pair in enumerate(item["ios"][: config.pairs_per_item]):
             for kind in KINDS:
-                given = dumps(pair["input"] if kind == "output" else pair["output"])
+                given = pair["input_json"] if kind == "output" else pair["output_json"]
                 rows.append(
                     {
                         "prompt_id": stable_id(item["item_id"], index, kind),
@@ -395,8 +359,8 @@ def codeio_prediction_prompts(
                         "prompt": prompts.prediction_prompt(
                             kind, item["problem_statement"], item["io_description"], given, tip
                         ),
-                        "input_json": dumps(pair["input"]),
-                        "output_json": dumps(pair["output"]),
+                        "input_json": pair["input_json"],
+                        "output_json": pair["output_json"],
                         "program": item["program"],
                     }
                 )
@@ -419,25 +383,6 @@ def _judge(sandbox: SandboxResource, context: AssetExecutionContext, tasks: list
     return judge_batch(tasks, lambda jobs: sandbox.run(jobs, log=context.log))
 
 
-PREDICTIONS_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "item_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "kind": pl.Utf8,
-    "pair_index": pl.Int64,
-    "prompt": pl.Utf8,
-    "input_json": pl.Utf8,
-    "output_json": pl.Utf8,
-    "program": pl.Utf8,
-    "turn_1": pl.Utf8,
-    "status_1": pl.Utf8,
-    "feedback_1": pl.Utf8,
-    "predicted_1": pl.Utf8,
-    "exception_type_1": pl.Utf8,
-    "llm_error": pl.Utf8,
-    "completion_tokens": pl.Int64,
-}
 
 
 @asset(
@@ -515,19 +460,6 @@ def _accuracy(df: pl.DataFrame, column: str) -> dict[str, float]:
     return out
 
 
-REVISIONS_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "item_id": pl.Utf8,
-    "kind": pl.Utf8,
-    "status_1": pl.Utf8,
-    "turn_2": pl.Utf8,
-    "status_2": pl.Utf8,
-    "feedback_2": pl.Utf8,
-    "predicted_2": pl.Utf8,
-    "exception_type_2": pl.Utf8,
-    "llm_error": pl.Utf8,
-    "completion_tokens": pl.Int64,
-}
 
 
 @asset(
@@ -617,26 +549,6 @@ def codeio_revisions(
     return df
 
 
-FINAL_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "item_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "content_sha": pl.Utf8,
-    "kind": pl.Utf8,
-    "pair_index": pl.Int64,
-    "prompt": pl.Utf8,
-    "turn_1": pl.Utf8,
-    "feedback_1": pl.Utf8,
-    "turn_2": pl.Utf8,
-    "feedback_2": pl.Utf8,
-    "status_1": pl.Utf8,
-    "status_2": pl.Utf8,
-    "final_status": pl.Utf8,
-    "verified": pl.Boolean,
-    "turns": pl.Int64,
-    "revision_error": pl.Utf8,
-    "messages": MESSAGES,
-}
 
 
 @asset(

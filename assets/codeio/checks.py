@@ -9,6 +9,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets.codeio.assets import FAMILY, codeio_final, codeio_io_pairs
 from assets.codeio.limits import fits_limits
+from assets.codeio.pairs import pairs_from_rows
 from assets.codeio.verify import STATUSES, SUCCESS
 from assets.common.checks import unique_ids
 from dagster_project.partitions import PARTITIONS
@@ -24,8 +25,8 @@ FAMILY_PARTITIONS = PARTITIONS[FAMILY]
 def codeio_pairs_within_limits(codeio_io_pairs: pl.DataFrame) -> AssetCheckResult:
     # Pair-count bounds are per-run config (CodeI/O: 2 to 10), so the check holds the count to the rows' own.
     miscounted = out_of_limits = repeated = 0
-    for ios_json, n_pairs in codeio_io_pairs.select(["ios_json", "n_pairs"]).iter_rows():
-        pairs = json.loads(ios_json)
+    for ios, n_pairs in codeio_io_pairs.select(["ios", "n_pairs"]).iter_rows():
+        pairs = pairs_from_rows(ios)
         miscounted += not pairs or len(pairs) != n_pairs
         out_of_limits += sum(
             not (fits_limits(p["input"]) and fits_limits(p["output"])) for p in pairs

@@ -11,8 +11,10 @@ changes once a day), so `reads_clock` also looks for clock reads in the source.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from assets.codeio.compare import canonical_json
 from assets.codeio.outcomes import outcome_value
@@ -102,3 +104,26 @@ def rerun_mismatch(pairs: list[dict], result: dict) -> tuple[str, str] | None:
         if not readable or canonical_json(again) != canonical_json(pair["output"]):
             return "nondeterministic", f"pair {index}: rerun gave a different output"
     return None
+
+
+def pair_rows(pairs: list[dict]) -> list[dict[str, str]]:
+    """Pairs as the `ios` column stores them: each side as the JSON text prompts show."""
+    return [
+        {
+            "input_json": json.dumps(p["input"], ensure_ascii=False),
+            "output_json": json.dumps(p["output"], ensure_ascii=False),
+        }
+        for p in pairs
+    ]
+
+
+def pairs_from_rows(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The `ios` column's pairs as values again."""
+    return [
+        {"input": json.loads(r["input_json"]), "output": json.loads(r["output_json"])} for r in rows
+    ]
+
+
+def rejection_rows(rejected: dict[str, int]) -> list[dict[str, Any]]:
+    """Draw rejections as (reason, count) rows, by reason."""
+    return [{"reason": k, "count": v} for k, v in sorted(rejected.items())]

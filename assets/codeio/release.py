@@ -14,7 +14,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
-from assets.codeio.assets import FINAL_SCHEMA, PAIRS_SCHEMA
+from assets.codeio.schemas import FINAL_SCHEMA, PAIRS_SCHEMA
 from assets.codeio.selection import CAUTION, TRAIN, parsed_records, select
 from assets.common.bookkeeping import frame_metadata
 from assets.common.decontam import DecontamIndex, load_benchmarks

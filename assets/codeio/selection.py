@@ -8,10 +8,9 @@ records, to `use_with_caution` instead of `train` (KodCode's convention).
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
+from assets.codeio.pairs import pairs_from_rows
 from assets.common.decontam import DecontamIndex, Match
 
 TRAIN = "train"
@@ -91,7 +90,7 @@ def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
                 "io_requirements": row["io_description"],
                 "refcode": row["program"],
                 "funcname": "main_solution",
-                "ios": json.loads(row["ios_json"]),
+                "ios": pairs_from_rows(row["ios"]),
                 "category": None,
                 "meta": {
                     "item_id": row["item_id"],

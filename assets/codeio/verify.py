@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from assets.codeio.answers import extract_answer
+from assets.codeio.predicted_value import extract_answer
 from assets.codeio.compare import values_agree
 from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.prompts import FEEDBACK

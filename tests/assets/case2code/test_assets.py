@@ -8,8 +8,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.case2code import CHECKS
-from assets.case2code import assets as stages
+from assets.case2code import assets as case2code_assets
 from assets.case2code.release import case2code_eval, case2code_sft
+from assets.case2code.schemas import PROMPTS_SCHEMA
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
@@ -24,11 +25,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 PARTITIONED = [
-    stages.case2code_functions,
-    stages.case2code_example_inputs,
-    stages.case2code_outputs,
-    stages.case2code_cases,
-    stages.case2code_prompts,
+    case2code_assets.case2code_functions,
+    case2code_assets.case2code_example_inputs,
+    case2code_assets.case2code_outputs,
+    case2code_assets.case2code_cases,
+    case2code_assets.case2code_prompts,
 ]
 
 FUNCTIONS = {
@@ -158,7 +159,7 @@ def test_examples_are_parsed_checked_against_the_signature_and_retried_when_unus
 def test_outputs_are_computed_by_running_the_function_with_exceptions_per_example(run):
     df = _read(run, "case2code_outputs", "a.jsonl")
     row = df.filter(pl.col("func_name") == "run_length").row(0, named=True)
-    results = json.loads(row["results_json"])
+    results = row["results"]
     assert [r.get("value_repr") for r in results[:4]] == ["'a3b1'", "''", "'a1b1c1'", "'z6'"]
     assert results[4]["kind"] == "exception" and results[4]["exception_type"].endswith("TypeError")
     scaled = df.filter(pl.col("func_name") == "scaled").row(0, named=True)
@@ -171,7 +172,7 @@ def test_an_example_that_runs_past_its_time_limit_has_no_result_and_the_others_s
         .filter(pl.col("func_name") == "countdown")
         .row(0, named=True)
     )
-    kinds = [r["kind"] for r in json.loads(row["results_json"])]
+    kinds = [r["kind"] for r in row["results"]]
     assert kinds == ["return", "no_result", "return", "return", "return"]
 
 
@@ -183,8 +184,8 @@ def test_the_filter_keeps_items_with_returns_and_counts_every_drop(run):
     assert b_meta["dropped/no_usable_examples"] == 1 and b_meta["examples_removed/no_result"] == 1
     countdown = _read(run, "case2code_cases", "b.jsonl").row(0, named=True)
     assert countdown["n_cases"] == 4
-    record = json.loads(countdown["case2code_json"])
-    assert record["example_outputs"][0] == {"return": '"3"'} and record["example_inputs"][
+    record = countdown["case2code"]
+    assert record["example_outputs"][0] == {"return": '"3"', "error": None} and record["example_inputs"][
         0
     ] == json.dumps("{'n': 3}")
 
@@ -208,7 +209,7 @@ def test_prompts_are_drawn_from_seeded_randomness_so_a_rerun_reproduces_them(run
         instance=run["instance"],
         resources=run["resources"],
         run_config=RUN_CONFIG,
-        selection=[stages.case2code_prompts],
+        selection=[case2code_assets.case2code_prompts],
     ).success
     assert (
         _read(run, "case2code_prompts", "a.jsonl")["prompt"].to_list() == before["prompt"].to_list()
@@ -325,11 +326,12 @@ def test_the_release_accepts_a_single_materialized_partition(tmp_path):
             "prompt": ["Function: f"],
             "response": ["The function is: ..."],
             "template": ["pair"],
-            "shown_json": ["[0]"],
+            "shown": [[0]],
             "n_shown": [1],
             "n_cases": [1],
-            "case2code_json": [json.dumps(record)],
-        }
+            "case2code": [record],
+        },
+        schema=PROMPTS_SCHEMA,
     )
     (tmp_path / "storage" / "case2code_prompts").mkdir(parents=True)
     frame.write_parquet(tmp_path / "storage" / "case2code_prompts" / "only.jsonl.parquet")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.case2code.outcomes import agreement, job_results
+from assets.case2code.case_results import agreement, job_results
 from assets.case2code.scoring import score_rows
 from assets.case2code.testset import call_job, read_test_set
 from resources.llm import Completion
@@ -110,9 +110,9 @@ def _rows(name: str) -> list[dict]:
 
 
 def test_our_parser_and_filter_agree_with_the_original_pipeline_sample(sandbox):
-    from assets.case2code.examples import parse_example_source
+    from assets.case2code.case_filter import select_cases
+    from assets.case2code.examples import parse_example_source, usable_examples
     from assets.case2code.functions import first_function, program
-    from assets.case2code.stages import select_cases, usable_examples
 
     raw = {r["id"]: r for r in _rows("sample_raw_data.jsonl")}
     kept_by_original = {r["gen_answer_id"] for r in _rows("filtered__output.jsonl")}

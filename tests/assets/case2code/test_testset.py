@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assets.case2code.outcomes import CaseResult
+from assets.case2code.case_results import CaseResult
 from assets.case2code.testset import call_job, eval_item, extract_code, judge, read_test_set
 
 ROW = {

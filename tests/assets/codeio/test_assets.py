@@ -10,6 +10,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.codeio import ASSETS, CHECKS
+from assets.codeio.pairs import pairs_from_rows
 from assets.codeio.release import codeio_release
 from bench.reference.codeio import cross_check, mutation_probe_job, reference_job, summary
 from dagster_project.partitions import PARTITIONS
@@ -136,7 +137,7 @@ def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
     assert metadata(run, "b.jsonl", "codeio_io_pairs")["dropped/too_few_pairs"] == 1
     assert a.height == 1 and b.height == 2
     for row in pl.concat([a, b]).iter_rows(named=True):
-        pairs = json.loads(row["ios_json"])
+        pairs = pairs_from_rows(row["ios"])
         assert row["n_pairs"] == len(pairs) == 10
         for pair in pairs:
             expected = (

@@ -1,4 +1,5 @@
-"""What a function did on each example, in our form and in Case2Code's.
+"""What a function did on each example (CaseResult), in our form and in Case2Code's, and how two
+runs' results agree.
 
 The sandbox reports one outcome per input: a returned value's `repr`, or the
 exception's type and message. Case2Code stores a return as
@@ -11,9 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from math import comb
 from typing import Any
 
 EXCEPTION_MARK = "<|EXCEPTION|>"
@@ -73,8 +73,9 @@ class CaseResult:
             )
         return f"<no result: {self.reason}>"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def as_row(self) -> dict[str, Any]:
+        """The result as the `results` column stores it (see schemas.RESULTS)."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
@@ -191,18 +192,3 @@ def agreement(actual: Sequence[str], expected: Sequence[str]) -> Agreement:
         elif first is None:
             first, detail = i, f"example {i}: got {a[:200]!r}, expected {e[:200]!r}"
     return Agreement(matched=matched, total=total, first_mismatch=first, detail=detail)
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k (Chen et al. 2021): chance that k of n samples, c correct, include a correct one."""
-    if k > n:
-        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
-    if n - c < k:
-        return 1.0
-    return 1.0 - comb(n - c, k) / comb(n, k)
-
-
-def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
-    """Mean pass@k over items given (samples, correct) per item; 0.0 when there are none."""
-    values = [pass_at_k(n, c, k) for n, c in counts]
-    return sum(values) / len(values) if values else 0.0

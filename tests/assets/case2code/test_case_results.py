@@ -6,15 +6,14 @@ import json
 
 import pytest
 
-from assets.case2code.outcomes import (
+from assets.case2code.case_results import (
     CaseResult,
     agreement,
     from_outcome,
     gold_canonical,
     job_results,
-    mean_pass_at_k,
-    pass_at_k,
 )
+from assets.case2code.scoring import mean_pass_at_k, pass_at_k
 
 
 def test_a_return_is_encoded_as_json_dumps_of_its_repr():
@@ -74,7 +73,7 @@ def test_pass_at_k_is_the_unbiased_estimator():
 
 def test_results_survive_a_round_trip_through_json():
     result = CaseResult(kind="exception", exception_type="ValueError", exception_message="bad")
-    assert CaseResult.from_dict(json.loads(json.dumps(result.as_dict()))) == result
+    assert CaseResult.from_dict(result.as_row()) == result
 
 
 def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
