@@ -3,11 +3,12 @@
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
-from assets.case2code.assets import PARTITIONS, case2code_cases, case2code_prompts
+from assets.case2code.assets import case2code_cases, case2code_prompts
 from assets.case2code.case_results import CaseResult
 from assets.common.checks import unique_ids
+from assets.common.family import seed_partitions
 
-FAMILY_PARTITIONS = PARTITIONS["case2code"]
+FAMILY_PARTITIONS = seed_partitions("case2code")
 
 
 @asset_check(

@@ -12,9 +12,9 @@ from assets.codeio.limits import fits_limits
 from assets.codeio.pairs import pairs_from_rows
 from assets.codeio.verify import STATUSES, SUCCESS
 from assets.common.checks import unique_ids
-from dagster_project.partitions import PARTITIONS
+from assets.common.family import seed_partitions
 
-FAMILY_PARTITIONS = PARTITIONS[FAMILY]
+FAMILY_PARTITIONS = seed_partitions(FAMILY)
 
 
 @asset_check(

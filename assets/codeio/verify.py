@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from assets.codeio.predicted_value import extract_answer
 from assets.codeio.compare import values_agree
 from assets.codeio.outcomes import outcome_value, shown
+from assets.codeio.predicted_value import extract_answer
 from assets.codeio.prompts import FEEDBACK
 from assets.codeio.unified import ENTRY_POINT
 

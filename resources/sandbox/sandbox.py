@@ -17,6 +17,7 @@ from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
 from .backends import make_backend
 from .jobs import invalid_result, problem
 from .pool import Pool
+from .typed import Job
 
 PROGRESS_EVERY_S = 10.0
 
@@ -78,9 +79,11 @@ class Sandbox:
                 self._pool = pool
             return self._pool
 
-    def run(self, jobs: Sequence[dict], log: logging.Logger | None = None) -> list[dict]:
-        """One result per job, in input order, each carrying its job's "id"."""
-        jobs = list(jobs)
+    def run(self, jobs: Sequence[dict | Job], log: logging.Logger | None = None) -> list[dict]:
+        """One result per job, in input order, each carrying its job's "id".
+
+        Jobs are wire dicts or typed jobs (typed.py), which are sent as their `wire()` dict."""
+        jobs = [j.wire() if hasattr(j, "wire") else j for j in jobs]
         results: list[dict | None] = [None] * len(jobs)
         runnable: list[int] = []
         for i, job in enumerate(jobs):
