@@ -39,7 +39,7 @@ from bench.reference.codeio import (
     replay_program,
     summary,
 )
-from resources.sandbox import Sandbox
+from resources.sandbox import CallResult, Sandbox
 
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
 
@@ -52,14 +52,14 @@ def replay_through_pair_search(
     searched = sandbox.run(
         [pair_search_job(k, p, 0, 200, 10, timeout_s / 2) for k, p in programs.items()]
     )
-    found = {res["id"]: read_search(res, 2) for res in searched}
+    found = {res["id"]: read_search(CallResult.from_wire(res), 2) for res in searched}
     ready = {k: f for k, f in found.items() if f.reason is None}
     reruns = sandbox.run(
         [rerun_job(k, programs[k], [p["input"] for p in f.pairs]) for k, f in ready.items()]
     )
     out = {int(k): (f.reason, f.detail) for k, f in found.items()}
     for res in reruns:
-        mismatch = rerun_mismatch(ready[res["id"]].pairs, res)
+        mismatch = rerun_mismatch(ready[res["id"]].pairs, CallResult.from_wire(res))
         if mismatch:
             out[int(res["id"])] = mismatch
     return out

@@ -7,6 +7,7 @@ decontamination into `use_with_caution`) is in selection.py; SFT takes `train`.
 """
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +16,24 @@ from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
 from assets.codeio.schemas import FINAL_SCHEMA, PAIRS_SCHEMA
-from assets.codeio.selection import CAUTION, TRAIN, parsed_records, select
-from assets.common.bookkeeping import frame_metadata
-from assets.common.decontam import DecontamIndex, load_benchmarks
-from assets.common.formats import llamafactory_dataset_info, sharegpt
+from assets.codeio.selection import decide, parsed_records
+from assets.common.family import release_group
+from assets.common.formats import sharegpt
 from assets.common.release import (
+    CAUTION,
+    TRAIN,
+    ReleasePolicy,
     card_markdown,
-    combine_partitions,
     counts_table,
     export_parquet_dataset,
-    json_records,
-    partition_frames,
+    released_frames,
+    sharegpt_files,
 )
+from assets.common.report import StepReport
 from resources.workspace import Workspace
 
 FAMILY = "codeio"
-RELEASE_GROUP = f"{FAMILY}_release"
+RELEASE_GROUP = release_group(FAMILY)
 EXPORT_COLUMNS = [
     "prompt_id",
     "item_id",
@@ -83,6 +86,18 @@ class ReleaseConfig(Config):
         default=0.5,
         description="benchmark similarity (share of shared word 5-grams) at which an item goes to use_with_caution",
     )
+    dedup_threshold: float = Field(
+        default=0.8,
+        description="MinHash similarity of two items' programs at which only the first seed file's copy is kept",
+    )
+
+    def policy(self) -> ReleasePolicy:
+        """The shared release policy with this run's thresholds and benchmarks."""
+        return ReleasePolicy(
+            dedup_threshold=self.dedup_threshold,
+            benchmarks=tuple(self.benchmarks),
+            contamination_threshold=self.contamination_threshold,
+        )
 
 
 def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
@@ -95,34 +110,28 @@ def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, An
     ]
 
 
-# The IO manager hands over a dict (partition -> frame), or a bare frame when only one
-# partition exists, which a `dict[...]` annotation would reject: hence `Any`.
 @asset(
     group_name=RELEASE_GROUP,
     ins={
         "codeio_final": AssetIn(metadata={"allow_missing_partitions": True}),
         "codeio_io_pairs": AssetIn(metadata={"allow_missing_partitions": True}),
     },
-    description="Every partition's CodeI/O++ records, one copy per source file, decontaminated, "
+    description="Every partition's CodeI/O++ records, near-duplicate programs once, decontaminated, "
     "exported as Parquet splits + sharegpt SFT JSON + the items in CodeI/O's parsed JSONL shape.",
 )
 def codeio_release(
     context: AssetExecutionContext,
     config: ReleaseConfig,
     workspace: Workspace,
-    codeio_final: Any,
-    codeio_io_pairs: Any,
+    codeio_final: dict[str, pl.DataFrame],
+    codeio_io_pairs: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    frames = partition_frames(codeio_final)
-    pair_frames = partition_frames(codeio_io_pairs)
-    pairs = combine_partitions(pair_frames, ["item_id"]) if pair_frames else pl.DataFrame()
-    if pairs.height == 0:
-        pairs = pl.DataFrame(schema=PAIRS_SCHEMA)
-    combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame()
-    if combined.height == 0:
-        combined = pl.DataFrame(schema=FINAL_SCHEMA)
-    index = DecontamIndex(load_benchmarks(config.benchmarks))
-    df = select(combined, index, config.contamination_threshold)
+    records = released_frames(codeio_final, FINAL_SCHEMA, ["partition", "prompt_id"])
+    pairs = released_frames(codeio_io_pairs, PAIRS_SCHEMA, ["item_id"])
+    policy = config.policy()
+    index = policy.index()
+    decided = decide(records, pairs, policy, index)
+    df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     sft = sharegpt_records(df, config.sft_verified_only)
     parsed = parsed_records(pairs, df)
     splits = {
@@ -155,37 +164,30 @@ def codeio_release(
         card,
         sort_by="prompt_id",
         extra_files={
-            "sft_sharegpt.json": json_records(sft),
+            **sharegpt_files(config.dataset_name, sft),
             "codeio_parsed.jsonl": "".join(
                 json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in parsed
             ),
-            "dataset_info.json": json.dumps(
-                llamafactory_dataset_info(config.dataset_name, "sft_sharegpt.json"), indent=2
-            )
-            + "\n",
         },
     )
-    extra = {
-        "partitions": len(frames),
-        "sft_conversations": len(sft),
-        "parsed_items": len(parsed),
-        "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
-        "decontam/benchmarks": ", ".join(index.benchmarks),
-        "decontam/threshold": config.contamination_threshold,
-        "decontam/max_similarity": float(df["benchmark_similarity"].max() or 0.0)
-        if df.height
-        else 0.0,
-        **export_meta,
-        **{f"split/{k}": v for k, v in counts["split"].items()},
-        **{f"final_status/{k}": v for k, v in counts["final status"].items()},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=combined.height,
-            drops={"duplicate_source_across_partitions": combined.height - df.height},
-            preview=["kind", "split", "final_status", "prompt"],
-            extra=extra,
-        )
+    report = StepReport(rows_in=records.height, log=context.log)
+    for reason, n in Counter(decided["split"].to_list()).items():
+        if reason not in (TRAIN, CAUTION):
+            report.drop(reason, n=n)
+    report.share("verified_share", df.filter(pl.col("verified")).height, df.height)
+    report.add(
+        {
+            "partitions": len(codeio_final),
+            "sft_conversations": len(sft),
+            "parsed_items": len(parsed),
+            "decontam/benchmarks": ", ".join(index.benchmarks),
+            "decontam/threshold": config.contamination_threshold,
+            "decontam/max_similarity": float(df["benchmark_similarity"].max() or 0.0)
+            if df.height
+            else 0.0,
+            **export_meta,
+            **{f"split/{k}": v for k, v in counts["split"].items()},
+            **{f"final_status/{k}": v for k, v in counts["final status"].items()},
+        }
     )
-    return df
+    return report.emit(context, df, preview=["kind", "split", "final_status", "prompt"])

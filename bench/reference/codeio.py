@@ -54,8 +54,9 @@ from typing import Any
 
 from assets.codeio.compare import canonical_json, values_agree
 from assets.codeio.harness import runnable
-from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.pairs import reads_clock
+from assets.codeio.verify import shown as shown_outcome
+from resources.sandbox import CallOutcome
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
 PREIMAGES = Path(__file__).with_name("codeio_preimages.json")
@@ -63,6 +64,15 @@ _RANDOM_CUES = re.compile(
     r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
 )
 
+
+
+def outcome_value(outcome: dict | None) -> tuple[bool, Any]:
+    """A wire outcome's value (see CallOutcome.value); (False, None) when there is none."""
+    return CallOutcome.from_wire(outcome).value() if outcome else (False, None)
+
+
+def shown(outcome: dict | None) -> str:
+    return shown_outcome(CallOutcome.from_wire(outcome) if outcome else None)
 
 @dataclass(frozen=True)
 class PairCheck:

@@ -204,9 +204,9 @@ def test_revisions_fix_what_they_can_and_a_failed_revision_keeps_turn_one(run):
     )
 
 
-def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
+def test_the_release_keeps_one_copy_per_program_and_exports_records_and_sft(run):
     meta = metadata(run, None, "codeio_release")
-    assert meta["rows_in"] == 18 and meta["dropped/duplicate_source_across_partitions"] == 6
+    assert meta["rows_in"] == 18 and meta["dropped/near_duplicate"] == 6
     out = run["tmp"] / "datasets" / "codeio"
     train = pl.read_parquet(out / "data")
     assert train.height == 12 and set(train["partition"]) == {"a.jsonl", "b.jsonl"}
@@ -245,7 +245,6 @@ def test_a_failed_revision_batch_never_loses_an_item_and_one_partition_releases(
         result = materialize(
             PARTITIONED + CHECKS, partition_key="b.jsonl", instance=instance, resources=resources
         )
-        # With a single partition the IO manager hands the release a bare frame, not a dict.
         release = materialize(
             ASSETS, instance=instance, resources=resources, selection=[codeio_release]
         )
