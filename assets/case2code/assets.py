@@ -1,18 +1,19 @@
 """Case2Code as partitioned assets: raw functions → example inputs → outputs → cases → prompts.
 
-The model only writes inputs; the sandbox computes every output, so each case
-is right by construction.
+The model only writes inputs; the sandbox computes every output, so each case is right by
+construction. Each asset reads: load the upstream frame → ask the model or run the sandbox →
+parse with the pure functions of this package → report (drops, figures) → return the frame.
 """
 
 from collections import Counter
 
 import polars as pl
-from dagster import AssetExecutionContext, Config, asset
-from pydantic import Field
+from dagster import AssetExecutionContext, asset
 
 from assets.case2code.case_filter import select_cases
 from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
+from assets.case2code.configs import CasesConfig, ExampleInputsConfig, PromptsConfig
 from assets.case2code.examples import Example, ExampleVerdict, usable_examples
 from assets.case2code.functions import first_function, program, validate_seed
 from assets.case2code.prompts import example_inputs_messages, response_text
@@ -25,9 +26,11 @@ from assets.case2code.schemas import (
     OUTPUTS_SCHEMA,
     PROMPTS_SCHEMA,
 )
-from assets.common.bookkeeping import frame_metadata
+from assets.common.ask import ask
+from assets.common.execute import CallJob, run_jobs
 from assets.common.family import partitioned
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
 from resources.llm import LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
@@ -36,50 +39,22 @@ from resources.workspace import Workspace
 FAMILY = "case2code"
 PARTITIONED = partitioned(FAMILY)
 
-
-class ExampleInputsConfig(Config):
-    count: int = Field(default=10, description="example inputs asked for per function")
-    max_examples: int = Field(
-        default=10, description="examples kept per function (the rest are counted as rejected)"
-    )
-    max_tokens: int = Field(
-        default=384, description="per answer; a cut-off list is repaired to its complete examples"
-    )
-    max_retries: int = Field(
-        default=3, description="re-asks for a function whose answer had no usable example"
-    )
-    literal_only: bool = Field(
-        default=True, description="reject examples whose values are not Python literals"
-    )
-    check_signature: bool = Field(
-        default=True, description="reject examples whose names cannot bind to the parameters"
-    )
+__all__ = [
+    "case2code_cases",
+    "case2code_example_inputs",
+    "case2code_functions",
+    "case2code_outputs",
+    "case2code_prompts",
+    "validate_seed",
+]
 
 
-class CasesConfig(Config):
-    keep_exception_cases: bool = Field(
-        default=True, description="keep examples that raised (Case2Code does)"
-    )
-    min_returns: int = Field(
-        default=1, description="an item needs at least this many returned values"
-    )
-    min_distinct_returns: int = Field(
-        default=1, description="an item needs this many different returned values (1: off)"
-    )
+def _examples(row: dict) -> list[Example]:
+    return [Example.from_row(args) for args in row["examples"]]
 
 
-class PromptsConfig(Config):
-    prompts_per_item: int = Field(
-        default=1, description="distinct prompts (template draws) per function"
-    )
-    min_shown: int = Field(
-        default=3, description="cases shown per prompt, at least (all when fewer)"
-    )
-    max_shown: int | None = Field(
-        default=None, description="cases shown per prompt, at most (None: all)"
-    )
-
-
+def _results(row: dict) -> list[CaseResult]:
+    return [CaseResult.from_dict(d) for d in row["results"]]
 
 
 @asset(
@@ -88,12 +63,14 @@ class PromptsConfig(Config):
 )
 def case2code_functions(context: AssetExecutionContext, workspace: Workspace) -> pl.DataFrame:
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
-    rows, seen, drops = [], set(), Counter()
+    report = StepReport(rows_in=seeds.lines_read, log=context.log)
+    report.drop("quarantined", n=len(seeds.bad))
+    rows, seen = [], set()
     for seed in seeds.rows:
         code = program(seed.get("import_code") or [], seed["content"])
         function_id = stable_id(FAMILY, code)
         if function_id in seen:
-            drops["duplicate_function"] += 1
+            report.drop("duplicate_function", key=seed["id"], detail=f"line {seed['seed_line']}")
             continue
         seen.add(function_id)
         rows.append(
@@ -106,18 +83,9 @@ def case2code_functions(context: AssetExecutionContext, workspace: Workspace) ->
                 "code": code,
             }
         )
+    report.add(seed_meta)
     df = pl.DataFrame(rows, schema=FUNCTIONS_SCHEMA)
-    drops["quarantined"] = len(seeds.bad)
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=seeds.lines_read,
-            drops=drops,
-            preview=["seed_id", "func_name"],
-            extra=seed_meta,
-        )
-    )
-    return df
+    return report.emit(context, df, preview=["seed_id", "func_name"])
 
 
 @asset(
@@ -132,7 +100,8 @@ def case2code_example_inputs(
 ) -> pl.DataFrame:
     items = {r["function_id"]: r for r in case2code_functions.iter_rows(named=True)}
     functions = {fid: first_function(item["code"]) for fid, item in items.items()}
-    rejected: Counter = Counter()
+    report = StepReport(rows_in=len(items), log=context.log)
+    rejected: Counter = Counter()  # examples rejected, over all attempts
 
     def judge(fid: str, text: str) -> ExampleVerdict:
         verdict = usable_examples(
@@ -155,7 +124,7 @@ def case2code_example_inputs(
         ),
         judge,
         lambda verdict: bool(verdict.examples),
-        lambda requests: llm.generate(requests, log=context.log),
+        lambda requests: ask(llm, requests, log=context.log),
         config.max_retries,
         log=context.log,
     )
@@ -185,26 +154,19 @@ def case2code_example_inputs(
             }
         )
     df = pl.DataFrame(rows, schema=EXAMPLE_INPUTS_SCHEMA)
-    with_examples = df.filter(pl.col("n_examples") > 0).height
-    extra = {
-        "functions_with_examples": with_examples,
-        "examples_total": int(df["n_examples"].sum() or 0),
-        "retried_functions": df.filter(pl.col("attempts") > 1).height,
-        "repaired_answers": df.filter(pl.col("repaired")).height,
-        **dict(sorted(llm_meta.items())),
-        **{
-            f"rejected/{k}": v for k, v in sorted(rejected.items())
-        },  # examples rejected, over all attempts
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=len(items),
-            preview=["func_name", "attempts", "n_examples", "examples_error"],
-            extra=extra,
-        )
+    report.add(
+        {
+            "functions_with_examples": df.filter(pl.col("n_examples") > 0).height,
+            "examples_total": int(df["n_examples"].sum() or 0),
+            "retried_functions": df.filter(pl.col("attempts") > 1).height,
+            "repaired_answers": df.filter(pl.col("repaired")).height,
+            **dict(sorted(llm_meta.items())),
+            **{f"rejected/{k}": v for k, v in sorted(rejected.items())},
+        }
     )
-    return df
+    return report.emit(
+        context, df, preview=["func_name", "attempts", "n_examples", "examples_error"]
+    )
 
 
 @asset(
@@ -219,32 +181,18 @@ def case2code_outputs(
     The time limit per example is the sandbox's per-input limit (SandboxResource.timeout_s).
     """
     rows = list(case2code_example_inputs.iter_rows(named=True))
-    jobs, expected = [], {}
+    jobs = [
+        CallJob(f"{r['function_id']}:{i}", r["code"], r["func_name"], inputs_py=[ex.kwargs_py()])
+        for r in rows
+        for i, ex in enumerate(_examples(r))
+    ]
+    ran = run_jobs(sandbox, jobs, log=context.log)
+    report = StepReport(rows_in=len(rows), log=context.log)
+    out, statuses = [], []
     for r in rows:
-        examples = [Example.from_row(args) for args in r["examples"]]
-        if not examples:
-            continue
-        for i, example in enumerate(examples):
-            jobs.append(
-                {
-                    "id": f"{r['function_id']}:{i}",
-                    "kind": "call",
-                    "code": r["code"],
-                    "entry_point": r["func_name"],
-                    "inputs_py": [example.kwargs_py()],
-                }
-            )
-        expected[r["function_id"]] = len(examples)
-    by_id = {j["id"]: j for j in sandbox.run(jobs, log=context.log)} if jobs else {}
-    out, kinds, statuses = [], Counter(), Counter()
-    for r in rows:
-        n = expected.get(r["function_id"], 0)
-        results = []
-        for i in range(n):
-            job = by_id.get(f"{r['function_id']}:{i}", {"status": "missing"})
-            statuses[job.get("status", "missing")] += 1
-            results += job_results(job, 1)
-        kinds.update(res.kind for res in results)
+        jobs_of_row = [ran.get(f"{r['function_id']}:{i}") for i in range(len(r["examples"]))]
+        statuses += [job.status if job else "missing" for job in jobs_of_row]
+        results = [res for job in jobs_of_row for res in job_results(job, 1)]
         out.append(
             {
                 "function_id": r["function_id"],
@@ -254,32 +202,21 @@ def case2code_outputs(
                 "examples": r["examples"],
                 "examples_error": r["examples_error"],
                 "results": [res.as_row() for res in results],
-                "n_examples": n,
+                "n_examples": len(results),
                 "n_returned": sum(res.kind == "return" for res in results),
                 "n_exceptions": sum(res.kind == "exception" for res in results),
                 "n_no_result": sum(res.kind == "no_result" for res in results),
             }
         )
     df = pl.DataFrame(out, schema=OUTPUTS_SCHEMA)
-    total = sum(kinds.values())
-    extra = {
-        "sandbox_jobs": len(jobs),
-        "examples_run": total,
-        "returned_share": kinds["return"] / total if total else 0.0,
-        **{f"outcome/{k}": v for k, v in sorted(kinds.items())},
-        **{f"status/{k}": v for k, v in sorted(statuses.items())},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=len(rows),
-            preview=["func_name", "n_examples", "n_returned", "n_exceptions"],
-            extra=extra,
-        )
+    kinds = [res["kind"] for results in df["results"].to_list() for res in results]
+    report.add({"sandbox_jobs": len(jobs), "examples_run": len(kinds)})
+    report.share("returned_share", kinds.count("return"), len(kinds))
+    report.tally("outcome", kinds)
+    report.tally("status", statuses)
+    return report.emit(
+        context, df, preview=["func_name", "n_examples", "n_returned", "n_exceptions"]
     )
-    return df
-
-
 
 
 @asset(
@@ -289,15 +226,16 @@ def case2code_outputs(
 def case2code_cases(
     context: AssetExecutionContext, config: CasesConfig, case2code_outputs: pl.DataFrame
 ) -> pl.DataFrame:
-    rows, drops, removed = [], Counter(), Counter()
+    report = StepReport(rows_in=case2code_outputs.height, log=context.log)
+    rows, removed_no_result, removed_exceptions = [], 0, 0
     for r in case2code_outputs.iter_rows(named=True):
         if r["examples_error"] and r["n_examples"] == 0:
-            drops[
+            reason = (
                 "llm_failed" if r["examples_error"].startswith("llm:") else "no_usable_examples"
-            ] += 1
+            )
+            report.drop(reason, key=r["func_name"], detail=r["examples_error"])
             continue
-        examples = [Example.from_row(args) for args in r["examples"]]
-        results = [CaseResult.from_dict(d) for d in r["results"]]
+        examples, results = _examples(r), _results(r)
         selection = select_cases(
             results,
             keep_exceptions=config.keep_exception_cases,
@@ -305,16 +243,13 @@ def case2code_cases(
             min_distinct_returns=config.min_distinct_returns,
         )
         if selection.drop_reason:
-            drops[selection.drop_reason] += 1
+            report.drop(selection.drop_reason, key=r["func_name"])
             continue
-        removed["no_result"] += selection.no_result
-        removed["exception"] += 0 if config.keep_exception_cases else selection.exceptions
+        removed_no_result += selection.no_result
+        removed_exceptions += 0 if config.keep_exception_cases else selection.exceptions
         kept_examples = [examples[i] for i in selection.keep]
         kept_results = [results[i] for i in selection.keep]
         case_id = stable_id(r["function_id"], "cases", [e.kwargs_py() for e in kept_examples])
-        record = case2code_record(
-            case_id, r["func_name"], r["code"], kept_examples, kept_results
-        )
         rows.append(
             {
                 "case_id": case_id,
@@ -327,27 +262,22 @@ def case2code_cases(
                 "n_cases": len(kept_examples),
                 "n_returned": selection.returns,
                 "n_exceptions": sum(x.kind == "exception" for x in kept_results),
-                "case2code": record,
+                "case2code": case2code_record(
+                    case_id, r["func_name"], r["code"], kept_examples, kept_results
+                ),
             }
         )
     df = pl.DataFrame(rows, schema=CASES_SCHEMA)
-    extra = {
-        "cases_total": int(df["n_cases"].sum() or 0),
-        "keep_rate": df.height / case2code_outputs.height if case2code_outputs.height else 0.0,
-        **{f"examples_removed/{k}": v for k, v in sorted(removed.items()) if v},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=case2code_outputs.height,
-            drops=drops,
-            preview=["func_name", "n_cases", "n_returned", "n_exceptions"],
-            extra=extra,
-        )
+    report.add({"cases_total": int(df["n_cases"].sum() or 0)})
+    report.share("keep_rate", df.height, case2code_outputs.height)
+    report.add(
+        {
+            f"examples_removed/{k}": v
+            for k, v in (("exception", removed_exceptions), ("no_result", removed_no_result))
+            if v
+        }
     )
-    return df
-
-
+    return report.emit(context, df, preview=["func_name", "n_cases", "n_returned", "n_exceptions"])
 
 
 @asset(
@@ -360,13 +290,11 @@ def case2code_prompts(
     workspace: Workspace,
     case2code_cases: pl.DataFrame,
 ) -> pl.DataFrame:
-    rows, templates = [], Counter()
+    rows = []
     for r in case2code_cases.iter_rows(named=True):
-        examples = [Example.from_row(args) for args in r["examples"]]
-        results = [CaseResult.from_dict(d) for d in r["results"]]
+        examples, results = _examples(r), _results(r)
         signature = first_function(r["code"]).signature
         positional_ok = [signature.positional_order(ex.keys) for ex in examples]
-        record = r["case2code"]
         for k in range(config.prompts_per_item):
             rng = seeded_rng(
                 workspace.global_seed, context.partition_key, "case2code_prompts", r["case_id"], k
@@ -381,7 +309,6 @@ def case2code_prompts(
                 max_shown=config.max_shown,
             )
             prompt_id = stable_id(r["case_id"], "prompt", k)
-            templates[composed.template] += 1
             rows.append(
                 {
                     "prompt_id": prompt_id,
@@ -395,7 +322,7 @@ def case2code_prompts(
                     "n_shown": len(composed.shown),
                     "n_cases": r["n_cases"],
                     "case2code": {
-                        **record,
+                        **r["case2code"],
                         "id": prompt_id,
                         "prompt": composed.prompt,
                         "choosed_example_idx": list(composed.shown),
@@ -403,16 +330,7 @@ def case2code_prompts(
                 }
             )
     df = pl.DataFrame(rows, schema=PROMPTS_SCHEMA)
-    extra = {
-        "mean_shown": float(df["n_shown"].mean() or 0.0) if df.height else 0.0,
-        **{f"template/{k}": v for k, v in sorted(templates.items())},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=case2code_cases.height * config.prompts_per_item,
-            preview=["func_name", "template", "n_shown", "prompt"],
-            extra=extra,
-        )
-    )
-    return df
+    report = StepReport(rows_in=case2code_cases.height * config.prompts_per_item, log=context.log)
+    report.add({"mean_shown": float(df["n_shown"].mean() or 0.0) if df.height else 0.0})
+    report.tally("template", df["template"].to_list())
+    return report.emit(context, df, preview=["func_name", "template", "n_shown", "prompt"])

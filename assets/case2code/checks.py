@@ -1,11 +1,11 @@
 """Guards on what downstream users rely on, partitioned like their assets."""
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, asset_check
 
 from assets.case2code.assets import case2code_cases, case2code_prompts
 from assets.case2code.case_results import CaseResult
-from assets.common.checks import unique_ids
+from assets.common.checks import count_check, unique_ids
 from assets.common.family import seed_partitions
 
 FAMILY_PARTITIONS = seed_partitions("case2code")
@@ -26,16 +26,13 @@ def case2code_cases_consistent(case2code_cases: pl.DataFrame) -> AssetCheckResul
         )
         no_return += int(not any(x.returned for x in results))
         no_result += sum(x.kind == "no_result" for x in results)
-    dupes = unique_ids(case2code_cases, "case_id")
-    return AssetCheckResult(
-        passed=misaligned == 0 and no_return == 0 and no_result == 0 and dupes == 0,
-        metadata={
+    return count_check(
+        {
             "misaligned_items": misaligned,
             "items_without_return": no_return,
             "cases_without_result": no_result,
-            "duplicate_ids": dupes,
-        },
-        severity=AssetCheckSeverity.ERROR,
+            "duplicate_ids": unique_ids(case2code_cases, "case_id"),
+        }
     )
 
 
@@ -49,22 +46,19 @@ def case2code_prompts_well_formed(case2code_prompts: pl.DataFrame) -> AssetCheck
     for r in case2code_prompts.iter_rows(named=True):
         shown = r["shown"]
         record = r["case2code"]
-        results = [x for x in record["example_outputs"]]
+        results = record["example_outputs"]
         too_few += int(len(shown) < min(3, r["n_cases"]))
         bad_index += int(
             len(set(shown)) != len(shown) or any(not 0 <= i < r["n_cases"] for i in shown)
         )
         bad_target += int(f"```python\n{record['code'].strip()}" not in r["response"])
         output_missing += int(len(results) != r["n_cases"])
-    dupes = unique_ids(case2code_prompts, "prompt_id")
-    return AssetCheckResult(
-        passed=too_few == bad_index == output_missing == bad_target == dupes == 0,
-        metadata={
+    return count_check(
+        {
             "too_few_shown": too_few,
             "bad_shown_index": bad_index,
             "outputs_misaligned": output_missing,
             "target_not_the_code": bad_target,
-            "duplicate_ids": dupes,
-        },
-        severity=AssetCheckSeverity.ERROR,
+            "duplicate_ids": unique_ids(case2code_prompts, "prompt_id"),
+        }
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from math import comb
 from typing import Any
 
@@ -12,12 +12,16 @@ from assets.case2code.case_results import job_results
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge
 from assets.common.ids import stable_id
 from resources.llm import Completion
+from resources.sandbox import CallJob, CallResult
+
+# Runs call jobs; each typed result by job id (assets.common.execute.run_jobs on a sandbox).
+RunJobs = Callable[[list[CallJob]], Mapping[str, CallResult]]
 
 
 def score_rows(
     items: Sequence[EvalItem],
     completions: Sequence[Completion],
-    sandbox_run: Callable[[list[dict]], list[dict]],
+    run: RunJobs,
 ) -> list[dict[str, Any]]:
     """One row per (item, sample): extract the code, run it on every example in one job
     (as Case2Code does, so examples share one process), and compare every outcome exactly."""
@@ -30,7 +34,7 @@ def score_rows(
         pending.append((eval_id, item, c, code))
         if code is not None:
             jobs.append(call_job(eval_id, code, item))
-    results = {r["id"]: r for r in sandbox_run(jobs)} if jobs else {}
+    results = run(jobs) if jobs else {}
     rows = []
     for eval_id, item, c, code in pending:
         passed, matched, diff = False, 0, None
@@ -39,15 +43,12 @@ def score_rows(
         elif code is None:
             status = "no_code"
         else:
-            job = results.get(eval_id, {"status": "missing"})
+            job = results.get(eval_id)
             passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
-            status = (
-                "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
-            )
-            if job.get("status") == "error":
-                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[
-                    :300
-                ]
+            failed_to_load = job is not None and job.status == "error"
+            status = "passed" if passed else ("error" if failed_to_load else "mismatch")
+            if failed_to_load:
+                diff = str(job.load_error or job.error or "the code did not load")[:300]
         rows.append(
             {
                 "eval_id": eval_id,

@@ -4,7 +4,7 @@ An item (one program with its prediction records) is one release item: its near-
 text is its program, its texts for decontamination are its prompts. Every record of an item
 shares the item's fate: a near-duplicate's records leave, a contaminated item's records go
 to `use_with_caution`. The one CodeI/O-specific choice: of near-duplicates, the copy from
-the first seed file by name stays (the release id leads with the partition).
+the first seed file by name stays (release ids are `first_file_id`s).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 
 from assets.codeio.pairs import pairs_from_rows
 from assets.common.decontam import DecontamIndex
-from assets.common.release import ReleaseItem, ReleasePolicy
+from assets.common.release import ReleaseItem, ReleasePolicy, first_file_id
 
 MATCH_SCHEMA = {
     "benchmark": pl.Utf8,
@@ -21,12 +21,6 @@ MATCH_SCHEMA = {
     "benchmark_similarity": pl.Float64,
     "split": pl.Utf8,
 }
-
-
-def release_id(partition: str, item_id: str) -> str:
-    """Sorts by partition first (NUL sorts before any character of a file name), so the
-    policy's canonical member (the smallest id) is the copy from the first seed file."""
-    return f"{partition}\x00{item_id}"
 
 
 def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseItem]:
@@ -38,7 +32,7 @@ def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseIte
     ):
         prompts.setdefault((partition, item_id), []).append(prompt)
     return [
-        ReleaseItem(release_id(partition, item_id), programs.get(item_id), texts)
+        ReleaseItem(first_file_id(partition, item_id), programs.get(item_id), texts)
         for (partition, item_id), texts in prompts.items()
     ]
 
@@ -51,7 +45,7 @@ def decide(
     decisions = policy.decide(release_items(records, pairs), index)
     columns: dict[str, list] = {name: [] for name in MATCH_SCHEMA}
     for partition, item_id in records.select(["partition", "item_id"]).iter_rows():
-        decision = decisions[release_id(partition, item_id)]
+        decision = decisions[first_file_id(partition, item_id)]
         match = decision.match
         columns["benchmark"].append(match.benchmark if match else None)
         columns["benchmark_task_id"].append(match.problem_id if match else None)

@@ -150,6 +150,12 @@ class ReleaseItem:
         return self.parent or self.id
 
 
+def first_file_id(partition: str, key: str) -> str:
+    """A release item id that sorts by seed file first (NUL sorts before any character of a
+    file name), so that of near-duplicates the policy keeps the first seed file's copy."""
+    return f"{partition}\x00{key}"
+
+
 @dataclass(frozen=True)
 class Decision:
     id: str

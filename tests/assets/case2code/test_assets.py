@@ -243,7 +243,7 @@ def test_the_release_combines_partitions_into_parquet_sharegpt_and_case2code_fil
     assert "Counts by template" in (release / "README.md").read_text()
 
 
-def test_the_release_drops_functions_that_are_in_an_evaluation_test_set(run, release, tmp_path):
+def test_the_release_sets_functions_of_an_evaluation_test_set_aside(run, release, tmp_path):
     test_set = tmp_path / "held_out.jsonl"
     reformatted = FUNCTIONS["countdown"].replace("steps += 1", "steps = steps + 1  # count")
     row = {
@@ -272,9 +272,13 @@ def test_the_release_drops_functions_that_are_in_an_evaluation_test_set(run, rel
         selection=[case2code_sft],
         run_config=config,
     )
-    assert _meta(result, "case2code_sft")["dropped/in_test_set_same_program"] == 1
-    train = pl.read_parquet(run["tmp"] / "datasets" / "held_out_check" / "data")
+    assert _meta(result, "case2code_sft")["split/use_with_caution"] == 1
+    data = run["tmp"] / "datasets" / "held_out_check" / "data"
+    train = pl.read_parquet(data / "train-*.parquet")
     assert sorted(train["func_name"].to_list()) == ["halve_until_odd", "run_length"]
+    assert pl.read_parquet(data / "use_with_caution-*.parquet")["func_name"].to_list() == [
+        "countdown"
+    ]
 
 
 def _eval(run, test_set, evaluator, n_samples=1):
@@ -313,7 +317,7 @@ def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_
 
 
 def test_the_release_accepts_a_single_materialized_partition(tmp_path):
-    """With one partition the IO manager passes a bare frame, not a dict; the release must still export it."""
+    """A release over one materialized partition exports it."""
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTITIONS["case2code"].name, ["only.jsonl"])
     record = {"id": "p1", "func_name": "f", "example_inputs": [], "example_outputs": []}

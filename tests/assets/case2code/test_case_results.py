@@ -14,16 +14,25 @@ from assets.case2code.case_results import (
     job_results,
 )
 from assets.case2code.scoring import mean_pass_at_k, pass_at_k
+from resources.sandbox import CallOutcome, CallResult
+
+
+def _outcome(wire: dict) -> CaseResult:
+    return from_outcome(CallOutcome.from_wire(wire))
+
+
+def _job_results(wire: dict, n: int) -> list[CaseResult]:
+    return job_results(CallResult.from_wire(wire), n)
 
 
 def test_a_return_is_encoded_as_json_dumps_of_its_repr():
-    result = from_outcome({"ok": True, "value_repr": "'héllo'"})
+    result = _outcome({"ok": True, "value_repr": "'héllo'"})
     assert result.case2code() == {"return": json.dumps("'héllo'")}
     assert gold_canonical(result.case2code()) == result.canonical() == "return 'héllo'"
 
 
 def test_an_exception_is_encoded_like_str_of_its_type_then_message():
-    result = from_outcome(
+    result = _outcome(
         {"ok": False, "exception_type": "NameError", "exception_message": "name 'n' is not defined"}
     )
     assert result.case2code() == {
@@ -42,10 +51,10 @@ def test_recorded_outputs_with_traces_compare_on_their_return_only():
 
 def test_a_job_that_stopped_early_leaves_the_rest_without_a_result():
     job = {"status": "timeout", "outcomes": [{"ok": True, "value_repr": "1"}]}
-    results = job_results(job, 3)
+    results = _job_results(job, 3)
     assert [r.kind for r in results] == ["return", "no_result", "no_result"]
     assert results[1].reason == "timeout"
-    assert [r.kind for r in job_results({"status": "error", "outcomes": []}, 2)] == [
+    assert [r.kind for r in _job_results({"status": "error", "outcomes": []}, 2)] == [
         "no_result",
         "no_result",
     ]
@@ -78,23 +87,23 @@ def test_results_survive_a_round_trip_through_json():
 
 def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
     assert (
-        from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason
+        _outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason
         == "timeout"
     )
     assert (
-        from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
+        _outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
         == "memory"
     )
     assert (
-        from_outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason
+        _outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason
         == "repr_truncated"
     )
     assert (
-        from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
+        _outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
         == "unrepresentable"
     )
     assert (
-        from_outcome(
+        _outcome(
             {"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}
         ).kind
         == "exception"
@@ -102,7 +111,7 @@ def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
 
 
 def test_exception_classes_compare_by_name_whatever_module_the_recording_names():
-    ours = from_outcome(
+    ours = _outcome(
         {"ok": False, "exception_type": "JSONDecodeError", "exception_message": "Expecting value"}
     )
     recorded = {
