@@ -8,7 +8,7 @@ pointed at a fake OpenAI-compatible server, so the seeds, the sandbox stages and
 release run for real and the per-stage counts print in seconds. The printed counts show
 the plumbing, not a model's skill. The scripted model per family:
 
-- kodcode: the stage-3 test cast (tests/assets/kodcode/stage3_scripted.py) on its own
+- kodcode: the family test cast (tests/assets/kodcode/scripted_family.py) on its own
   seeds: one question rescued by retries, one leaking stub, one stub that fails
   re-verification, a reasoner that misnames functions, a HumanEval-contaminated question
   and a cross-file near-duplicate;
@@ -207,8 +207,8 @@ def case2code_responder(solutions: dict[str, str]) -> Callable[[dict], str]:
 
 # ---------------------------------------------------------------- the run
 def kodcode_cast(home: Path) -> tuple[Responder, Path]:
-    """The stage-3 test cast and its seeds, written under home."""
-    from tests.assets.kodcode.stage3_scripted import SEEDS, Stage3Model
+    """The family test cast and its seeds, written under home."""
+    from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
 
     seed_dir = home / "seeds" / "kodcode"
     seed_dir.mkdir(parents=True)
