@@ -78,7 +78,9 @@ def usable_indices(results: Sequence[CaseResult], with_exceptions: bool) -> list
     ]
 
 
-def draw_shown(pool: list[int], rng: random.Random, min_shown: int, max_shown: int | None) -> list[int]:
+def draw_shown(
+    pool: list[int], rng: random.Random, min_shown: int, max_shown: int | None
+) -> list[int]:
     """Case2Code's draw of which cases a prompt shows: between min and max of them, in random order.
 
     Shuffles `pool` in place (the draws of the original, in its order, so prompts reproduce).

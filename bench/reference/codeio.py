@@ -65,7 +65,6 @@ _RANDOM_CUES = re.compile(
 )
 
 
-
 def outcome_value(outcome: dict | None) -> tuple[bool, Any]:
     """A wire outcome's value (see CallOutcome.value); (False, None) when there is none."""
     return CallOutcome.from_wire(outcome).value() if outcome else (False, None)
@@ -73,6 +72,7 @@ def outcome_value(outcome: dict | None) -> tuple[bool, Any]:
 
 def shown(outcome: dict | None) -> str:
     return shown_outcome(CallOutcome.from_wire(outcome) if outcome else None)
+
 
 @dataclass(frozen=True)
 class PairCheck:

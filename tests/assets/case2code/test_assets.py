@@ -185,9 +185,9 @@ def test_the_filter_keeps_items_with_returns_and_counts_every_drop(run):
     countdown = _read(run, "case2code_cases", "b.jsonl").row(0, named=True)
     assert countdown["n_cases"] == 4
     record = countdown["case2code"]
-    assert record["example_outputs"][0] == {"return": '"3"', "error": None} and record["example_inputs"][
-        0
-    ] == json.dumps("{'n': 3}")
+    assert record["example_outputs"][0] == {"return": '"3"', "error": None} and record[
+        "example_inputs"
+    ][0] == json.dumps("{'n': 3}")
 
 
 def test_prompts_show_at_least_three_recorded_cases_and_target_the_function(run):

@@ -94,10 +94,7 @@ def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
         _outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
         == "memory"
     )
-    assert (
-        _outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason
-        == "repr_truncated"
-    )
+    assert _outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason == "repr_truncated"
     assert (
         _outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
         == "unrepresentable"

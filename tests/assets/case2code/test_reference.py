@@ -87,7 +87,9 @@ def _completions(reference_set, answer_for):
 
 def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, reference_set):
     right = score_rows(
-        reference_set.items, _completions(reference_set, lambda row: row["output"]), lambda jobs: run_jobs(sandbox, jobs)
+        reference_set.items,
+        _completions(reference_set, lambda row: row["output"]),
+        lambda jobs: run_jobs(sandbox, jobs),
     )
     assert sum(r["passed"] for r in right) / len(right) >= 0.98
 

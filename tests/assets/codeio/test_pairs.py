@@ -106,7 +106,10 @@ def test_an_input_mutated_by_main_solution_is_recorded_as_it_was_drawn():
 
 
 def test_a_job_that_failed_in_the_sandbox_names_the_stage():
-    assert read_search(CallResult.from_wire({"status": "timeout", "outcomes": []}), 2).reason == "search_timeout"
+    assert (
+        read_search(CallResult.from_wire({"status": "timeout", "outcomes": []}), 2).reason
+        == "search_timeout"
+    )
     assert (
         read_search(
             CallResult.from_wire(
@@ -133,7 +136,10 @@ def test_the_rerun_must_reproduce_every_output():
         pairs, run_locally(rerun_job("item", drifting, [p["input"] for p in pairs]))
     )
     assert reason == "nondeterministic" and "pair 0" in detail
-    assert rerun_mismatch(pairs, CallResult.from_wire({"status": "timeout", "outcomes": []}))[0] == "rerun_timeout"
+    assert (
+        rerun_mismatch(pairs, CallResult.from_wire({"status": "timeout", "outcomes": []}))[0]
+        == "rerun_timeout"
+    )
 
 
 def test_code_reading_the_clock_or_calendar_is_recognised():

@@ -34,7 +34,9 @@ def test_a_program_in_two_seed_files_is_kept_from_the_first_file_by_name():
         ("p2", "i2", "a.jsonl", "sha", "output", 0, "q"),
         ("p3", "i3", "b.jsonl", "other", "output", 0, "q"),
     )
-    programs = pairs({"i1": PROGRAM, "i2": PROGRAM, "i3": "def main_solution(n):\n    return n * n\n"})
+    programs = pairs(
+        {"i1": PROGRAM, "i2": PROGRAM, "i3": "def main_solution(n):\n    return n * n\n"}
+    )
     decided = decide(df, programs, ReleasePolicy(), BENCHMARK).sort("prompt_id")
     assert decided["split"].to_list() == [NEAR_DUPLICATE, TRAIN, TRAIN]
 

@@ -181,7 +181,12 @@ def test_an_input_that_raises_is_an_exception_with_its_type():
 
 
 def test_an_input_that_hangs_is_a_timeout():
-    assert judge_input({"n": 10**9}, 3, CallResult.from_wire({"status": "timeout", "outcomes": []})).status == TIMEOUT
+    assert (
+        judge_input(
+            {"n": 10**9}, 3, CallResult.from_wire({"status": "timeout", "outcomes": []})
+        ).status
+        == TIMEOUT
+    )
     per_call = {
         "status": "passed",
         "outcomes": [
