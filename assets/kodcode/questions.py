@@ -6,7 +6,7 @@ import json
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
-from assets.common.ask import ask
+from assets.common.ask import ask, requests_from
 from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.family import partitioned
 from assets.common.formats import MESSAGES_DTYPE
@@ -16,7 +16,7 @@ from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
 from assets.kodcode import parsing, prompts
 from assets.kodcode.modes import validate_seed
-from resources.llm import LLMRequest, LLMResource
+from resources.llm import LLMResource
 from resources.workspace import Workspace
 
 FAMILY = "kodcode"
@@ -100,10 +100,9 @@ def kodcode_raw_questions(
     llm: LLMResource,
     kodcode_seed_prompts: pl.DataFrame,
 ) -> pl.DataFrame:
-    requests = [
-        LLMRequest(key=r["prompt_id"], messages=tuple(r["messages"]), max_tokens=config.max_tokens)
-        for r in kodcode_seed_prompts.iter_rows(named=True)
-    ]
+    requests = requests_from(
+        kodcode_seed_prompts, "prompt_id", lambda r: r["messages"], max_tokens=config.max_tokens
+    )
     answers = ask(llm, requests, log=context.log)
     keep = ["partition", "mode", "subset", "prefix", "seed_text"]
     df = answers.frame(kodcode_seed_prompts, key="prompt_id", keep=keep)

@@ -6,13 +6,13 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import TRUNCATED_FAILURE, ask, row_failure
+from assets.common.ask import TRUNCATED_FAILURE, ask, requests_from, row_failure
 from assets.common.execute import run_jobs
 from assets.common.report import StepReport
 from assets.kodcode import cross_verification as cv
 from assets.kodcode.prompts import solve_messages
 from assets.kodcode.questions import PARTITIONED
-from resources.llm import LLMRequest, LLMResource
+from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 
 
@@ -35,15 +35,13 @@ def kodcode_sft_responses(
     reasoner: LLMResource,
     kodcode_triplets: pl.DataFrame,
 ) -> pl.DataFrame:
-    requests = [
-        LLMRequest(
-            key=t["question_id"],
-            messages=solve_messages(t["question"], t["style"], t["test_info"]),
-            n=config.n_samples,
-            max_tokens=config.max_tokens,
-        )
-        for t in kodcode_triplets.iter_rows(named=True)
-    ]
+    requests = requests_from(
+        kodcode_triplets,
+        "question_id",
+        lambda t: solve_messages(t["question"], t["style"], t["test_info"]),
+        n=config.n_samples,
+        max_tokens=config.max_tokens,
+    )
     answers = ask(reasoner, requests, log=context.log, truncation_is_an_outcome=True)
     df = answers.frame(key="question_id")
     report = StepReport(rows_in=sum(r.n for r in requests))

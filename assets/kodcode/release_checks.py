@@ -10,8 +10,6 @@ from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.common.release import TRAIN
 from assets.kodcode.release import kodcode_dataset, kodcode_rl_dataset, kodcode_sft_dataset
 
-SELECTION = {"kodcode_release_selection": AssetIn()}
-
 
 def _threshold(selection: pl.DataFrame) -> float:
     return float(selection["contamination_threshold"][0]) if selection.height else 0.5
@@ -41,47 +39,44 @@ def _user_text(messages: list[dict]) -> str:
     return "\n".join(m["content"] for m in messages if m["role"] == "user")
 
 
-@asset_check(
-    asset=kodcode_dataset,
-    additional_ins=SELECTION,
-    description="No train triplet is as similar to a HumanEval problem as the contamination threshold.",
-)
-def kodcode_dataset_uncontaminated(
-    kodcode_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
-) -> AssetCheckResult:
-    train = kodcode_dataset.filter(pl.col("split") == TRAIN)
-    texts = list(train.select("question_id", "question").iter_rows())
-    return _contamination(texts, kodcode_release_selection)
+def _triplet_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
+    return list(df.filter(pl.col("split") == TRAIN).select("question_id", "question").iter_rows())
 
 
-@asset_check(
-    asset=kodcode_sft_dataset,
-    additional_ins=SELECTION,
-    description="No released SFT prompt is as similar to a HumanEval problem as the contamination threshold.",
-)
-def kodcode_sft_dataset_uncontaminated(
-    kodcode_sft_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
-) -> AssetCheckResult:
-    texts = [
-        (r["sft_id"], _user_text(r["messages"])) for r in kodcode_sft_dataset.iter_rows(named=True)
-    ]
-    return _contamination(texts, kodcode_release_selection)
+def _sft_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
+    return [(r["sft_id"], _user_text(r["messages"])) for r in df.iter_rows(named=True)]
 
 
-@asset_check(
-    asset=kodcode_rl_dataset,
-    additional_ins=SELECTION,
-    description="No released RL prompt is as similar to a HumanEval problem as the contamination threshold.",
-)
-def kodcode_rl_dataset_uncontaminated(
-    kodcode_rl_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
-) -> AssetCheckResult:
-    df = kodcode_rl_dataset
-    texts = [
+def _rl_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
+    return [
         (e["question_id"], "\n".join(m["content"] for m in p))
         for e, p in zip(df["extra_info"].to_list(), df["prompt"].to_list())
     ]
-    return _contamination(texts, kodcode_release_selection)
+
+
+SELECTION = {"kodcode_release_selection": AssetIn()}
+DESCRIPTION = "No released {} is as similar to a HumanEval problem as the contamination threshold."
+
+
+@asset_check(asset=kodcode_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("train triplet"))
+def kodcode_dataset_uncontaminated(
+    kodcode_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
+) -> AssetCheckResult:
+    return _contamination(_triplet_texts(kodcode_dataset), kodcode_release_selection)
+
+
+@asset_check(asset=kodcode_sft_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("SFT prompt"))
+def kodcode_sft_dataset_uncontaminated(
+    kodcode_sft_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
+) -> AssetCheckResult:
+    return _contamination(_sft_texts(kodcode_sft_dataset), kodcode_release_selection)
+
+
+@asset_check(asset=kodcode_rl_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("RL prompt"))
+def kodcode_rl_dataset_uncontaminated(
+    kodcode_rl_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
+) -> AssetCheckResult:
+    return _contamination(_rl_texts(kodcode_rl_dataset), kodcode_release_selection)
 
 
 RELEASE_CHECKS = [

@@ -8,10 +8,11 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import ask
-from assets.common.execute import PytestJob, run_jobs
+from assets.common.ask import ask, requests_from
+from assets.common.execute import PytestJob, PytestResult, run_jobs
 from assets.common.report import StepReport
 from assets.kodcode import prompts
+from assets.kodcode.parsing import TrialParse
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.trials import (
     TRIPLET_SCHEMA,
@@ -21,7 +22,7 @@ from assets.kodcode.trials import (
     trials_by_question,
     verify_question,
 )
-from resources.llm import LLMRequest, LLMResource
+from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
 RETRY_SCHEMA = {
@@ -46,6 +47,21 @@ class RetryConfig(Config):
     )
 
 
+def retry_row(tid: str, c: Completion, p: TrialParse, result: PytestResult | None) -> dict:
+    """One extra trial as a row: its answer, parse and sandbox result."""
+    return {
+        "trial_id": tid,
+        "question_id": c.key,
+        "trial_index": c.sample_index,
+        "solution_code": p.solution,
+        "test_code": p.tests,
+        "parse_error": p.error,
+        "llm_error": c.error,
+        **result_fields(result, "llm_failed" if c.error else "unparsed"),
+        "model": c.model,
+    }
+
+
 @asset(
     **PARTITIONED,
     description="Extra solution trials, run in the sandbox, for questions none of whose first trials passed.",
@@ -62,62 +78,38 @@ def kodcode_retry_trials(
     passed = set(kodcode_test_results.filter(pl.col("status") == "passed")["question_id"])
     trials = kodcode_solution_trials
     attempts = dict(trials.group_by("question_id").len().iter_rows()) if trials.height else {}
-    hard = [
-        q
-        for q in kodcode_questions.iter_rows(named=True)
-        if q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
-    ]
     # Same prompt and sampling as the first trials with a larger n: samples below the first
     # count are cache hits, the rest are new attempts with their own sample indices.
-    requests = [
-        LLMRequest(
-            key=q["question_id"],
-            messages=prompts.trial_messages(q["question"]),
-            n=config.max_trials,
-            max_tokens=config.max_tokens,
-        )
-        for q in hard
-    ]
+    requests = requests_from(
+        kodcode_questions,
+        "question_id",
+        lambda q: prompts.trial_messages(q["question"]),
+        n=config.max_trials,
+        max_tokens=config.max_tokens,
+        where=lambda q: (
+            q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
+        ),
+    )
     answers = ask(llm, requests, log=context.log)
     extra = [c for c in answers.completions if c.sample_index >= attempts.get(c.key, 0)]
     regenerated = sum(
         not c.cached for c in answers.completions if c.sample_index < attempts.get(c.key, 0)
     )
-    if regenerated:
+    if regenerated:  # the first trials are in the cache unless their sampling changed
         context.log.warning(
             f"{regenerated} of the first trials were generated again: set max_tokens to "
             "kodcode_solution_trials' value so they come from the cache"
         )
-    parsed = {(c.key, c.sample_index): parse_answer(c.text, not c.ok) for c in extra}
-    jobs = [
-        PytestJob(trial_id(c.key, c.sample_index), p.solution, p.tests)
-        for c in extra
-        if not (p := parsed[(c.key, c.sample_index)]).error
-    ]
+    parsed = {trial_id(c.key, c.sample_index): (c, parse_answer(c.text, not c.ok)) for c in extra}
+    jobs = [PytestJob(tid, p.solution, p.tests) for tid, (_, p) in parsed.items() if not p.error]
     results = run_jobs(sandbox, jobs, log=context.log)
-    rows = []
-    for c in extra:
-        p, tid = parsed[(c.key, c.sample_index)], trial_id(c.key, c.sample_index)
-        fallback = "llm_failed" if c.error else "unparsed"
-        rows.append(
-            {
-                "trial_id": tid,
-                "question_id": c.key,
-                "trial_index": c.sample_index,
-                "solution_code": p.solution,
-                "test_code": p.tests,
-                "parse_error": p.error,
-                "llm_error": c.error,
-                **result_fields(results.get(tid), fallback),
-                "model": c.model,
-            }
-        )
+    rows = [retry_row(tid, c, p, results.get(tid)) for tid, (c, p) in parsed.items()]
     df = pl.DataFrame(rows, schema=RETRY_SCHEMA)
     report = StepReport(rows_in=len(extra))
     rescued = df.filter(pl.col("status") == "passed")["question_id"].n_unique() if df.height else 0
     report.add(
         {
-            "hard_questions": len(hard),
+            "hard_questions": len(requests),
             "rescued_questions": rescued,
             "max_trials": config.max_trials,
             "first_trials_regenerated": regenerated,

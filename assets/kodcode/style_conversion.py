@@ -9,7 +9,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import ask
+from assets.common.ask import ask, requests_from
 from assets.common.execute import PytestJob, run_jobs
 from assets.common.ids import stable_id
 from assets.common.report import StepReport
@@ -17,7 +17,7 @@ from assets.kodcode import style
 from assets.kodcode.prompts import style_messages
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.retries import TRIPLETS_SCHEMA
-from resources.llm import Completion, LLMRequest, LLMResource
+from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
 CONVERSION_SCHEMA = {
@@ -60,15 +60,13 @@ def kodcode_style_conversions(
 ) -> pl.DataFrame:
     triplets = list(kodcode_instruct_triplets.iter_rows(named=True))
     # Without a function the tests import there is nothing to complete: no request is spent on those.
-    requests = [
-        LLMRequest(
-            key=t["question_id"],
-            messages=style_messages(t["question"], t["test_info"]),
-            max_tokens=config.max_tokens,
-        )
-        for t in triplets
-        if t["test_info"]
-    ]
+    requests = requests_from(
+        triplets,
+        "question_id",
+        lambda t: style_messages(t["question"], t["test_info"]),
+        max_tokens=config.max_tokens,
+        where=lambda t: bool(t["test_info"]),
+    )
     answers = ask(llm, requests, log=context.log)
     by_key = answers.by_key()
     checks, jobs = {}, []

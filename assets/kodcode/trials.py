@@ -10,14 +10,14 @@ import json
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
-from assets.common.ask import ask
+from assets.common.ask import ask, requests_from
 from assets.common.execute import PytestJob, PytestResult, job_timing, run_jobs
 from assets.common.frames import rows_frame
 from assets.common.ids import stable_id
 from assets.common.report import StepReport
 from assets.kodcode import parsing, prompts
 from assets.kodcode.questions import PARTITIONED
-from resources.llm import LLMRequest, LLMResource
+from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 
 TEST_INFO = pl.List(
@@ -83,15 +83,13 @@ def kodcode_solution_trials(
     llm: LLMResource,
     kodcode_questions: pl.DataFrame,
 ) -> pl.DataFrame:
-    requests = [
-        LLMRequest(
-            key=r["question_id"],
-            messages=tuple(prompts.trial_messages(r["question"])),
-            n=config.n_trials,
-            max_tokens=config.max_tokens,
-        )
-        for r in kodcode_questions.iter_rows(named=True)
-    ]
+    requests = requests_from(
+        kodcode_questions,
+        "question_id",
+        lambda q: prompts.trial_messages(q["question"]),
+        n=config.n_trials,
+        max_tokens=config.max_tokens,
+    )
     answers = ask(llm, requests, log=context.log)
     df = answers.frame(kodcode_questions, key="question_id", keep=["partition", "subset"])
     parsed = [
