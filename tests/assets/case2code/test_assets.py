@@ -7,16 +7,16 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from assets.case2code import CHECKS
 from assets.case2code import assets as case2code_assets
 from assets.case2code.release import case2code_eval, case2code_sft
 from assets.case2code.schemas import PROMPTS_SCHEMA
-from dagster_project.partitions import PARTITIONS
+from assets.registry import FAMILIES
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.case2code.scripted import ScriptedCase2Code
+from tests.fakes.family_run import family_run
 from tests.fakes.openai_server import OpenAIServer as FakeServer
 from tests.fakes.scripted_llm import scripted_llm
 
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
 
-PARTITIONED = [
-    case2code_assets.case2code_functions,
-    case2code_assets.case2code_example_inputs,
-    case2code_assets.case2code_outputs,
-    case2code_assets.case2code_cases,
-    case2code_assets.case2code_prompts,
-]
+PARTITIONED = FAMILIES["case2code"].partitioned_assets
 
 FUNCTIONS = {
     "run_length": "def run_length(s):\n    out = []\n    for ch in s:\n        if out and out[-1][0] == ch:\n"
@@ -54,52 +48,28 @@ SEEDS = {
         {"id": "cd", "content": FUNCTIONS["countdown"]},
     ],
 }
-RUN_CONFIG: dict = {}
-
-
-def _resources(tmp_path, server):
-    llm = scripted_llm(server.base_url, tmp_path)
-    return {
-        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-        "llm": llm,
-        "reasoner": llm,
-        "evaluator": llm,
-        # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
-        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=1.0, coverage=False),
-        "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
-    }
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Both partitions, then the release, once for the module (the sandbox and fake model are shared)."""
-    tmp = tmp_path_factory.mktemp("case2code")
-    seed_dir = tmp / "seeds" / "case2code"
-    seed_dir.mkdir(parents=True)
-    for name, lines in SEEDS.items():
-        (seed_dir / name).write_text(
-            "".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines)
-        )
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, list(SEEDS))
+    """Both partitions once for the module (the sandbox and fake model are shared); the
+    server stays up for the release and evaluation tests."""
     model = ScriptedCase2Code(solutions=FUNCTIONS)
     with FakeServer(model) as server:
-        resources = _resources(tmp, server)
-        results = {
-            key: materialize(
-                PARTITIONED + CHECKS,
-                partition_key=key,
-                instance=instance,
-                resources=resources,
-                run_config=RUN_CONFIG,
-            )
-            for key in SEEDS
-        }
+        family = family_run(
+            "case2code",
+            SEEDS,
+            server.base_url,
+            tmp_path_factory.mktemp("case2code"),
+            release=False,
+            # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
+            sandbox_timeout_s=1.0,
+        )
         yield {
-            "tmp": tmp,
-            "instance": instance,
-            "resources": resources,
-            "results": results,
+            "tmp": family.home,
+            "instance": family.instance,
+            "resources": family.resources,
+            "results": family.partitions,
             "model": model,
             "server": server,
         }
@@ -208,7 +178,6 @@ def test_prompts_are_drawn_from_seeded_randomness_so_a_rerun_reproduces_them(run
         partition_key="a.jsonl",
         instance=run["instance"],
         resources=run["resources"],
-        run_config=RUN_CONFIG,
         selection=[case2code_assets.case2code_prompts],
     ).success
     assert (
@@ -319,7 +288,7 @@ def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_
 def test_the_release_accepts_a_single_materialized_partition(tmp_path):
     """A release over one materialized partition exports it."""
     instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, ["only.jsonl"])
+    instance.add_dynamic_partitions(FAMILIES["case2code"].partitions.name, ["only.jsonl"])
     record = {"id": "p1", "func_name": "f", "example_inputs": [], "example_outputs": []}
     frame = pl.DataFrame(
         {
