@@ -14,7 +14,7 @@ from assets.case2code.case_filter import select_cases
 from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
 from assets.case2code.configs import CasesConfig, ExampleInputsConfig, PromptsConfig
-from assets.case2code.examples import Example, ExampleVerdict, usable_examples
+from assets.case2code.examples import Example, ExampleVerdict, examples_row, usable_examples
 from assets.case2code.functions import first_function, program, validate_seed
 from assets.case2code.prompts import example_inputs_messages, response_text
 from assets.case2code.records import case2code_record
@@ -128,31 +128,7 @@ def case2code_example_inputs(
         config.max_retries,
         log=context.log,
     )
-    rows = []
-    for fid, item in items.items():
-        entry = state[fid]
-        examples = entry.verdict.examples if entry.verdict else []
-        error = None
-        if not examples:
-            error = (
-                f"llm: {entry.llm_error}"
-                if entry.llm_error
-                else (entry.verdict.error if entry.verdict else "no answer")
-            )
-        rows.append(
-            {
-                "function_id": fid,
-                "partition": item["partition"],
-                "func_name": item["func_name"],
-                "code": item["code"],
-                "attempts": entry.attempts,
-                "examples": [ex.as_row() for ex in examples],
-                "n_examples": len(examples),
-                "examples_error": error,
-                "repaired": bool(entry.verdict and entry.verdict.repaired),
-                "answer": entry.answer,
-            }
-        )
+    rows = [examples_row(item, state[fid]) for fid, item in items.items()]
     df = pl.DataFrame(rows, schema=EXAMPLE_INPUTS_SCHEMA)
     report.add(
         {

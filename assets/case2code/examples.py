@@ -18,8 +18,10 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from assets.case2code.functions import FunctionInfo
+from assets.case2code.retries import Attempted
 from assets.common.parsing import code_blocks
 
 EXAMPLES_NAME = "examples"
@@ -302,3 +304,28 @@ def usable_examples(
 def _reason_key(reason: str) -> str:
     """A countable reason: the category before any per-example detail."""
     return reason.split(":")[0].strip()
+
+
+def examples_row(item: dict[str, Any], attempted: Attempted[ExampleVerdict]) -> dict[str, Any]:
+    """The `case2code_example_inputs` row of a function after its last attempt: its usable
+    examples, or why it has none."""
+    examples = attempted.verdict.examples if attempted.verdict else []
+    error = None
+    if not examples:
+        error = (
+            f"llm: {attempted.llm_error}"
+            if attempted.llm_error
+            else (attempted.verdict.error if attempted.verdict else "no answer")
+        )
+    return {
+        "function_id": item["function_id"],
+        "partition": item["partition"],
+        "func_name": item["func_name"],
+        "code": item["code"],
+        "attempts": attempted.attempts,
+        "examples": [ex.as_row() for ex in examples],
+        "n_examples": len(examples),
+        "examples_error": error,
+        "repaired": bool(attempted.verdict and attempted.verdict.repaired),
+        "answer": attempted.answer,
+    }

@@ -1,7 +1,6 @@
 """The Case2Code release: every partition's prompts as one SFT set, and a model's score on a test set."""
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ from assets.common.release import (
     card_markdown,
     counts_table,
     export_parquet_dataset,
+    left_out,
+    release_splits,
     released_frames,
     sharegpt_files,
 )
@@ -147,35 +148,13 @@ def case2code_sft(
     decided = decide(prompts, policy, index)
     df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     train = df.filter(pl.col("split") == TRAIN)
-    splits = {
-        name: df.filter(pl.col("split") == name).select(EXPORT_COLUMNS) for name in (TRAIN, CAUTION)
-    }
-    # `datasets` cannot load an empty split file; train stays so readers still see the schema.
-    splits = {name: part for name, part in splits.items() if part.height or name == TRAIN}
-    counts = {
-        "template": counts_table(df, "template"),
-        "partition": counts_table(df, "partition"),
-        "split": counts_table(df, "split"),
-    }
-    card = card_markdown(
-        "Case2Code SFT (assay)",
-        f"{df.height} prompts from {df['case_id'].n_unique() if df.height else 0} functions: infer a Python function from input/output cases.",
-        {
-            "Method": CARD_METHOD,
-            "Splits": policy.splits_text(index.benchmarks),
-            "Files": "`data/<split>-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`; "
-            "train split only); `case2code_format.jsonl` (Case2Code's own format, readable by "
-            "`case2code_eval`; train split only).",
-        },
-        counts,
-    )
     records = sorted(
         (record_from_row(x) for x in train["case2code"].to_list()), key=lambda r: r["id"]
     )
     export_meta = export_parquet_dataset(
-        splits,
+        release_splits(df, EXPORT_COLUMNS),
         Path(workspace.export_dir) / config.dataset_name,
-        card,
+        card(df, policy.splits_text(index.benchmarks)),
         sort_by="prompt_id",
         extra_files={
             **sharegpt_files(config.dataset_name, sharegpt_records(train)),
@@ -185,20 +164,40 @@ def case2code_sft(
         },
     )
     report = StepReport(rows_in=prompts.height, log=context.log)
-    for reason, n in Counter(decided["split"].to_list()).items():
-        if reason not in (TRAIN, CAUTION):
-            report.drop(reason, n=n)
+    for reason, n in left_out(decided["split"].to_list()).items():
+        report.drop(reason, n=n)
     report.add(
         {
             "partitions": len(case2code_prompts),
             "decontamination/reference_programs": len(references),
             "decontamination/benchmarks": ", ".join(index.benchmarks),
             **export_meta,
-            **{f"split/{k}": v for k, v in counts["split"].items()},
-            **{f"template/{k}": v for k, v in counts["template"].items()},
         }
     )
+    report.tally("split", df["split"].to_list())
+    report.tally("template", df["template"].to_list())
     return report.emit(context, df, preview=["func_name", "template", "split", "prompt"])
+
+
+def card(df: pl.DataFrame, splits_text: str) -> str:
+    """The dataset card: what the prompts are, how they were made and split, the files."""
+    return card_markdown(
+        "Case2Code SFT (assay)",
+        f"{df.height} prompts from {df['case_id'].n_unique() if df.height else 0} functions: "
+        "infer a Python function from input/output cases.",
+        {
+            "Method": CARD_METHOD,
+            "Splits": splits_text,
+            "Files": "`data/<split>-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`; "
+            "train split only); `case2code_format.jsonl` (Case2Code's own format, readable by "
+            "`case2code_eval`; train split only).",
+        },
+        {
+            "template": counts_table(df, "template"),
+            "partition": counts_table(df, "partition"),
+            "split": counts_table(df, "split"),
+        },
+    )
 
 
 class EvalConfig(Config):

@@ -19,10 +19,9 @@ from assets.codeio.configs import (
 )
 from assets.codeio.judging import Task, judge_batch
 from assets.codeio.pairs import (
-    pair_rows,
+    pairs_row,
     read_search,
     reads_clock,
-    rejection_rows,
     rerun_mismatch,
 )
 from assets.codeio.records import final_record, revision_messages
@@ -211,23 +210,7 @@ def codeio_io_pairs(
             continue
         for reason, count in found.rejected.items():
             rejected[reason] = rejected.get(reason, 0) + count
-        r = items[item_id]
-        rows.append(
-            {
-                "item_id": item_id,
-                "partition": r["partition"],
-                "content_sha": r["content_sha"],
-                "main_code": r["main_code"],
-                "program": r["program"],
-                "io_description": r["io_description"],
-                "problem_statement": r["problem_statement"],
-                "ios": pair_rows(found.pairs),
-                "n_pairs": len(found.pairs),
-                "draws": found.draws,
-                "search_seed": seeds[item_id],
-                "rejected": rejection_rows(found.rejected),
-            }
-        )
+        rows.append(pairs_row(items[item_id], found, seeds[item_id]))
     df = pl.DataFrame(rows, schema=PAIRS_SCHEMA)
     report.add(
         {

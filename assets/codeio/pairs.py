@@ -126,3 +126,21 @@ def pairs_from_rows(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
 def rejection_rows(rejected: dict[str, int]) -> list[dict[str, Any]]:
     """Draw rejections as (reason, count) rows, by reason."""
     return [{"reason": k, "count": v} for k, v in sorted(rejected.items())]
+
+
+def pairs_row(item: dict[str, Any], found: SearchResult, search_seed: int) -> dict[str, Any]:
+    """The `codeio_io_pairs` row of a unified item whose pairs were found and reproduced."""
+    return {
+        "item_id": item["item_id"],
+        "partition": item["partition"],
+        "content_sha": item["content_sha"],
+        "main_code": item["main_code"],
+        "program": item["program"],
+        "io_description": item["io_description"],
+        "problem_statement": item["problem_statement"],
+        "ios": pair_rows(found.pairs),
+        "n_pairs": len(found.pairs),
+        "draws": found.draws,
+        "search_seed": search_seed,
+        "rejected": rejection_rows(found.rejected),
+    }

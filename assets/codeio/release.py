@@ -7,7 +7,6 @@ decontamination into `use_with_caution`) is in selection.py; SFT takes `train`.
 """
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ from assets.common.release import (
     card_markdown,
     counts_table,
     export_parquet_dataset,
+    left_out,
+    release_splits,
     released_frames,
     sharegpt_files,
 )
@@ -134,34 +135,10 @@ def codeio_release(
     df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     sft = sharegpt_records(df, config.sft_verified_only)
     parsed = parsed_records(pairs, df)
-    splits = {
-        name: df.filter(pl.col("split") == name).select(EXPORT_COLUMNS) for name in (TRAIN, CAUTION)
-    }
-    # `datasets` cannot load an empty split file; train stays so readers still see the schema.
-    splits = {name: part for name, part in splits.items() if part.height or name == TRAIN}
-    counts = {
-        "kind": counts_table(df, "kind"),
-        "final status": counts_table(df, "final_status"),
-        "split": counts_table(df, "split"),
-    }
-    card = card_markdown(
-        "CodeI/O++ (assay)",
-        f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} "
-        f"programs; {len(sft)} SFT conversations.",
-        {
-            "Method": CARD_METHOD,
-            "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
-            f"word 5-grams with a problem of {', '.join(index.benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
-            "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
-            "`dataset_info.json`; train split only); `codeio_parsed.jsonl` (each program with its verified "
-            "pairs in CodeI/O's parsed shape: problem_description, io_requirements, refcode, funcname, ios).",
-        },
-        counts,
-    )
     export_meta = export_parquet_dataset(
-        splits,
+        release_splits(df, EXPORT_COLUMNS),
         Path(workspace.export_dir) / config.dataset_name,
-        card,
+        card(df, len(sft), config, index.benchmarks),
         sort_by="prompt_id",
         extra_files={
             **sharegpt_files(config.dataset_name, sft),
@@ -171,9 +148,8 @@ def codeio_release(
         },
     )
     report = StepReport(rows_in=records.height, log=context.log)
-    for reason, n in Counter(decided["split"].to_list()).items():
-        if reason not in (TRAIN, CAUTION):
-            report.drop(reason, n=n)
+    for reason, n in left_out(decided["split"].to_list()).items():
+        report.drop(reason, n=n)
     report.share("verified_share", df.filter(pl.col("verified")).height, df.height)
     report.add(
         {
@@ -186,8 +162,32 @@ def codeio_release(
             if df.height
             else 0.0,
             **export_meta,
-            **{f"split/{k}": v for k, v in counts["split"].items()},
-            **{f"final_status/{k}": v for k, v in counts["final status"].items()},
         }
     )
+    report.tally("split", df["split"].to_list())
+    report.tally("final_status", df["final_status"].to_list())
     return report.emit(context, df, preview=["kind", "split", "final_status", "prompt"])
+
+
+def card(
+    df: pl.DataFrame, sft_conversations: int, config: ReleaseConfig, benchmarks: list[str]
+) -> str:
+    """The dataset card: what the records are, how they were made and split, the files."""
+    return card_markdown(
+        "CodeI/O++ (assay)",
+        f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} "
+        f"programs; {sft_conversations} SFT conversations.",
+        {
+            "Method": CARD_METHOD,
+            "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
+            f"word 5-grams with a problem of {', '.join(benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
+            "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
+            "`dataset_info.json`; train split only); `codeio_parsed.jsonl` (each program with its verified "
+            "pairs in CodeI/O's parsed shape: problem_description, io_requirements, refcode, funcname, ios).",
+        },
+        {
+            "kind": counts_table(df, "kind"),
+            "final status": counts_table(df, "final_status"),
+            "split": counts_table(df, "split"),
+        },
+    )

@@ -17,12 +17,17 @@ from assets.case2code.scoring import mean_pass_at_k, pass_at_k
 from resources.sandbox import CallOutcome, CallResult
 
 
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
+
+
 def _outcome(wire: dict) -> CaseResult:
     return from_outcome(CallOutcome.from_wire(wire))
 
 
 def _job_results(wire: dict, n: int) -> list[CaseResult]:
-    return job_results(CallResult.from_wire(wire), n)
+    return job_results(call_result(wire), n)
 
 
 def test_a_return_is_encoded_as_json_dumps_of_its_repr():

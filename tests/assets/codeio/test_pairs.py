@@ -18,6 +18,11 @@ def input_generator():
 """
 
 
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
+
+
 def run_locally(typed: CallJob) -> CallResult:
     """What the sandbox's call job returns, computed in-process (the harness is plain Python)."""
     job = typed.wire()
@@ -35,7 +40,7 @@ def run_locally(typed: CallJob) -> CallResult:
             outcomes.append(
                 {"ok": False, "exception_type": type(exc).__name__, "exception_message": str(exc)}
             )
-    return CallResult.from_wire({"id": job["id"], "status": "passed", "outcomes": outcomes})
+    return call_result({"id": job["id"], "status": "passed", "outcomes": outcomes})
 
 
 def search(program: str, seed: int = 7, tries: int = 1000, want: int = 10) -> CallResult:
@@ -107,19 +112,17 @@ def test_an_input_mutated_by_main_solution_is_recorded_as_it_was_drawn():
 
 def test_a_job_that_failed_in_the_sandbox_names_the_stage():
     assert (
-        read_search(CallResult.from_wire({"status": "timeout", "outcomes": []}), 2).reason
+        read_search(call_result({"status": "timeout", "outcomes": []}), 2).reason
         == "search_timeout"
     )
     assert (
         read_search(
-            CallResult.from_wire(
-                {"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}
-            ),
+            call_result({"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}),
             2,
         ).reason
         == "search_error"
     )
-    per_call = CallResult.from_wire(
+    per_call = call_result(
         {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout"}]}
     )
     assert read_search(per_call, 2).reason == "search_timeout"
@@ -137,7 +140,7 @@ def test_the_rerun_must_reproduce_every_output():
     )
     assert reason == "nondeterministic" and "pair 0" in detail
     assert (
-        rerun_mismatch(pairs, CallResult.from_wire({"status": "timeout", "outcomes": []}))[0]
+        rerun_mismatch(pairs, call_result({"status": "timeout", "outcomes": []}))[0]
         == "rerun_timeout"
     )
 

@@ -21,6 +21,11 @@ from resources.sandbox import CallResult
 GIVEN = {"nums": [3, 1, 2]}
 
 
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
+
+
 def answer(obj) -> str:
     return f"Let me think step by step... so the final answer is\n```json\n{json.dumps(obj)}\n```"
 
@@ -144,7 +149,7 @@ def test_an_input_answer_with_no_json_is_no_answer():
 
 
 def ran(value) -> CallResult:
-    return CallResult.from_wire(
+    return call_result(
         {
             "status": "passed",
             "outcomes": [{"ok": True, "value_json": value, "value_repr": repr(value)}],
@@ -175,16 +180,14 @@ def test_an_input_that_raises_is_an_exception_with_its_type():
             }
         ],
     }
-    verdict = judge_input({"n": 1}, 3, CallResult.from_wire(result))
+    verdict = judge_input({"n": 1}, 3, call_result(result))
     assert verdict.status == EXCEPTION and verdict.exception_type == "TypeError"
     assert "TypeError" in verdict.feedback and "unexpected keyword" in verdict.feedback
 
 
 def test_an_input_that_hangs_is_a_timeout():
     assert (
-        judge_input(
-            {"n": 10**9}, 3, CallResult.from_wire({"status": "timeout", "outcomes": []})
-        ).status
+        judge_input({"n": 10**9}, 3, call_result({"status": "timeout", "outcomes": []})).status
         == TIMEOUT
     )
     per_call = {
@@ -197,7 +200,7 @@ def test_an_input_that_hangs_is_a_timeout():
             }
         ],
     }
-    assert judge_input({"n": 10**9}, 3, CallResult.from_wire(per_call)).status == TIMEOUT
+    assert judge_input({"n": 10**9}, 3, call_result(per_call)).status == TIMEOUT
 
 
 def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
@@ -206,14 +209,12 @@ def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
         "load_error": "ModuleNotFoundError: No module named 'gmpy2'",
         "outcomes": [{"ok": False, "exception_type": "Crashed", "exception_message": "not run"}],
     }
-    verdict = judge_input({"n": 1}, 3, CallResult.from_wire(result))
+    verdict = judge_input({"n": 1}, 3, call_result(result))
     assert verdict.status == EXCEPTION and "gmpy2" in verdict.feedback
 
 
 def test_an_input_that_exhausts_memory_is_an_exception():
-    verdict = judge_input(
-        {"n": 10**9}, 3, CallResult.from_wire({"status": "memory", "outcomes": []})
-    )
+    verdict = judge_input({"n": 10**9}, 3, call_result({"status": "memory", "outcomes": []}))
     assert verdict.status == EXCEPTION and verdict.exception_type == "MemoryError"
 
 
