@@ -17,11 +17,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from assets.case2code.case_results import job_results
 from assets.case2code.compose import compose_eval_prompt
 from assets.case2code.examples import parse_example_source
-from assets.case2code.outcomes import job_results
-from assets.case2code.stages import case2code_record
+from assets.case2code.records import case2code_record
 from assets.common.ids import stable_id
+from resources.sandbox import CallResult
 
 ITEMS = [
     (
@@ -100,7 +101,7 @@ def build(out: Path, workers: int = 2) -> list[dict]:
         for name, (code, examples) in zip(names, parsed)
     ]
     with Sandbox(backend="bwrap", workers=workers, timeout_s=10.0, memory_mb=1024) as sandbox:
-        results = {r["id"]: r for r in sandbox.run(jobs)}
+        results = {r["id"]: CallResult.from_wire(r) for r in sandbox.run(jobs)}
     records = []
     for name, (code, examples) in zip(names, parsed):
         outcomes = job_results(results[name], len(examples))

@@ -24,8 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assets.case2code.outcomes import agreement, gold_canonical, job_results
+from assets.case2code.case_results import agreement, gold_canonical, job_results
 from assets.case2code.testset import call_job, extract_code, read_test_set
+from resources.sandbox import CallResult
 
 # Module-level names of Case2Code's execution harness (`for ex in examples: r = f(**ex) … except Exception as e`).
 HARNESS_NAMES = {"r", "ex", "e", "examples"}
@@ -61,7 +62,7 @@ def execution_agreement(test_set, workers: int) -> dict:
     jobs = [call_job(item.id, item.reference_code, item) for item in test_set.items]
     started = time.monotonic()
     with Sandbox(backend="bwrap", workers=workers, timeout_s=10.0, memory_mb=1024) as sandbox:
-        results = {r["id"]: r for r in sandbox.run(jobs)}
+        results = {r["id"]: CallResult.from_wire(r) for r in sandbox.run(jobs)}
     elapsed = time.monotonic() - started
     items_ok = examples_ok = examples_total = 0
     first10_ok = 0
@@ -165,9 +166,9 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
 
 def pipeline_sample(reference: Path, workers: int) -> dict:
     """Our stages on the original's pipeline sample: parse its answers, run, filter; compare each step."""
-    from assets.case2code.examples import parse_example_source
+    from assets.case2code.case_filter import select_cases
+    from assets.case2code.examples import parse_example_source, usable_examples
     from assets.case2code.functions import first_function, program
-    from assets.case2code.stages import select_cases, usable_examples
     from resources.sandbox import Sandbox
 
     def rows(name: str) -> list[dict]:
@@ -201,7 +202,7 @@ def pipeline_sample(reference: Path, workers: int) -> dict:
         )
         items.append((answer["gen_answer_id"], len(ours.examples)))
     with Sandbox(backend="bwrap", workers=workers, timeout_s=10.0) as sandbox:
-        results = {r["id"]: r for r in sandbox.run(jobs)}
+        results = {r["id"]: CallResult.from_wire(r) for r in sandbox.run(jobs)}
     generated = {r["gen_answer_id"]: r for r in rows("generate_output__output.jsonl")}
     keep_same = outputs_same = 0
     disagreements = []

@@ -7,7 +7,7 @@ recorded outputs using CodeI/O's tolerance, and classifies every disagreement
 (random, time dependent, input mutated, environment). Pairs whose recorded
 input is the argument as the call left it are replayed through CodeI/O's
 procedure from the reconstructed pre-call inputs in
-assets/codeio/reference_preimages.json (see assets/codeio/reference.py).
+bench/reference/codeio_preimages.json (see bench/reference/codeio.py).
 
     .venv/bin/python bench/codeio_reference.py [--reference PATH] [--workers 2] [--limit N] [--show 20]
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from assets.codeio.harness import pair_search_job, rerun_job
 from assets.codeio.pairs import read_search, rerun_mismatch
-from assets.codeio.reference import (
+from bench.reference.codeio import (
     cross_check,
     harness_replay_jobs,
     load_preimages,
@@ -39,7 +39,7 @@ from assets.codeio.reference import (
     replay_program,
     summary,
 )
-from resources.sandbox import Sandbox
+from resources.sandbox import CallResult, Sandbox
 
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "codeio" / "parsed_sample.jsonl"
 
@@ -52,14 +52,14 @@ def replay_through_pair_search(
     searched = sandbox.run(
         [pair_search_job(k, p, 0, 200, 10, timeout_s / 2) for k, p in programs.items()]
     )
-    found = {res["id"]: read_search(res, 2) for res in searched}
+    found = {res["id"]: read_search(CallResult.from_wire(res), 2) for res in searched}
     ready = {k: f for k, f in found.items() if f.reason is None}
     reruns = sandbox.run(
         [rerun_job(k, programs[k], [p["input"] for p in f.pairs]) for k, f in ready.items()]
     )
     out = {int(k): (f.reason, f.detail) for k, f in found.items()}
     for res in reruns:
-        mismatch = rerun_mismatch(ready[res["id"]].pairs, res)
+        mismatch = rerun_mismatch(ready[res["id"]].pairs, CallResult.from_wire(res))
         if mismatch:
             out[int(res["id"])] = mismatch
     return out

@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resources.sandbox import PASSED, Sandbox
-from resources.sandbox.reference_jobs import (
+from bench.reference.sandbox_jobs import (
     RECORDED_CLASS,
     humaneval_jobs,
     kodcode_jobs,
     kodcode_trials,
     verdict_class,
 )
+from resources.sandbox import PASSED, Sandbox
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 

@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.reference.sandbox_jobs import kodcode_jobs, kodcode_trials, verdict_class
 from resources.sandbox import Sandbox
 from resources.sandbox.assay_runtime.pytest_runner import with_solution_names
-from resources.sandbox.reference_jobs import kodcode_jobs, kodcode_trials, verdict_class
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 TARGET_RATIO = 30.0

@@ -1,25 +1,36 @@
 """Case2Code as partitioned assets: raw functions → example inputs → outputs → cases → prompts.
 
-The model only writes inputs; the sandbox computes every output, so each case
-is right by construction.
+The model only writes inputs; the sandbox computes every output, so each case is right by
+construction. Each asset reads: load the upstream frame → ask the model or run the sandbox →
+parse with the pure functions of this package → report (drops, figures) → return the frame.
 """
 
-import json
 from collections import Counter
 
 import polars as pl
-from dagster import AssetExecutionContext, Config, asset
-from pydantic import Field
+from dagster import AssetExecutionContext, asset
 
-from assets.case2code import stages
+from assets.case2code.case_filter import select_cases
+from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
+from assets.case2code.configs import CasesConfig, ExampleInputsConfig, PromptsConfig
+from assets.case2code.examples import Example, ExampleVerdict, examples_row, usable_examples
 from assets.case2code.functions import first_function, program, validate_seed
-from assets.case2code.outcomes import job_results
 from assets.case2code.prompts import example_inputs_messages, response_text
+from assets.case2code.records import case2code_record
 from assets.case2code.retries import ask_until_usable
-from assets.common.bookkeeping import frame_metadata
+from assets.case2code.schemas import (
+    CASES_SCHEMA,
+    EXAMPLE_INPUTS_SCHEMA,
+    FUNCTIONS_SCHEMA,
+    OUTPUTS_SCHEMA,
+    PROMPTS_SCHEMA,
+)
+from assets.common.ask import ask
+from assets.common.execute import CallJob, run_jobs
 from assets.common.family import partitioned
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
 from resources.llm import LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
@@ -28,58 +39,22 @@ from resources.workspace import Workspace
 FAMILY = "case2code"
 PARTITIONED = partitioned(FAMILY)
 
-
-class ExampleInputsConfig(Config):
-    count: int = Field(default=10, description="example inputs asked for per function")
-    max_examples: int = Field(
-        default=10, description="examples kept per function (the rest are counted as rejected)"
-    )
-    max_tokens: int = Field(
-        default=384, description="per answer; a cut-off list is repaired to its complete examples"
-    )
-    max_retries: int = Field(
-        default=3, description="re-asks for a function whose answer had no usable example"
-    )
-    literal_only: bool = Field(
-        default=True, description="reject examples whose values are not Python literals"
-    )
-    check_signature: bool = Field(
-        default=True, description="reject examples whose names cannot bind to the parameters"
-    )
+__all__ = [
+    "case2code_cases",
+    "case2code_example_inputs",
+    "case2code_functions",
+    "case2code_outputs",
+    "case2code_prompts",
+    "validate_seed",
+]
 
 
-class CasesConfig(Config):
-    keep_exception_cases: bool = Field(
-        default=True, description="keep examples that raised (Case2Code does)"
-    )
-    min_returns: int = Field(
-        default=1, description="an item needs at least this many returned values"
-    )
-    min_distinct_returns: int = Field(
-        default=1, description="an item needs this many different returned values (1: off)"
-    )
+def _examples(row: dict) -> list[Example]:
+    return [Example.from_row(args) for args in row["examples"]]
 
 
-class PromptsConfig(Config):
-    prompts_per_item: int = Field(
-        default=1, description="distinct prompts (template draws) per function"
-    )
-    min_shown: int = Field(
-        default=3, description="cases shown per prompt, at least (all when fewer)"
-    )
-    max_shown: int | None = Field(
-        default=None, description="cases shown per prompt, at most (None: all)"
-    )
-
-
-FUNCTIONS_SCHEMA = {
-    "function_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "seed_id": pl.Utf8,
-    "seed_line": pl.Int64,
-    "func_name": pl.Utf8,
-    "code": pl.Utf8,
-}
+def _results(row: dict) -> list[CaseResult]:
+    return [CaseResult.from_dict(d) for d in row["results"]]
 
 
 @asset(
@@ -88,12 +63,14 @@ FUNCTIONS_SCHEMA = {
 )
 def case2code_functions(context: AssetExecutionContext, workspace: Workspace) -> pl.DataFrame:
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
-    rows, seen, drops = [], set(), Counter()
+    report = StepReport(rows_in=seeds.lines_read, log=context.log)
+    report.drop("quarantined", n=len(seeds.bad))
+    rows, seen = [], set()
     for seed in seeds.rows:
         code = program(seed.get("import_code") or [], seed["content"])
         function_id = stable_id(FAMILY, code)
         if function_id in seen:
-            drops["duplicate_function"] += 1
+            report.drop("duplicate_function", key=seed["id"], detail=f"line {seed['seed_line']}")
             continue
         seen.add(function_id)
         rows.append(
@@ -106,18 +83,9 @@ def case2code_functions(context: AssetExecutionContext, workspace: Workspace) ->
                 "code": code,
             }
         )
+    report.add(seed_meta)
     df = pl.DataFrame(rows, schema=FUNCTIONS_SCHEMA)
-    drops["quarantined"] = len(seeds.bad)
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=seeds.lines_read,
-            drops=drops,
-            preview=["seed_id", "func_name"],
-            extra=seed_meta,
-        )
-    )
-    return df
+    return report.emit(context, df, preview=["seed_id", "func_name"])
 
 
 @asset(
@@ -132,10 +100,11 @@ def case2code_example_inputs(
 ) -> pl.DataFrame:
     items = {r["function_id"]: r for r in case2code_functions.iter_rows(named=True)}
     functions = {fid: first_function(item["code"]) for fid, item in items.items()}
-    rejected: Counter = Counter()
+    report = StepReport(rows_in=len(items), log=context.log)
+    rejected: Counter = Counter()  # examples rejected, over all attempts
 
-    def judge(fid: str, text: str) -> stages.ExampleVerdict:
-        verdict = stages.usable_examples(
+    def judge(fid: str, text: str) -> ExampleVerdict:
+        verdict = usable_examples(
             text,
             functions[fid],
             strict=config.literal_only,
@@ -155,68 +124,25 @@ def case2code_example_inputs(
         ),
         judge,
         lambda verdict: bool(verdict.examples),
-        lambda requests: llm.generate(requests, log=context.log),
+        lambda requests: ask(llm, requests, log=context.log),
         config.max_retries,
         log=context.log,
     )
-    rows = []
-    for fid, item in items.items():
-        entry = state[fid]
-        examples = entry.verdict.examples if entry.verdict else []
-        error = None
-        if not examples:
-            error = (
-                f"llm: {entry.llm_error}"
-                if entry.llm_error
-                else (entry.verdict.error if entry.verdict else "no answer")
-            )
-        rows.append(
-            {
-                "function_id": fid,
-                "partition": item["partition"],
-                "func_name": item["func_name"],
-                "code": item["code"],
-                "attempts": entry.attempts,
-                "examples_json": stages.examples_to_json(examples),
-                "n_examples": len(examples),
-                "examples_error": error,
-                "repaired": bool(entry.verdict and entry.verdict.repaired),
-                "answer": entry.answer,
-            }
-        )
-    schema = {
-        "function_id": pl.Utf8,
-        "partition": pl.Utf8,
-        "func_name": pl.Utf8,
-        "code": pl.Utf8,
-        "attempts": pl.Int64,
-        "examples_json": pl.Utf8,
-        "n_examples": pl.Int64,
-        "examples_error": pl.Utf8,
-        "repaired": pl.Boolean,
-        "answer": pl.Utf8,
-    }
-    df = pl.DataFrame(rows, schema=schema)
-    with_examples = df.filter(pl.col("n_examples") > 0).height
-    extra = {
-        "functions_with_examples": with_examples,
-        "examples_total": int(df["n_examples"].sum() or 0),
-        "retried_functions": df.filter(pl.col("attempts") > 1).height,
-        "repaired_answers": df.filter(pl.col("repaired")).height,
-        **dict(sorted(llm_meta.items())),
-        **{
-            f"rejected/{k}": v for k, v in sorted(rejected.items())
-        },  # examples rejected, over all attempts
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=len(items),
-            preview=["func_name", "attempts", "n_examples", "examples_error"],
-            extra=extra,
-        )
+    rows = [examples_row(item, state[fid]) for fid, item in items.items()]
+    df = pl.DataFrame(rows, schema=EXAMPLE_INPUTS_SCHEMA)
+    report.add(
+        {
+            "functions_with_examples": df.filter(pl.col("n_examples") > 0).height,
+            "examples_total": int(df["n_examples"].sum() or 0),
+            "retried_functions": df.filter(pl.col("attempts") > 1).height,
+            "repaired_answers": df.filter(pl.col("repaired")).height,
+            **dict(sorted(llm_meta.items())),
+            **{f"rejected/{k}": v for k, v in sorted(rejected.items())},
+        }
     )
-    return df
+    return report.emit(
+        context, df, preview=["func_name", "attempts", "n_examples", "examples_error"]
+    )
 
 
 @asset(
@@ -231,93 +157,42 @@ def case2code_outputs(
     The time limit per example is the sandbox's per-input limit (SandboxResource.timeout_s).
     """
     rows = list(case2code_example_inputs.iter_rows(named=True))
-    jobs, expected = [], {}
+    jobs = [
+        CallJob(f"{r['function_id']}:{i}", r["code"], r["func_name"], inputs_py=[ex.kwargs_py()])
+        for r in rows
+        for i, ex in enumerate(_examples(r))
+    ]
+    ran = run_jobs(sandbox, jobs, log=context.log)
+    report = StepReport(rows_in=len(rows), log=context.log)
+    out, statuses = [], []
     for r in rows:
-        examples = stages.examples_from_json(r["examples_json"])
-        if not examples:
-            continue
-        for i, example in enumerate(examples):
-            jobs.append(
-                {
-                    "id": f"{r['function_id']}:{i}",
-                    "kind": "call",
-                    "code": r["code"],
-                    "entry_point": r["func_name"],
-                    "inputs_py": [example.kwargs_py()],
-                }
-            )
-        expected[r["function_id"]] = len(examples)
-    by_id = {j["id"]: j for j in sandbox.run(jobs, log=context.log)} if jobs else {}
-    out, kinds, statuses = [], Counter(), Counter()
-    for r in rows:
-        n = expected.get(r["function_id"], 0)
-        results = []
-        for i in range(n):
-            job = by_id.get(f"{r['function_id']}:{i}", {"status": "missing"})
-            statuses[job.get("status", "missing")] += 1
-            results += job_results(job, 1)
-        kinds.update(res.kind for res in results)
+        jobs_of_row = [ran.get(f"{r['function_id']}:{i}") for i in range(len(r["examples"]))]
+        statuses += [job.status if job else "missing" for job in jobs_of_row]
+        results = [res for job in jobs_of_row for res in job_results(job, 1)]
         out.append(
             {
                 "function_id": r["function_id"],
                 "partition": r["partition"],
                 "func_name": r["func_name"],
                 "code": r["code"],
-                "examples_json": r["examples_json"],
+                "examples": r["examples"],
                 "examples_error": r["examples_error"],
-                "results_json": stages.results_to_json(results),
-                "n_examples": n,
+                "results": [res.as_row() for res in results],
+                "n_examples": len(results),
                 "n_returned": sum(res.kind == "return" for res in results),
                 "n_exceptions": sum(res.kind == "exception" for res in results),
                 "n_no_result": sum(res.kind == "no_result" for res in results),
             }
         )
-    schema = {
-        "function_id": pl.Utf8,
-        "partition": pl.Utf8,
-        "func_name": pl.Utf8,
-        "code": pl.Utf8,
-        "examples_json": pl.Utf8,
-        "examples_error": pl.Utf8,
-        "results_json": pl.Utf8,
-        "n_examples": pl.Int64,
-        "n_returned": pl.Int64,
-        "n_exceptions": pl.Int64,
-        "n_no_result": pl.Int64,
-    }
-    df = pl.DataFrame(out, schema=schema)
-    total = sum(kinds.values())
-    extra = {
-        "sandbox_jobs": len(jobs),
-        "examples_run": total,
-        "returned_share": kinds["return"] / total if total else 0.0,
-        **{f"outcome/{k}": v for k, v in sorted(kinds.items())},
-        **{f"status/{k}": v for k, v in sorted(statuses.items())},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=len(rows),
-            preview=["func_name", "n_examples", "n_returned", "n_exceptions"],
-            extra=extra,
-        )
+    df = pl.DataFrame(out, schema=OUTPUTS_SCHEMA)
+    kinds = [res["kind"] for results in df["results"].to_list() for res in results]
+    report.add({"sandbox_jobs": len(jobs), "examples_run": len(kinds)})
+    report.share("returned_share", kinds.count("return"), len(kinds))
+    report.tally("outcome", kinds)
+    report.tally("status", statuses)
+    return report.emit(
+        context, df, preview=["func_name", "n_examples", "n_returned", "n_exceptions"]
     )
-    return df
-
-
-CASES_SCHEMA = {
-    "case_id": pl.Utf8,
-    "function_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "func_name": pl.Utf8,
-    "code": pl.Utf8,
-    "examples_json": pl.Utf8,
-    "results_json": pl.Utf8,
-    "n_cases": pl.Int64,
-    "n_returned": pl.Int64,
-    "n_exceptions": pl.Int64,
-    "case2code_json": pl.Utf8,
-}
 
 
 @asset(
@@ -327,32 +202,30 @@ CASES_SCHEMA = {
 def case2code_cases(
     context: AssetExecutionContext, config: CasesConfig, case2code_outputs: pl.DataFrame
 ) -> pl.DataFrame:
-    rows, drops, removed = [], Counter(), Counter()
+    report = StepReport(rows_in=case2code_outputs.height, log=context.log)
+    rows, removed_no_result, removed_exceptions = [], 0, 0
     for r in case2code_outputs.iter_rows(named=True):
         if r["examples_error"] and r["n_examples"] == 0:
-            drops[
+            reason = (
                 "llm_failed" if r["examples_error"].startswith("llm:") else "no_usable_examples"
-            ] += 1
+            )
+            report.drop(reason, key=r["func_name"], detail=r["examples_error"])
             continue
-        examples = stages.examples_from_json(r["examples_json"])
-        results = stages.results_from_json(r["results_json"])
-        selection = stages.select_cases(
+        examples, results = _examples(r), _results(r)
+        selection = select_cases(
             results,
             keep_exceptions=config.keep_exception_cases,
             min_returns=config.min_returns,
             min_distinct_returns=config.min_distinct_returns,
         )
         if selection.drop_reason:
-            drops[selection.drop_reason] += 1
+            report.drop(selection.drop_reason, key=r["func_name"])
             continue
-        removed["no_result"] += selection.no_result
-        removed["exception"] += 0 if config.keep_exception_cases else selection.exceptions
+        removed_no_result += selection.no_result
+        removed_exceptions += 0 if config.keep_exception_cases else selection.exceptions
         kept_examples = [examples[i] for i in selection.keep]
         kept_results = [results[i] for i in selection.keep]
         case_id = stable_id(r["function_id"], "cases", [e.kwargs_py() for e in kept_examples])
-        record = stages.case2code_record(
-            case_id, r["func_name"], r["code"], kept_examples, kept_results
-        )
         rows.append(
             {
                 "case_id": case_id,
@@ -360,45 +233,27 @@ def case2code_cases(
                 "partition": r["partition"],
                 "func_name": r["func_name"],
                 "code": r["code"],
-                "examples_json": stages.examples_to_json(kept_examples),
-                "results_json": stages.results_to_json(kept_results),
+                "examples": [ex.as_row() for ex in kept_examples],
+                "results": [res.as_row() for res in kept_results],
                 "n_cases": len(kept_examples),
                 "n_returned": selection.returns,
                 "n_exceptions": sum(x.kind == "exception" for x in kept_results),
-                "case2code_json": json.dumps(record, ensure_ascii=False),
+                "case2code": case2code_record(
+                    case_id, r["func_name"], r["code"], kept_examples, kept_results
+                ),
             }
         )
     df = pl.DataFrame(rows, schema=CASES_SCHEMA)
-    extra = {
-        "cases_total": int(df["n_cases"].sum() or 0),
-        "keep_rate": df.height / case2code_outputs.height if case2code_outputs.height else 0.0,
-        **{f"examples_removed/{k}": v for k, v in sorted(removed.items()) if v},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=case2code_outputs.height,
-            drops=drops,
-            preview=["func_name", "n_cases", "n_returned", "n_exceptions"],
-            extra=extra,
-        )
+    report.add({"cases_total": int(df["n_cases"].sum() or 0)})
+    report.share("keep_rate", df.height, case2code_outputs.height)
+    report.add(
+        {
+            f"examples_removed/{k}": v
+            for k, v in (("exception", removed_exceptions), ("no_result", removed_no_result))
+            if v
+        }
     )
-    return df
-
-
-PROMPTS_SCHEMA = {
-    "prompt_id": pl.Utf8,
-    "case_id": pl.Utf8,
-    "partition": pl.Utf8,
-    "func_name": pl.Utf8,
-    "prompt": pl.Utf8,
-    "response": pl.Utf8,
-    "template": pl.Utf8,
-    "shown_json": pl.Utf8,
-    "n_shown": pl.Int64,
-    "n_cases": pl.Int64,
-    "case2code_json": pl.Utf8,
-}
+    return report.emit(context, df, preview=["func_name", "n_cases", "n_returned", "n_exceptions"])
 
 
 @asset(
@@ -411,13 +266,11 @@ def case2code_prompts(
     workspace: Workspace,
     case2code_cases: pl.DataFrame,
 ) -> pl.DataFrame:
-    rows, templates = [], Counter()
+    rows = []
     for r in case2code_cases.iter_rows(named=True):
-        examples = stages.examples_from_json(r["examples_json"])
-        results = stages.results_from_json(r["results_json"])
+        examples, results = _examples(r), _results(r)
         signature = first_function(r["code"]).signature
         positional_ok = [signature.positional_order(ex.keys) for ex in examples]
-        record = json.loads(r["case2code_json"])
         for k in range(config.prompts_per_item):
             rng = seeded_rng(
                 workspace.global_seed, context.partition_key, "case2code_prompts", r["case_id"], k
@@ -432,7 +285,6 @@ def case2code_prompts(
                 max_shown=config.max_shown,
             )
             prompt_id = stable_id(r["case_id"], "prompt", k)
-            templates[composed.template] += 1
             rows.append(
                 {
                     "prompt_id": prompt_id,
@@ -442,31 +294,19 @@ def case2code_prompts(
                     "prompt": composed.prompt,
                     "response": response_text(r["code"]),
                     "template": composed.template,
-                    "shown_json": json.dumps(list(composed.shown)),
+                    "shown": list(composed.shown),
                     "n_shown": len(composed.shown),
                     "n_cases": r["n_cases"],
-                    "case2code_json": json.dumps(
-                        {
-                            **record,
-                            "id": prompt_id,
-                            "prompt": composed.prompt,
-                            "choosed_example_idx": list(composed.shown),
-                        },
-                        ensure_ascii=False,
-                    ),
+                    "case2code": {
+                        **r["case2code"],
+                        "id": prompt_id,
+                        "prompt": composed.prompt,
+                        "choosed_example_idx": list(composed.shown),
+                    },
                 }
             )
     df = pl.DataFrame(rows, schema=PROMPTS_SCHEMA)
-    extra = {
-        "mean_shown": float(df["n_shown"].mean() or 0.0) if df.height else 0.0,
-        **{f"template/{k}": v for k, v in sorted(templates.items())},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=case2code_cases.height * config.prompts_per_item,
-            preview=["func_name", "template", "n_shown", "prompt"],
-            extra=extra,
-        )
-    )
-    return df
+    report = StepReport(rows_in=case2code_cases.height * config.prompts_per_item, log=context.log)
+    report.add({"mean_shown": float(df["n_shown"].mean() or 0.0) if df.height else 0.0})
+    report.tally("template", df["template"].to_list())
+    return report.emit(context, df, preview=["func_name", "template", "n_shown", "prompt"])

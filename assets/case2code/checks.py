@@ -1,13 +1,11 @@
 """Guards on what downstream users rely on, partitioned like their assets."""
 
-import json
-
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, asset_check
 
 from assets.case2code.assets import case2code_cases, case2code_prompts
-from assets.case2code.stages import examples_from_json, results_from_json
-from assets.common.checks import unique_ids
+from assets.case2code.case_results import CaseResult
+from assets.common.checks import count_check, unique_ids
 from assets.common.family import seed_partitions
 
 FAMILY_PARTITIONS = seed_partitions("case2code")
@@ -21,26 +19,20 @@ FAMILY_PARTITIONS = seed_partitions("case2code")
 def case2code_cases_consistent(case2code_cases: pl.DataFrame) -> AssetCheckResult:
     misaligned = no_return = no_result = 0
     for r in case2code_cases.iter_rows(named=True):
-        examples, results = (
-            examples_from_json(r["examples_json"]),
-            results_from_json(r["results_json"]),
-        )
-        record = json.loads(r["case2code_json"])
+        examples, results = r["examples"], [CaseResult.from_dict(d) for d in r["results"]]
+        record = r["case2code"]
         misaligned += int(
             len(examples) != len(results) or len(record["example_outputs"]) != len(examples)
         )
         no_return += int(not any(x.returned for x in results))
         no_result += sum(x.kind == "no_result" for x in results)
-    dupes = unique_ids(case2code_cases, "case_id")
-    return AssetCheckResult(
-        passed=misaligned == 0 and no_return == 0 and no_result == 0 and dupes == 0,
-        metadata={
+    return count_check(
+        {
             "misaligned_items": misaligned,
             "items_without_return": no_return,
             "cases_without_result": no_result,
-            "duplicate_ids": dupes,
-        },
-        severity=AssetCheckSeverity.ERROR,
+            "duplicate_ids": unique_ids(case2code_cases, "case_id"),
+        }
     )
 
 
@@ -52,24 +44,21 @@ def case2code_cases_consistent(case2code_cases: pl.DataFrame) -> AssetCheckResul
 def case2code_prompts_well_formed(case2code_prompts: pl.DataFrame) -> AssetCheckResult:
     too_few = bad_index = output_missing = bad_target = 0
     for r in case2code_prompts.iter_rows(named=True):
-        shown = json.loads(r["shown_json"])
-        record = json.loads(r["case2code_json"])
-        results = [x for x in record["example_outputs"]]
+        shown = r["shown"]
+        record = r["case2code"]
+        results = record["example_outputs"]
         too_few += int(len(shown) < min(3, r["n_cases"]))
         bad_index += int(
             len(set(shown)) != len(shown) or any(not 0 <= i < r["n_cases"] for i in shown)
         )
         bad_target += int(f"```python\n{record['code'].strip()}" not in r["response"])
         output_missing += int(len(results) != r["n_cases"])
-    dupes = unique_ids(case2code_prompts, "prompt_id")
-    return AssetCheckResult(
-        passed=too_few == bad_index == output_missing == bad_target == dupes == 0,
-        metadata={
+    return count_check(
+        {
             "too_few_shown": too_few,
             "bad_shown_index": bad_index,
             "outputs_misaligned": output_missing,
             "target_not_the_code": bad_target,
-            "duplicate_ids": dupes,
-        },
-        severity=AssetCheckSeverity.ERROR,
+            "duplicate_ids": unique_ids(case2code_prompts, "prompt_id"),
+        }
     )

@@ -11,8 +11,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assets.case2code.case_results import EXCEPTION, NO_RESULT, CaseResult
 from assets.case2code.examples import Example
-from assets.case2code.outcomes import EXCEPTION, NO_RESULT, CaseResult
 from assets.case2code.prompts import (
     CASE_HEADERS,
     CASE_TEMPLATES,
@@ -78,7 +78,9 @@ def usable_indices(results: Sequence[CaseResult], with_exceptions: bool) -> list
     ]
 
 
-def draw_shown(pool: list[int], rng: random.Random, min_shown: int, max_shown: int | None) -> list[int]:
+def draw_shown(
+    pool: list[int], rng: random.Random, min_shown: int, max_shown: int | None
+) -> list[int]:
     """Case2Code's draw of which cases a prompt shows: between min and max of them, in random order.
 
     Shuffles `pool` in place (the draws of the original, in its order, so prompts reproduce).

@@ -16,8 +16,12 @@ import ast
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from assets.case2code.functions import FunctionInfo
+from assets.case2code.retries import Attempted
 from assets.common.parsing import code_blocks
 
 EXAMPLES_NAME = "examples"
@@ -44,12 +48,13 @@ class Example:
         """`repr` of the kwargs dict (exact for literal values, which are stored as their repr)."""
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in self.args) + "}"
 
-    def as_json(self) -> list[list[str]]:
-        return [[k, v] for k, v in self.args]
+    def as_row(self) -> list[dict[str, str]]:
+        """The example as the `examples` column stores it (see schemas.EXAMPLES)."""
+        return [{"name": k, "value_py": v} for k, v in self.args]
 
     @classmethod
-    def from_json(cls, pairs: list[list[str]], literal: bool = True) -> Example:
-        return cls(args=tuple((str(k), str(v)) for k, v in pairs), literal=literal)
+    def from_row(cls, args: list[dict[str, str]], literal: bool = True) -> Example:
+        return cls(args=tuple((a["name"], a["value_py"]) for a in args), literal=literal)
 
 
 @dataclass
@@ -251,3 +256,76 @@ def parse_examples_answer(
 def case2code_input(example: Example) -> str:
     """Case2Code stores each input as `json.dumps(repr(kwargs))`; this is that encoding."""
     return json.dumps(example.dict_repr())
+
+
+@dataclass
+class ExampleVerdict:
+    """What one answer gave: the usable examples and every rejected one's reason."""
+
+    examples: list[Example] = field(default_factory=list)
+    rejected: Counter = field(default_factory=Counter)
+    error: str | None = None  # set when no example is usable
+    repaired: bool = False
+
+
+def usable_examples(
+    answer: str,
+    function: FunctionInfo,
+    strict: bool = True,
+    check_signature: bool = True,
+    max_examples: int = 10,
+) -> ExampleVerdict:
+    """Parse an answer and keep the examples that can bind to the function's parameters."""
+    parsed = parse_examples_answer(answer, strict=strict)
+    verdict = ExampleVerdict(
+        rejected=Counter(_reason_key(r) for r in parsed.rejected), repaired=parsed.repaired
+    )
+    for example in parsed.examples:
+        misfit = function.signature.misfit(example.keys) if check_signature else None
+        if misfit:
+            verdict.rejected[_reason_key(misfit)] += 1
+        elif len(verdict.examples) >= max_examples:
+            verdict.rejected["beyond max_examples"] += 1
+        else:
+            verdict.examples.append(example)
+    if not verdict.examples:
+        if parsed.error:
+            verdict.error = parsed.error
+        elif verdict.rejected:
+            top = verdict.rejected.most_common(1)[0][0]
+            verdict.error = (
+                f"no usable example ({sum(verdict.rejected.values())} rejected, mostly: {top})"
+            )
+        else:
+            verdict.error = "the examples list is empty"
+    return verdict
+
+
+def _reason_key(reason: str) -> str:
+    """A countable reason: the category before any per-example detail."""
+    return reason.split(":")[0].strip()
+
+
+def examples_row(item: dict[str, Any], attempted: Attempted[ExampleVerdict]) -> dict[str, Any]:
+    """The `case2code_example_inputs` row of a function after its last attempt: its usable
+    examples, or why it has none."""
+    examples = attempted.verdict.examples if attempted.verdict else []
+    error = None
+    if not examples:
+        error = (
+            f"llm: {attempted.llm_error}"
+            if attempted.llm_error
+            else (attempted.verdict.error if attempted.verdict else "no answer")
+        )
+    return {
+        "function_id": item["function_id"],
+        "partition": item["partition"],
+        "func_name": item["func_name"],
+        "code": item["code"],
+        "attempts": attempted.attempts,
+        "examples": [ex.as_row() for ex in examples],
+        "n_examples": len(examples),
+        "examples_error": error,
+        "repaired": bool(attempted.verdict and attempted.verdict.repaired),
+        "answer": attempted.answer,
+    }

@@ -1,39 +1,41 @@
 """The Case2Code release: every partition's prompts as one SFT set, and a model's score on a test set."""
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from dagster import (
-    AssetExecutionContext,
-    AssetIn,
-    Config,
-    DagsterType,
-    Failure,
-    MetadataValue,
-    asset,
-)
+from dagster import AssetExecutionContext, AssetIn, Config, Failure, MetadataValue, asset
 from pydantic import Field
 
-from assets.case2code.decontaminate import contaminated
+from assets.case2code.records import record_from_row
+from assets.case2code.schemas import PROMPTS_SCHEMA
 from assets.case2code.scoring import pass_at_k_metadata, score_rows
+from assets.case2code.selection import decide
 from assets.case2code.testset import read_test_set
-from assets.common.bookkeeping import frame_metadata
+from assets.common.ask import ask
+from assets.common.decontam import BenchmarkProblem
+from assets.common.execute import run_jobs
+from assets.common.family import release_group
+from assets.common.formats import chat_messages, sharegpt
 from assets.common.release import (
+    CAUTION,
+    TRAIN,
+    ReleasePolicy,
     card_markdown,
-    combine_partitions,
     counts_table,
     export_parquet_dataset,
-    json_records,
-    partition_frames,
+    left_out,
+    release_splits,
+    released_frames,
+    sharegpt_files,
 )
+from assets.common.report import StepReport
 from resources.llm import LLMRequest
 from resources.workspace import Workspace
 
 FAMILY = "case2code"
-RELEASE_GROUP = f"{FAMILY}_release"
+RELEASE_GROUP = release_group(FAMILY)
 EXPORT_COLUMNS = [
     "prompt_id",
     "case_id",
@@ -67,16 +69,26 @@ class SFTReleaseConfig(Config):
         description="Case2Code-format test sets (relative paths: under the seed directory) whose functions "
         "must not be trained on; missing files are skipped with a warning",
     )
+    benchmarks: list[str] = Field(
+        default=["humaneval"], description="built-in benchmarks to decontaminate against"
+    )
+    contamination_threshold: float = Field(
+        default=0.5,
+        description="similarity (share of shared word 5-grams) of a function's code to a test-set or "
+        "benchmark problem at which it goes to use_with_caution",
+    )
+    dedup_threshold: float = Field(
+        default=0.8,
+        description="MinHash similarity of two functions' code at which only the first seed file's copy is kept",
+    )
 
-
-# With a single partition materialized, the IO manager hands over a bare frame instead of a dict, which the
-# plain `dict[str, pl.DataFrame]` annotation's type check rejects; this type loads the same way and accepts both.
-PARTITION_FRAMES = DagsterType(
-    name="Case2CodePartitionFrames",
-    type_check_fn=lambda _, value: value is None or isinstance(value, (dict, pl.DataFrame)),
-    typing_type=dict[str, pl.DataFrame],
-    description="Every materialized partition's frame (a dict by partition key, or one frame when there is one).",
-)
+    def policy(self) -> ReleasePolicy:
+        """The shared release policy with this run's thresholds and benchmarks."""
+        return ReleasePolicy(
+            dedup_threshold=self.dedup_threshold,
+            benchmarks=tuple(self.benchmarks),
+            contamination_threshold=self.contamination_threshold,
+        )
 
 
 def resolve_test_set(path: str, seed_dir: str) -> Path:
@@ -84,42 +96,40 @@ def resolve_test_set(path: str, seed_dir: str) -> Path:
     return candidate if candidate.is_absolute() else Path(seed_dir) / candidate
 
 
-def _reference_programs(paths: list[str], seed_dir: str) -> tuple[list[str], list[Path]]:
-    """Reference code of every item in the given test sets, and the paths that do not exist."""
-    programs, missing = [], []
+def test_set_problems(paths: list[str], seed_dir: str) -> tuple[list[BenchmarkProblem], list[Path]]:
+    """The reference program of every item of the given test sets, as problems to
+    decontaminate against, and the paths that do not exist."""
+    problems, missing = [], []
     for raw in paths:
         path = resolve_test_set(raw, seed_dir)
         if not path.is_file():
             missing.append(path)
             continue
-        programs += [
-            item.reference_code for item in read_test_set(path).items if item.reference_code
+        problems += [
+            BenchmarkProblem(f"test set {path.name}", item.id, item.reference_code)
+            for item in read_test_set(path).items
+            if item.reference_code
         ]
-    return programs, missing
+    return problems, missing
 
 
 def sharegpt_records(df: pl.DataFrame) -> list[dict[str, Any]]:
     """LLaMA-Factory sharegpt rows: one human turn (the prompt), one gpt turn (the function)."""
     return [
-        {
-            "id": r["prompt_id"],
-            "conversations": [
-                {"from": "human", "value": r["prompt"]},
-                {"from": "gpt", "value": r["response"]},
-            ],
-        }
+        {"id": r["prompt_id"], **sharegpt(chat_messages([_user(r["prompt"])], r["response"]))}
         for r in df.iter_rows(named=True)
     ]
 
 
+def _user(content: str) -> dict[str, str]:
+    return {"role": "user", "content": content}
+
+
 @asset(
     group_name=RELEASE_GROUP,
-    ins={
-        "case2code_prompts": AssetIn(
-            metadata={"allow_missing_partitions": True}, dagster_type=PARTITION_FRAMES
-        )
-    },
-    description="Every partition's prompts, one per function across files, exported as Parquet + sharegpt JSON + Case2Code JSONL.",
+    ins={"case2code_prompts": AssetIn(metadata={"allow_missing_partitions": True})},
+    description="Every partition's prompts, one copy per function, decontaminated, exported as Parquet "
+    "splits + sharegpt JSON + Case2Code JSONL (train only).",
 )
 def case2code_sft(
     context: AssetExecutionContext,
@@ -127,87 +137,67 @@ def case2code_sft(
     workspace: Workspace,
     case2code_prompts: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    frames = partition_frames(case2code_prompts)
-    combined = combine_partitions(frames, ["case_id", "partition", "prompt_id"])
-    rows_in = combined.height
-    # The same function in two seed files gives the same case ids; keep the copy from the first file by name.
-    df = (
-        combined.unique(subset=["prompt_id"], keep="first", maintain_order=True)
-        if rows_in
-        else combined
+    prompts = released_frames(
+        case2code_prompts, PROMPTS_SCHEMA, ["case_id", "partition", "prompt_id"]
     )
-    drops = {"duplicate_across_partitions": rows_in - df.height}
-    references, missing = _reference_programs(config.decontaminate_against, workspace.seed_dir)
+    references, missing = test_set_problems(config.decontaminate_against, workspace.seed_dir)
     for path in missing:
         context.log.warning(f"decontamination test set not found, skipped: {path}")
-    if df.height and references:
-        codes = {
-            r["prompt_id"]: json.loads(r["case2code_json"])["code"]
-            for r in df.iter_rows(named=True)
-        }
-        flagged = contaminated(codes, references)
-        df = df.filter(~pl.col("prompt_id").is_in(list(flagged)))
-        for reason, count in Counter(flagged.values()).items():
-            drops[f"in_test_set_{reason}"] = count
-    if df.height == 0:
-        df = pl.DataFrame(schema={c: pl.Utf8 for c in EXPORT_COLUMNS})
-    out_dir = Path(workspace.export_dir) / config.dataset_name
-    counts = {"template": counts_table(df, "template"), "partition": counts_table(df, "partition")}
-    card = card_markdown(
-        "Case2Code SFT (assay)",
-        f"{df.height} prompts from {df['case_id'].n_unique() if df.height else 0} functions: infer a Python function from input/output cases.",
-        {
-            "Method": CARD_METHOD,
-            "Files": "`data/train-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`); "
-            "`case2code_format.jsonl` (Case2Code's own format, readable by `case2code_eval`).",
-        },
-        counts,
-    )
-    records = (
-        [json.loads(x) for x in df["case2code_json"].to_list()]
-        if "case2code_json" in df.columns
-        else []
+    policy = config.policy()
+    index = policy.index(extra=references)
+    decided = decide(prompts, policy, index)
+    df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
+    train = df.filter(pl.col("split") == TRAIN)
+    records = sorted(
+        (record_from_row(x) for x in train["case2code"].to_list()), key=lambda r: r["id"]
     )
     export_meta = export_parquet_dataset(
-        {"train": df.select([c for c in EXPORT_COLUMNS if c in df.columns])},
-        out_dir,
-        card,
+        release_splits(df, EXPORT_COLUMNS),
+        Path(workspace.export_dir) / config.dataset_name,
+        card(df, policy.splits_text(index.benchmarks)),
         sort_by="prompt_id",
         extra_files={
-            "sft_sharegpt.json": json_records(sharegpt_records(df)),
-            "dataset_info.json": json.dumps(
-                {
-                    config.dataset_name: {
-                        "file_name": "sft_sharegpt.json",
-                        "formatting": "sharegpt",
-                        "columns": {"messages": "conversations"},
-                    }
-                },
-                indent=2,
-            )
-            + "\n",
+            **sharegpt_files(config.dataset_name, sharegpt_records(train)),
             "case2code_format.jsonl": "".join(
-                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
-                for r in sorted(records, key=lambda r: r["id"])
+                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records
             ),
         },
     )
-    extra = {
-        "partitions": len(frames),
-        "decontamination/reference_programs": len(references),
-        **export_meta,
-        **{f"template/{k}": v for k, v in counts["template"].items()},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=rows_in,
-            drops=drops,
-            preview=["func_name", "template", "prompt"],
-            extra=extra,
-        )
+    report = StepReport(rows_in=prompts.height, log=context.log)
+    for reason, n in left_out(decided["split"].to_list()).items():
+        report.drop(reason, n=n)
+    report.add(
+        {
+            "partitions": len(case2code_prompts),
+            "decontamination/reference_programs": len(references),
+            "decontamination/benchmarks": ", ".join(index.benchmarks),
+            **export_meta,
+        }
     )
-    return df
+    report.tally("split", df["split"].to_list())
+    report.tally("template", df["template"].to_list())
+    return report.emit(context, df, preview=["func_name", "template", "split", "prompt"])
+
+
+def card(df: pl.DataFrame, splits_text: str) -> str:
+    """The dataset card: what the prompts are, how they were made and split, the files."""
+    return card_markdown(
+        "Case2Code SFT (assay)",
+        f"{df.height} prompts from {df['case_id'].n_unique() if df.height else 0} functions: "
+        "infer a Python function from input/output cases.",
+        {
+            "Method": CARD_METHOD,
+            "Splits": splits_text,
+            "Files": "`data/<split>-*.parquet`; `sft_sharegpt.json` (LLaMA-Factory, see `dataset_info.json`; "
+            "train split only); `case2code_format.jsonl` (Case2Code's own format, readable by "
+            "`case2code_eval`; train split only).",
+        },
+        {
+            "template": counts_table(df, "template"),
+            "partition": counts_table(df, "partition"),
+            "split": counts_table(df, "split"),
+        },
+    )
 
 
 class EvalConfig(Config):
@@ -274,36 +264,30 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
         )
         for item in test_set.items
     ]
-    result = llm.generate(requests, log=context.log)
+    answers = ask(llm, requests, log=context.log)
     rows = score_rows(
         test_set.items,
-        result.completions,
-        lambda jobs: context.resources.sandbox.run(jobs, log=context.log),
+        answers.completions,
+        lambda jobs: run_jobs(context.resources.sandbox, jobs, log=context.log),
     )
     df = pl.DataFrame(rows, schema=EVAL_SCHEMA)
-    statuses = Counter(df["status"].to_list())
-    extra = {
-        "test_set": MetadataValue.path(str(path)),
-        "llm_key": config.llm_key,
-        "items": len(test_set.items),
-        **pass_at_k_metadata(df, config.n_samples),
-        "pass_rate": float(df["passed"].mean())
-        if df.height
-        else 0.0,  # share of samples that passed
-        "example_match_rate": float(df["matched"].sum() / df["n_examples"].sum())
-        if df.height and df["n_examples"].sum()
-        else 0.0,
-        **{f"status/{k}": v for k, v in sorted(statuses.items())},
-        **{f"skipped/{k}": v for k, v in sorted(test_set.skipped.items())},
-        **result.metadata(),
-    }
-    rows_in = len(test_set.items) * config.n_samples
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=rows_in,
-            preview=["item_id", "sample_index", "status", "matched", "n_examples"],
-            extra=extra,
-        )
+    report = StepReport(rows_in=len(test_set.items) * config.n_samples, log=context.log)
+    report.add(
+        {
+            "test_set": MetadataValue.path(str(path)),
+            "llm_key": config.llm_key,
+            "items": len(test_set.items),
+            **pass_at_k_metadata(df, config.n_samples),
+            # share of samples that passed
+            "pass_rate": float(df["passed"].mean()) if df.height else 0.0,
+            "example_match_rate": float(df["matched"].sum() / df["n_examples"].sum())
+            if df.height and df["n_examples"].sum()
+            else 0.0,
+        }
     )
-    return df
+    report.tally("status", df["status"].to_list())
+    report.add({f"skipped/{k}": v for k, v in sorted(test_set.skipped.items())})
+    report.add(answers.metadata())
+    return report.emit(
+        context, df, preview=["item_id", "sample_index", "status", "matched", "n_examples"]
+    )

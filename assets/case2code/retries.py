@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from resources.llm import BatchResult, LLMBatchFailed, LLMRequest
+from assets.common.ask import Answers
+from resources.llm import LLMBatchFailed, LLMRequest
 
 V = TypeVar("V")
 
@@ -34,13 +35,14 @@ def ask_until_usable(
     request_for: Callable[[str, int], LLMRequest],
     judge: Callable[[str, str], V],
     usable: Callable[[V], bool],
-    generate: Callable[[list[LLMRequest]], BatchResult],
+    ask: Callable[[list[LLMRequest]], Answers],
     max_retries: int,
     log: logging.Logger | None = None,
 ) -> tuple[dict[str, Attempted[V]], Counter]:
     """Ask for every key, then re-ask (up to `max_retries` times) those whose answer failed or was judged unusable.
 
-    `request_for(key, n)` builds the request with n samples; `judge(key, text)` reads one answer.
+    `request_for(key, n)` builds the request with n samples; `judge(key, text)` reads one answer;
+    `ask` is assets.common.ask.ask bound to the LLM resource.
     Returns each key's final state and the LLM metadata summed over attempts.
     """
     state: dict[str, Attempted[V]] = {key: Attempted() for key in keys}
@@ -50,23 +52,23 @@ def ask_until_usable(
         if not pending:
             break
         try:
-            result = generate([request_for(key, attempt + 1) for key in pending])
+            answers = ask([request_for(key, attempt + 1) for key in pending])
         except LLMBatchFailed as exc:
             if attempt == 0:
                 raise  # the endpoint failed most of the batch: a real outage, not a few bad answers
             # A retry round is small, so a couple of failures can cross the threshold; keep them as errors.
-            result = exc.result
+            answers = Answers(exc.result.completions, exc.result)
             llm_meta["llm/retry_rounds_over_threshold"] += 1
         llm_meta.update(
             {
                 k: v
-                for k, v in result.metadata().items()
+                for k, v in answers.metadata().items()
                 if isinstance(v, int) and not isinstance(v, bool)
             }
         )
         llm_meta["llm/attempt_rounds"] += 1
         again = []
-        for completion in result.completions:
+        for completion in answers.completions:
             if completion.sample_index != attempt:
                 continue  # an earlier attempt's answer, replayed from the cache
             entry = state[completion.key]

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from math import comb
 from typing import Any
 
 import polars as pl
 
-from assets.case2code.outcomes import job_results, mean_pass_at_k
+from assets.case2code.case_results import job_results
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge
 from assets.common.ids import stable_id
 from resources.llm import Completion
+from resources.sandbox import CallJob, CallResult
+
+# Runs call jobs; each typed result by job id (assets.common.execute.run_jobs on a sandbox).
+RunJobs = Callable[[list[CallJob]], Mapping[str, CallResult]]
 
 
 def score_rows(
     items: Sequence[EvalItem],
     completions: Sequence[Completion],
-    sandbox_run: Callable[[list[dict]], list[dict]],
+    run: RunJobs,
 ) -> list[dict[str, Any]]:
     """One row per (item, sample): extract the code, run it on every example in one job
     (as Case2Code does, so examples share one process), and compare every outcome exactly."""
@@ -29,7 +34,7 @@ def score_rows(
         pending.append((eval_id, item, c, code))
         if code is not None:
             jobs.append(call_job(eval_id, code, item))
-    results = {r["id"]: r for r in sandbox_run(jobs)} if jobs else {}
+    results = run(jobs) if jobs else {}
     rows = []
     for eval_id, item, c, code in pending:
         passed, matched, diff = False, 0, None
@@ -38,15 +43,12 @@ def score_rows(
         elif code is None:
             status = "no_code"
         else:
-            job = results.get(eval_id, {"status": "missing"})
+            job = results.get(eval_id)
             passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
-            status = (
-                "passed" if passed else ("error" if job.get("status") == "error" else "mismatch")
-            )
-            if job.get("status") == "error":
-                diff = str(job.get("load_error") or job.get("error") or "the code did not load")[
-                    :300
-                ]
+            failed_to_load = job is not None and job.status == "error"
+            status = "passed" if passed else ("error" if failed_to_load else "mismatch")
+            if failed_to_load:
+                diff = str(job.load_error or job.error or "the code did not load")[:300]
         rows.append(
             {
                 "eval_id": eval_id,
@@ -74,3 +76,18 @@ def pass_at_k_metadata(df: pl.DataFrame, n_samples: int) -> dict[str, float]:
     per_item = df.group_by("item_id").agg(pl.len().alias("n"), pl.col("passed").sum().alias("c"))
     counts = [(int(n), int(c)) for n, c in per_item.select(["n", "c"]).iter_rows()]
     return {f"pass@{k}": mean_pass_at_k(counts, k) for k in range(1, n_samples + 1)}
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): chance that k of n samples, c correct, include a correct one."""
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
+    """Mean pass@k over items given (samples, correct) per item; 0.0 when there are none."""
+    values = [pass_at_k(n, c, k) for n, c in counts]
+    return sum(values) / len(values) if values else 0.0

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assets.case2code.case_results import CaseResult, agreement, gold_canonical
 from assets.case2code.examples import parse_example_source
-from assets.case2code.outcomes import CaseResult, agreement, gold_canonical
 from assets.common.parsing import code_blocks, strip_reasoning
+from resources.sandbox import CallJob
 
 
 @dataclass(frozen=True)
@@ -140,16 +141,10 @@ def extract_code(answer: str, func_name: str) -> str | None:
     return text if pattern.search(text) else None
 
 
-def call_job(job_id: str, code: str, item: EvalItem) -> dict[str, Any]:
+def call_job(job_id: str, code: str, item: EvalItem) -> CallJob:
     """The sandbox `call` job that runs `code` (then the preamble) on every example of `item`."""
     source = f"{code.rstrip()}\n\n{item.preamble}\n" if item.preamble else code
-    return {
-        "id": job_id,
-        "kind": "call",
-        "code": source,
-        "entry_point": item.func_name,
-        "inputs_py": list(item.inputs_py),
-    }
+    return CallJob(job_id, source, item.func_name, inputs_py=list(item.inputs_py))
 
 
 def judge(results: Sequence[CaseResult], item: EvalItem) -> tuple[bool, int, str | None]:

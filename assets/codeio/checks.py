@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, asset_check
 
 from assets.codeio.assets import FAMILY, codeio_final, codeio_io_pairs
 from assets.codeio.limits import fits_limits
+from assets.codeio.pairs import pairs_from_rows
 from assets.codeio.verify import STATUSES, SUCCESS
-from assets.common.checks import unique_ids
+from assets.common.checks import count_check, unique_ids
 from assets.common.family import seed_partitions
 
 FAMILY_PARTITIONS = seed_partitions(FAMILY)
@@ -24,25 +25,24 @@ FAMILY_PARTITIONS = seed_partitions(FAMILY)
 def codeio_pairs_within_limits(codeio_io_pairs: pl.DataFrame) -> AssetCheckResult:
     # Pair-count bounds are per-run config (CodeI/O: 2 to 10), so the check holds the count to the rows' own.
     miscounted = out_of_limits = repeated = 0
-    for ios_json, n_pairs in codeio_io_pairs.select(["ios_json", "n_pairs"]).iter_rows():
-        pairs = json.loads(ios_json)
+    for ios, n_pairs in codeio_io_pairs.select(["ios", "n_pairs"]).iter_rows():
+        pairs = pairs_from_rows(ios)
         miscounted += not pairs or len(pairs) != n_pairs
         out_of_limits += sum(
             not (fits_limits(p["input"]) and fits_limits(p["output"])) for p in pairs
         )
         repeated += len(pairs) - len({json.dumps(p["input"], sort_keys=True) for p in pairs})
-    dupes = unique_ids(codeio_io_pairs, "item_id")
-    return AssetCheckResult(
-        passed=miscounted == 0 and out_of_limits == 0 and repeated == 0 and dupes == 0,
-        metadata={
+    return count_check(
+        {
             "items_with_wrong_pair_count": miscounted,
-            "fewest_pairs": int(codeio_io_pairs["n_pairs"].min() or 0),
-            "most_pairs": int(codeio_io_pairs["n_pairs"].max() or 0),
             "pairs_out_of_limits": out_of_limits,
             "repeated_inputs": repeated,
-            "duplicate_ids": dupes,
+            "duplicate_ids": unique_ids(codeio_io_pairs, "item_id"),
         },
-        severity=AssetCheckSeverity.ERROR,
+        info={
+            "fewest_pairs": int(codeio_io_pairs["n_pairs"].min() or 0),
+            "most_pairs": int(codeio_io_pairs["n_pairs"].max() or 0),
+        },
     )
 
 
@@ -60,14 +60,11 @@ def codeio_final_consistent(codeio_final: pl.DataFrame) -> AssetCheckResult:
         for messages in df["messages"].to_list()
         if messages and (messages[-1]["role"] != "assistant" or messages[0]["role"] != "user")
     )
-    dupes = unique_ids(df, "prompt_id")
-    return AssetCheckResult(
-        passed=unknown == 0 and verified_wrong == 0 and bad_conversations == 0 and dupes == 0,
-        metadata={
+    return count_check(
+        {
             "unknown_status": unknown,
             "verified_mismatch": verified_wrong,
             "bad_conversations": bad_conversations,
-            "duplicate_ids": dupes,
-        },
-        severity=AssetCheckSeverity.ERROR,
+            "duplicate_ids": unique_ids(df, "prompt_id"),
+        }
     )

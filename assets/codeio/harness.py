@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 
 from assets.codeio import limits
+from resources.sandbox import CallJob
 
 PRELUDE = """\
 import bisect, collections, copy, datetime, functools, heapq, itertools, json, math, operator, random, re, string, sys
@@ -113,23 +114,16 @@ def runnable(program: str) -> str:
 
 def pair_search_job(
     job_id: str, program: str, seed: int, tries: int, want: int, budget_s: float
-) -> dict:
+) -> CallJob:
     """A `call` job that draws inputs and computes outputs for one program."""
-    return {
-        "id": job_id,
-        "kind": "call",
-        "code": runnable(program) + search_source(),
-        "entry_point": PAIR_SEARCH_ENTRY,
-        "inputs": [{"seed": seed, "tries": tries, "want": want, "budget_s": budget_s}],
-    }
+    return CallJob(
+        job_id,
+        runnable(program) + search_source(),
+        PAIR_SEARCH_ENTRY,
+        inputs=[{"seed": seed, "tries": tries, "want": want, "budget_s": budget_s}],
+    )
 
 
-def rerun_job(job_id: str, program: str, inputs: list[dict]) -> dict:
+def rerun_job(job_id: str, program: str, inputs: list[dict]) -> CallJob:
     """A `call` job that recomputes outputs in a fresh process (time- or state-dependent code shows here)."""
-    return {
-        "id": job_id,
-        "kind": "call",
-        "code": runnable(program),
-        "entry_point": "main_solution",
-        "inputs": inputs,
-    }
+    return CallJob(job_id, runnable(program), "main_solution", inputs=inputs)

@@ -7,7 +7,7 @@ revised answer is held to exactly the same test as a first one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assets.codeio.harness import runnable
@@ -19,8 +19,10 @@ from assets.codeio.verify import (
     read_input_prediction,
     verify_output,
 )
+from resources.sandbox import CallJob, CallResult
 
-RunJobs = Callable[[list[dict]], list[dict]]
+# Runs call jobs; each typed result by job id (assets.common.execute.run_jobs on a sandbox).
+RunJobs = Callable[[list[CallJob]], Mapping[str, CallResult]]
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ def judge_batch(tasks: Sequence[Task], run_jobs: RunJobs) -> dict[str, Verdict]:
             input_call_job(key, runnable(task.program), predicted)
             for key, (task, predicted) in pending.items()
         ]
-        for result in run_jobs(jobs):
-            task, predicted = pending[result["id"]]
+        for job_id, result in run_jobs(jobs).items():
+            task, predicted = pending[job_id]
             verdicts[task.key] = judge_input(predicted, json.loads(task.output_json), result)
     missing = [t.key for t in tasks if t.key not in verdicts]
     if missing:

@@ -11,11 +11,13 @@ changes once a day), so `reads_clock` also looks for clock reads in the source.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from assets.codeio.compare import canonical_json
-from assets.codeio.outcomes import outcome_value
+from resources.sandbox import CallResult
 
 CLOCK_READS = re.compile(
     r"\btime\.(time|time_ns|perf_counter|monotonic|localtime|gmtime|ctime|strftime)\b"
@@ -36,13 +38,12 @@ class SearchResult:
     detail: str = ""
 
 
-def _job_failure(result: dict, stage: str) -> tuple[str, str] | None:
-    status = str(result.get("status"))
-    outcomes = result.get("outcomes") or []
-    if status in _JOB_FAILURES or not outcomes:
-        detail = str(result.get("load_error") or result.get("error") or status)[:300]
+def _job_failure(result: CallResult, stage: str) -> tuple[str, str] | None:
+    status = str(result.status)
+    if status in _JOB_FAILURES or not result.outcomes:
+        detail = str(result.load_error or result.error or status)[:300]
         return f"{stage}_{status}", detail
-    if any(o.get("exception_type") == "Timeout" for o in outcomes):
+    if any(o.exception_type == "Timeout" for o in result.outcomes):
         return f"{stage}_timeout", "a call exceeded the sandbox's time limit"
     return None
 
@@ -53,18 +54,18 @@ def reads_clock(code: str) -> str | None:
     return match.group(0) if match else None
 
 
-def read_search(result: dict, min_pairs: int) -> SearchResult:
+def read_search(result: CallResult, min_pairs: int) -> SearchResult:
     """Interpret the pair-search job's result."""
     failure = _job_failure(result, "search")
     if failure:
         return SearchResult(reason=failure[0], detail=failure[1])
-    outcome = result["outcomes"][0]
-    readable, found = outcome_value(outcome)
+    outcome = result.outcomes[0]
+    readable, found = outcome.value()
     if not readable or not isinstance(found, dict):
-        kind = outcome.get("exception_type") or "no_value"
+        kind = outcome.exception_type or "no_value"
         return SearchResult(
             reason="search_exception",
-            detail=f"{kind}: {outcome.get('exception_message') or ''}"[:300],
+            detail=f"{kind}: {outcome.exception_message or ''}"[:300],
         )
     pairs, draws, rejected = found["pairs"], int(found["draws"]), dict(found["rejected"])
     if found.get("unstable"):
@@ -87,18 +88,59 @@ def read_search(result: dict, min_pairs: int) -> SearchResult:
     return SearchResult(pairs, draws, rejected)
 
 
-def rerun_mismatch(pairs: list[dict], result: dict) -> tuple[str, str] | None:
+def rerun_mismatch(pairs: list[dict], result: CallResult) -> tuple[str, str] | None:
     """(reason, detail) when the fresh-process rerun does not reproduce every output; None when it does."""
     failure = _job_failure(result, "rerun")
     if failure:
         return failure
-    outcomes = result["outcomes"]
+    outcomes = result.outcomes
     if len(outcomes) != len(pairs):
         return "rerun_incomplete", f"{len(outcomes)} outcomes for {len(pairs)} inputs"
     for index, (pair, outcome) in enumerate(zip(pairs, outcomes)):
-        if not outcome.get("ok"):
-            return "nondeterministic", f"pair {index}: rerun raised {outcome.get('exception_type')}"
-        readable, again = outcome_value(outcome)
+        if not outcome.ok:
+            return "nondeterministic", f"pair {index}: rerun raised {outcome.exception_type}"
+        readable, again = outcome.value()
         if not readable or canonical_json(again) != canonical_json(pair["output"]):
             return "nondeterministic", f"pair {index}: rerun gave a different output"
     return None
+
+
+def pair_rows(pairs: list[dict]) -> list[dict[str, str]]:
+    """Pairs as the `ios` column stores them: each side as the JSON text prompts show."""
+    return [
+        {
+            "input_json": json.dumps(p["input"], ensure_ascii=False),
+            "output_json": json.dumps(p["output"], ensure_ascii=False),
+        }
+        for p in pairs
+    ]
+
+
+def pairs_from_rows(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The `ios` column's pairs as values again."""
+    return [
+        {"input": json.loads(r["input_json"]), "output": json.loads(r["output_json"])} for r in rows
+    ]
+
+
+def rejection_rows(rejected: dict[str, int]) -> list[dict[str, Any]]:
+    """Draw rejections as (reason, count) rows, by reason."""
+    return [{"reason": k, "count": v} for k, v in sorted(rejected.items())]
+
+
+def pairs_row(item: dict[str, Any], found: SearchResult, search_seed: int) -> dict[str, Any]:
+    """The `codeio_io_pairs` row of a unified item whose pairs were found and reproduced."""
+    return {
+        "item_id": item["item_id"],
+        "partition": item["partition"],
+        "content_sha": item["content_sha"],
+        "main_code": item["main_code"],
+        "program": item["program"],
+        "io_description": item["io_description"],
+        "problem_statement": item["problem_statement"],
+        "ios": pair_rows(found.pairs),
+        "n_pairs": len(found.pairs),
+        "draws": found.draws,
+        "search_seed": search_seed,
+        "rejected": rejection_rows(found.rejected),
+    }

@@ -14,23 +14,27 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
-from assets.codeio.assets import FINAL_SCHEMA, PAIRS_SCHEMA
-from assets.codeio.selection import CAUTION, TRAIN, parsed_records, select
-from assets.common.bookkeeping import frame_metadata
-from assets.common.decontam import DecontamIndex, load_benchmarks
-from assets.common.formats import llamafactory_dataset_info, sharegpt
+from assets.codeio.schemas import FINAL_SCHEMA, PAIRS_SCHEMA
+from assets.codeio.selection import decide, parsed_records
+from assets.common.family import release_group
+from assets.common.formats import sharegpt
 from assets.common.release import (
+    CAUTION,
+    TRAIN,
+    ReleasePolicy,
     card_markdown,
-    combine_partitions,
     counts_table,
     export_parquet_dataset,
-    json_records,
-    partition_frames,
+    left_out,
+    release_splits,
+    released_frames,
+    sharegpt_files,
 )
+from assets.common.report import StepReport
 from resources.workspace import Workspace
 
 FAMILY = "codeio"
-RELEASE_GROUP = f"{FAMILY}_release"
+RELEASE_GROUP = release_group(FAMILY)
 EXPORT_COLUMNS = [
     "prompt_id",
     "item_id",
@@ -83,6 +87,18 @@ class ReleaseConfig(Config):
         default=0.5,
         description="benchmark similarity (share of shared word 5-grams) at which an item goes to use_with_caution",
     )
+    dedup_threshold: float = Field(
+        default=0.8,
+        description="MinHash similarity of two items' programs at which only the first seed file's copy is kept",
+    )
+
+    def policy(self) -> ReleasePolicy:
+        """The shared release policy with this run's thresholds and benchmarks."""
+        return ReleasePolicy(
+            dedup_threshold=self.dedup_threshold,
+            benchmarks=tuple(self.benchmarks),
+            contamination_threshold=self.contamination_threshold,
+        )
 
 
 def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, Any]]:
@@ -95,97 +111,83 @@ def sharegpt_records(df: pl.DataFrame, verified_only: bool) -> list[dict[str, An
     ]
 
 
-# The IO manager hands over a dict (partition -> frame), or a bare frame when only one
-# partition exists, which a `dict[...]` annotation would reject: hence `Any`.
 @asset(
     group_name=RELEASE_GROUP,
     ins={
         "codeio_final": AssetIn(metadata={"allow_missing_partitions": True}),
         "codeio_io_pairs": AssetIn(metadata={"allow_missing_partitions": True}),
     },
-    description="Every partition's CodeI/O++ records, one copy per source file, decontaminated, "
+    description="Every partition's CodeI/O++ records, near-duplicate programs once, decontaminated, "
     "exported as Parquet splits + sharegpt SFT JSON + the items in CodeI/O's parsed JSONL shape.",
 )
 def codeio_release(
     context: AssetExecutionContext,
     config: ReleaseConfig,
     workspace: Workspace,
-    codeio_final: Any,
-    codeio_io_pairs: Any,
+    codeio_final: dict[str, pl.DataFrame],
+    codeio_io_pairs: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    frames = partition_frames(codeio_final)
-    pair_frames = partition_frames(codeio_io_pairs)
-    pairs = combine_partitions(pair_frames, ["item_id"]) if pair_frames else pl.DataFrame()
-    if pairs.height == 0:
-        pairs = pl.DataFrame(schema=PAIRS_SCHEMA)
-    combined = combine_partitions(frames, ["partition", "prompt_id"]) if frames else pl.DataFrame()
-    if combined.height == 0:
-        combined = pl.DataFrame(schema=FINAL_SCHEMA)
-    index = DecontamIndex(load_benchmarks(config.benchmarks))
-    df = select(combined, index, config.contamination_threshold)
+    records = released_frames(codeio_final, FINAL_SCHEMA, ["partition", "prompt_id"])
+    pairs = released_frames(codeio_io_pairs, PAIRS_SCHEMA, ["item_id"])
+    policy = config.policy()
+    index = policy.index()
+    decided = decide(records, pairs, policy, index)
+    df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     sft = sharegpt_records(df, config.sft_verified_only)
     parsed = parsed_records(pairs, df)
-    splits = {
-        name: df.filter(pl.col("split") == name).select(EXPORT_COLUMNS) for name in (TRAIN, CAUTION)
-    }
-    # `datasets` cannot load an empty split file; train stays so readers still see the schema.
-    splits = {name: part for name, part in splits.items() if part.height or name == TRAIN}
-    counts = {
-        "kind": counts_table(df, "kind"),
-        "final status": counts_table(df, "final_status"),
-        "split": counts_table(df, "split"),
-    }
-    card = card_markdown(
+    export_meta = export_parquet_dataset(
+        release_splits(df, EXPORT_COLUMNS),
+        Path(workspace.export_dir) / config.dataset_name,
+        card(df, len(sft), config, index.benchmarks),
+        sort_by="prompt_id",
+        extra_files={
+            **sharegpt_files(config.dataset_name, sft),
+            "codeio_parsed.jsonl": "".join(
+                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in parsed
+            ),
+        },
+    )
+    report = StepReport(rows_in=records.height, log=context.log)
+    for reason, n in left_out(decided["split"].to_list()).items():
+        report.drop(reason, n=n)
+    report.share("verified_share", df.filter(pl.col("verified")).height, df.height)
+    report.add(
+        {
+            "partitions": len(codeio_final),
+            "sft_conversations": len(sft),
+            "parsed_items": len(parsed),
+            "decontam/benchmarks": ", ".join(index.benchmarks),
+            "decontam/threshold": config.contamination_threshold,
+            "decontam/max_similarity": float(df["benchmark_similarity"].max() or 0.0)
+            if df.height
+            else 0.0,
+            **export_meta,
+        }
+    )
+    report.tally("split", df["split"].to_list())
+    report.tally("final_status", df["final_status"].to_list())
+    return report.emit(context, df, preview=["kind", "split", "final_status", "prompt"])
+
+
+def card(
+    df: pl.DataFrame, sft_conversations: int, config: ReleaseConfig, benchmarks: list[str]
+) -> str:
+    """The dataset card: what the records are, how they were made and split, the files."""
+    return card_markdown(
         "CodeI/O++ (assay)",
         f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} "
-        f"programs; {len(sft)} SFT conversations.",
+        f"programs; {sft_conversations} SFT conversations.",
         {
             "Method": CARD_METHOD,
             "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
-            f"word 5-grams with a problem of {', '.join(index.benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
+            f"word 5-grams with a problem of {', '.join(benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
             "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
             "`dataset_info.json`; train split only); `codeio_parsed.jsonl` (each program with its verified "
             "pairs in CodeI/O's parsed shape: problem_description, io_requirements, refcode, funcname, ios).",
         },
-        counts,
-    )
-    export_meta = export_parquet_dataset(
-        splits,
-        Path(workspace.export_dir) / config.dataset_name,
-        card,
-        sort_by="prompt_id",
-        extra_files={
-            "sft_sharegpt.json": json_records(sft),
-            "codeio_parsed.jsonl": "".join(
-                json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in parsed
-            ),
-            "dataset_info.json": json.dumps(
-                llamafactory_dataset_info(config.dataset_name, "sft_sharegpt.json"), indent=2
-            )
-            + "\n",
+        {
+            "kind": counts_table(df, "kind"),
+            "final status": counts_table(df, "final_status"),
+            "split": counts_table(df, "split"),
         },
     )
-    extra = {
-        "partitions": len(frames),
-        "sft_conversations": len(sft),
-        "parsed_items": len(parsed),
-        "verified_share": df.filter(pl.col("verified")).height / max(1, df.height),
-        "decontam/benchmarks": ", ".join(index.benchmarks),
-        "decontam/threshold": config.contamination_threshold,
-        "decontam/max_similarity": float(df["benchmark_similarity"].max() or 0.0)
-        if df.height
-        else 0.0,
-        **export_meta,
-        **{f"split/{k}": v for k, v in counts["split"].items()},
-        **{f"final_status/{k}": v for k, v in counts["final status"].items()},
-    }
-    context.add_output_metadata(
-        frame_metadata(
-            df,
-            rows_in=combined.height,
-            drops={"duplicate_source_across_partitions": combined.height - df.height},
-            preview=["kind", "split", "final_status", "prompt"],
-            extra=extra,
-        )
-    )
-    return df

@@ -1,71 +1,58 @@
-"""What goes into the CodeI/O release: one copy per source file, benchmark decontamination, splits.
+"""What goes into the CodeI/O release, by the shared policy (assets.common.release).
 
-Selection depends only on the set of rows: a source file (by content hash) that
-appears in several seed files is kept from the first seed file by name, and
-an item whose prompt is close to a benchmark problem goes, with all its
-records, to `use_with_caution` instead of `train` (KodCode's convention).
+An item (one program with its prediction records) is one release item: its near-duplicate
+text is its program, its texts for decontamination are its prompts. Every record of an item
+shares the item's fate: a near-duplicate's records leave, a contaminated item's records go
+to `use_with_caution`. The one CodeI/O-specific choice: of near-duplicates, the copy from
+the first seed file by name stays (release ids are `first_file_id`s).
 """
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
-from assets.common.decontam import DecontamIndex, Match
+from assets.codeio.pairs import pairs_from_rows
+from assets.common.decontam import DecontamIndex
+from assets.common.release import ReleaseItem, ReleasePolicy, first_file_id
 
-TRAIN = "train"
-CAUTION = "use_with_caution"
 MATCH_SCHEMA = {
-    "item_id": pl.Utf8,
     "benchmark": pl.Utf8,
     "benchmark_task_id": pl.Utf8,
     "benchmark_similarity": pl.Float64,
+    "split": pl.Utf8,
 }
 
 
-def first_copy_per_source(df: pl.DataFrame) -> pl.DataFrame:
-    """Rows of each source file (content_sha) from the first partition by name that has it."""
-    if df.height == 0:
-        return df
-    first = df.group_by("content_sha").agg(pl.col("partition").min().alias("_keep"))
-    return (
-        df.join(first, on="content_sha")
-        .filter(pl.col("partition") == pl.col("_keep"))
-        .drop("_keep")
-    )
-
-
-def benchmark_matches(df: pl.DataFrame, index: DecontamIndex) -> pl.DataFrame:
-    """Each item's closest benchmark problem over all its prompts (question, I/O description, code)."""
-    best: dict[str, Match] = {}
-    for item_id, prompt in df.sort("prompt_id").select(["item_id", "prompt"]).iter_rows():
-        match = index.best_match(item_id, prompt)
-        if match is not None and (
-            item_id not in best or match.similarity > best[item_id].similarity
-        ):
-            best[item_id] = match
-    rows = [
-        {
-            "item_id": item_id,
-            "benchmark": best[item_id].benchmark if item_id in best else None,
-            "benchmark_task_id": best[item_id].problem_id if item_id in best else None,
-            "benchmark_similarity": best[item_id].similarity if item_id in best else 0.0,
-        }
-        for item_id in sorted(set(df["item_id"].to_list()))
+def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseItem]:
+    """One release item per item of `records`: its program and its prompts (by prompt id)."""
+    programs = dict(pairs.select(["item_id", "program"]).iter_rows()) if pairs.height else {}
+    prompts: dict[tuple[str, str], list[str]] = {}
+    for partition, item_id, prompt in (
+        records.sort("prompt_id").select(["partition", "item_id", "prompt"]).iter_rows()
+    ):
+        prompts.setdefault((partition, item_id), []).append(prompt)
+    return [
+        ReleaseItem(first_file_id(partition, item_id), programs.get(item_id), texts)
+        for (partition, item_id), texts in prompts.items()
     ]
-    return pl.DataFrame(rows, schema=MATCH_SCHEMA)
 
 
-def select(df: pl.DataFrame, index: DecontamIndex, threshold: float) -> pl.DataFrame:
-    """Deduplicated records with a `split` column and their item's closest benchmark match."""
-    kept = first_copy_per_source(df)
-    matches = benchmark_matches(kept, index)
-    return kept.join(matches, on="item_id", how="left").with_columns(
-        pl.when(pl.col("benchmark_similarity") >= threshold)
-        .then(pl.lit(CAUTION))
-        .otherwise(pl.lit(TRAIN))
-        .alias("split")
+def decide(
+    records: pl.DataFrame, pairs: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex
+) -> pl.DataFrame:
+    """Every record with its item's decision (`split`: train, use_with_caution or why it
+    leaves) and its item's closest benchmark problem."""
+    decisions = policy.decide(release_items(records, pairs), index)
+    columns: dict[str, list] = {name: [] for name in MATCH_SCHEMA}
+    for partition, item_id in records.select(["partition", "item_id"]).iter_rows():
+        decision = decisions[first_file_id(partition, item_id)]
+        match = decision.match
+        columns["benchmark"].append(match.benchmark if match else None)
+        columns["benchmark_task_id"].append(match.problem_id if match else None)
+        columns["benchmark_similarity"].append(match.similarity if match else 0.0)
+        columns["split"].append(decision.decision)
+    return records.with_columns(
+        [pl.Series(name, values, dtype=MATCH_SCHEMA[name]) for name, values in columns.items()]
     )
 
 
@@ -91,7 +78,7 @@ def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
                 "io_requirements": row["io_description"],
                 "refcode": row["program"],
                 "funcname": "main_solution",
-                "ios": json.loads(row["ios_json"]),
+                "ios": pairs_from_rows(row["ios"]),
                 "category": None,
                 "meta": {
                     "item_id": row["item_id"],

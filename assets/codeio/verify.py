@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from assets.codeio.answers import extract_answer
 from assets.codeio.compare import values_agree
-from assets.codeio.outcomes import outcome_value, shown
+from assets.codeio.predicted_value import extract_answer
 from assets.codeio.prompts import FEEDBACK
 from assets.codeio.unified import ENTRY_POINT
+from resources.sandbox import CallJob, CallOutcome, CallResult
 
 SUCCESS, FAILED, NO_ANSWER, EXCEPTION, TIMEOUT, LLM_ERROR = (
     "success",
@@ -93,46 +93,48 @@ def read_input_prediction(answer: str | None) -> InputCheck:
     return InputCheck(None, got.value)
 
 
-def input_call_job(job_id: str, program: str, predicted: dict) -> dict:
+def input_call_job(job_id: str, program: str, predicted: dict) -> CallJob:
     """A sandbox `call` job running main_solution on the predicted keyword arguments."""
-    return {
-        "id": job_id,
-        "kind": "call",
-        "code": program,
-        "entry_point": ENTRY_POINT,
-        "inputs": [predicted],
-    }
+    return CallJob(job_id, program, ENTRY_POINT, inputs=[predicted])
+
+
+def shown(outcome: CallOutcome | None) -> str:
+    """How a call's result reads in feedback and reports: JSON when possible, else the repr
+    or the exception."""
+    if outcome is None:
+        return "None"
+    if not outcome.ok:
+        return f"{outcome.exception_type}: {outcome.exception_message or ''}"
+    ok, value = outcome.value()
+    if ok:
+        return json.dumps(value, ensure_ascii=False)
+    return str(outcome.value_repr)
 
 
 _JOB_EXCEPTION_TYPES = {"memory": "MemoryError", "crashed": "Crashed", "error": "Error"}
 
 
-def judge_input(predicted: dict, given_output: Any, result: dict) -> Verdict:
+def judge_input(predicted: dict, given_output: Any, result: CallResult) -> Verdict:
     """Verdict for an input prediction from its sandbox result (see input_call_job)."""
     predicted_json = dumps(predicted)
-    status = str(result.get("status"))
-    outcome = (result.get("outcomes") or [None])[0] or {}
-    if status == "timeout" or outcome.get("exception_type") == "Timeout":
+    status = str(result.status)
+    outcome = result.outcomes[0] if result.outcomes else CallOutcome(ok=False)
+    if status == "timeout" or outcome.exception_type == "Timeout":
         return Verdict(TIMEOUT, FEEDBACK["timeout"].substitute(), predicted_json)
-    if not outcome.get("ok"):
+    if not outcome.ok:
         if status in _JOB_EXCEPTION_TYPES:
             exc_type = _JOB_EXCEPTION_TYPES[status]
-            message = str(
-                result.get("load_error")
-                or result.get("error")
-                or outcome.get("exception_message")
-                or status
-            )
+            message = str(result.load_error or result.error or outcome.exception_message or status)
         else:
-            exc_type = outcome.get("exception_type") or "Exception"
-            message = str(outcome.get("exception_message") or "")
+            exc_type = outcome.exception_type or "Exception"
+            message = str(outcome.exception_message or "")
         return Verdict(
             EXCEPTION,
             FEEDBACK["exception"].substitute(exception_type=exc_type, message=_clip(message)),
             predicted_json,
             exception_type=exc_type,
         )
-    readable, actual = outcome_value(outcome)
+    readable, actual = outcome.value()
     actual_text = shown(outcome)
     if readable and values_agree(actual, given_output):
         return Verdict(SUCCESS, FEEDBACK["success"].substitute(), predicted_json, actual_text)

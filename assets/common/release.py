@@ -150,6 +150,29 @@ class ReleaseItem:
         return self.parent or self.id
 
 
+def first_file_id(partition: str, key: str) -> str:
+    """A release item id that sorts by seed file first (NUL sorts before any character of a
+    file name), so that of near-duplicates the policy keeps the first seed file's copy."""
+    return f"{partition}\x00{key}"
+
+
+def release_splits(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, pl.DataFrame]:
+    """The released rows of `df` (its `split` column holds each row's decision) as split ->
+    frame of `columns`. `datasets` cannot load an empty split file, so an empty
+    `use_with_caution` is left out; `train` stays, so readers still see the schema."""
+    splits = {name: df.filter(pl.col("split") == name).select(list(columns)) for name in (TRAIN, CAUTION)}
+    return {name: part for name, part in splits.items() if part.height or name == TRAIN}
+
+
+def left_out(decisions: Iterable[str]) -> dict[str, int]:
+    """How many rows each decision that releases nothing (near_duplicate, contaminated) took out."""
+    counts: dict[str, int] = {}
+    for decision in decisions:
+        if decision not in (TRAIN, CAUTION):
+            counts[decision] = counts.get(decision, 0) + 1
+    return counts
+
+
 @dataclass(frozen=True)
 class Decision:
     id: str

@@ -12,25 +12,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
+from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
 from .backends import make_backend
 from .jobs import invalid_result, problem
 from .pool import Pool
 from .typed import Job
 
-DEFAULT_PRELOAD = ("numpy",)
-# Imported by a second warm tier in each worker; only jobs that import them are sent there.
-DEFAULT_HEAVY = (
-    "pandas",
-    "scipy",
-    "scipy.optimize",
-    "scipy.stats",
-    "sklearn",
-    "sklearn.linear_model",
-    "sklearn.model_selection",
-    "sklearn.metrics",
-    "sklearn.preprocessing",
-    "sympy",
-)
 PROGRESS_EVERY_S = 10.0
 
 

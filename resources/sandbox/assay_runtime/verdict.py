@@ -120,3 +120,55 @@ def pytest_verdict(result: dict | None) -> dict:
         out["status"] = FAILED
     out["failures"] = out["failures"][:MAX_FAILURES]
     return out
+
+
+def job_result(
+    job: dict,
+    payload: dict | None,
+    channel_error: str | None,
+    wait_status: int | None,
+    timed_out: bool,
+    duration: float,
+) -> dict:
+    """The result the host gets for one job: the harness's payload (or why there is none),
+    with its status, the call outcomes it is owed, its id and duration."""
+    kind = job.get("kind")
+    ended = ended_by(wait_status)
+    cpu_killed = (
+        ended in ("killed by SIGXCPU", "killed by SIGKILL") and payload is None and not timed_out
+    )
+    if kind == "pytest":
+        out = pytest_verdict(payload)
+    else:
+        out = dict(payload or {})
+        out.pop("guard", None)
+        out.setdefault("status", CRASHED)
+    if channel_error:
+        out["status"] = ERROR
+        out.setdefault("failures", []).insert(0, {"test": "<sandbox>", "message": channel_error})
+    elif timed_out or (cpu_killed and ended == "killed by SIGXCPU"):
+        out["status"] = TIMEOUT
+    elif payload is None:
+        out["status"] = CRASHED
+        reason = ended or "exited without reporting a result"
+        if kind == "pytest":
+            out["failures"] = [{"test": "<sandbox>", "message": reason}]
+        else:
+            out["error"] = reason
+    if kind == "call":
+        n = len(job.get("inputs_py") or job.get("inputs") or [])
+        outcomes = list(out.get("outcomes") or [])[:n]
+        missing = {
+            "ok": False,
+            "value_json": None,
+            "value_repr": None,
+            "exception_type": "Timeout",
+        }
+        missing["exception_message"] = "not run: the job was stopped"
+        missing["duration_s"] = 0.0
+        if out["status"] != TIMEOUT:
+            missing["exception_type"] = "Crashed"
+        out["outcomes"] = outcomes + [dict(missing) for _ in range(n - len(outcomes))]
+    out["id"] = job.get("id")
+    out["duration_s"] = round(duration, 6)
+    return out

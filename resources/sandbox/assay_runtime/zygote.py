@@ -14,17 +14,16 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import secrets
 import select
-import shutil
 import signal
 import sys
 import time
-from typing import Any
 
-from . import call_runner, limits, prefault, protocol, trace_runner, verdict
+from . import call_runner, limits, prefault, protocol, reaping, trace_runner, verdict
 from .guard import Guard, Trust, close_other_fds
+from .heavy import HeavyTier, needs_heavy
+from .preload import HEAVY_PRELOAD, LIGHT_PRELOAD, import_available, warm_caches
 from .pytest_runner import (
     WARM_UP_SOLUTION,
     WARM_UP_TEST,
@@ -32,6 +31,7 @@ from .pytest_runner import (
     preload_pytest_modules,
     run_pytest_job,
 )
+from .spare import Spare
 
 PR_SET_CHILD_SUBREAPER = 36
 RESULT_LIMIT = 16 * 1024 * 1024
@@ -39,19 +39,6 @@ FILE_LIMIT = 64 * 1024 * 1024
 NOFILE = 256
 NPROC = 64
 MAX_TRACE_EVENTS = 2000
-LIGHT_PRELOAD = ("numpy",)
-HEAVY_PRELOAD = (
-    "pandas",
-    "scipy",
-    "scipy.optimize",
-    "scipy.stats",
-    "sklearn",
-    "sklearn.linear_model",
-    "sklearn.model_selection",
-    "sklearn.metrics",
-    "sklearn.preprocessing",
-    "sympy",
-)
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -71,11 +58,7 @@ class Zygote:
         self.last_kind: str | None = None
         os.makedirs(self.scratch, mode=0o755, exist_ok=True)
         os.chdir(self.scratch)
-        for name in preload:
-            try:
-                __import__(name)
-            except Exception:  # noqa: BLE001, S112 - a missing optional package only costs its jobs
-                continue
+        import_available(preload)
         preload_pytest_modules()
         import coverage  # noqa: F401 - imported now so that coverage=True costs nothing per job
 
@@ -86,6 +69,14 @@ class Zygote:
         self.job_env = job_environment(self.scratch)
         os.environ.clear()
         os.environ.update(self.job_env)
+        self.settle()
+        self.hot_pages = self._probe_hot_pages()
+
+    def settle(self) -> None:
+        """Take what exists now as the reference every job is judged against: the guard's
+        trusted state, the memory baselines the limits add to; then become the subreaper of
+        the jobs, undumpable, and freeze the heap so forks share it. Done once per tier, after
+        its last import."""
         self.trust = Trust()
         self.baseline_vm = limits.virtual_size_bytes()
         self.baseline_data = limits.data_size_bytes()
@@ -93,7 +84,6 @@ class Zygote:
         limits.prctl(limits.PR_SET_DUMPABLE, 0)
         gc.collect()
         gc.freeze()
-        self.hot_pages = self._probe_hot_pages()
 
     # ----------------------------------------------------------------- host side
     def serve(self, in_fd: int, out_fd: int) -> None:
@@ -156,15 +146,15 @@ class Zygote:
             pid, r_fd, started + wall_s
         )
         duration = time.perf_counter() - started
-        leftovers = self._reap(pid)
+        leftovers = reaping.reap(pid, self.uid, self.proc, self._ours())
         if self.spare is not None:
             # Only now that the job and every process it left are gone: wiped, then
             # handed to the job uid for the spare's job.
-            self._prepare_scratch()
+            reaping.prepare_scratch(self.scratch, self.uid)
         else:
-            self._wipe()
+            reaping.wipe(self.scratch, self.uid)
         payload, channel_error = self._decode(data, nonce, overflow)
-        result = self._result(job, payload, channel_error, wait_status, timed_out, duration)
+        result = verdict.job_result(job, payload, channel_error, wait_status, timed_out, duration)
         # CPU the job cost: its process (and the children it waited for), plus this zygote's
         # own work for it (fork, supervision, reaping, wiping), less the next job's fork.
         result["cpu_s"] = round(job_cpu + time.process_time() - own_cpu - self.spare_cpu, 6)
@@ -176,7 +166,7 @@ class Zygote:
         """Fork a child that sets itself up and then waits for its job (see Spare).
         prepare=False leaves scratch alone: the caller prepares it before the job is sent."""
         if prepare:
-            self._prepare_scratch()
+            reaping.prepare_scratch(self.scratch, self.uid)
         r_fd, w_fd = os.pipe()
         nonce_r, nonce_w = os.pipe()
         job_r, job_w = os.pipe()
@@ -290,60 +280,6 @@ class Zygote:
         result["guard"] = guard if isinstance(guard, dict) else {}
         return result, None
 
-    def _result(
-        self,
-        job: dict,
-        payload: dict | None,
-        channel_error: str | None,
-        wait_status: int | None,
-        timed_out: bool,
-        duration: float,
-    ) -> dict:
-        kind = job.get("kind")
-        ended = verdict.ended_by(wait_status)
-        cpu_killed = (
-            ended in ("killed by SIGXCPU", "killed by SIGKILL")
-            and payload is None
-            and not timed_out
-        )
-        if kind == "pytest":
-            out = verdict.pytest_verdict(payload)
-        else:
-            out = dict(payload or {})
-            out.pop("guard", None)
-            out.setdefault("status", verdict.CRASHED)
-        if channel_error:
-            out["status"] = verdict.ERROR
-            out.setdefault("failures", []).insert(
-                0, {"test": "<sandbox>", "message": channel_error}
-            )
-        elif timed_out or (cpu_killed and ended == "killed by SIGXCPU"):
-            out["status"] = verdict.TIMEOUT
-        elif payload is None:
-            out["status"] = verdict.CRASHED
-            reason = ended or "exited without reporting a result"
-            if kind == "pytest":
-                out["failures"] = [{"test": "<sandbox>", "message": reason}]
-            else:
-                out["error"] = reason
-        if kind == "call":
-            n = len(job.get("inputs_py") or job.get("inputs") or [])
-            outcomes = list(out.get("outcomes") or [])[:n]
-            missing = {
-                "ok": False,
-                "value_json": None,
-                "value_repr": None,
-                "exception_type": "Timeout",
-            }
-            missing["exception_message"] = "not run: the job was stopped"
-            missing["duration_s"] = 0.0
-            if out["status"] != verdict.TIMEOUT:
-                missing["exception_type"] = "Crashed"
-            out["outcomes"] = outcomes + [dict(missing) for _ in range(n - len(outcomes))]
-        out["id"] = job.get("id")
-        out["duration_s"] = round(duration, 6)
-        return out
-
     # ------------------------------------------------------------------ prefaulting
     def _probe_hot_pages(self) -> prefault.HotPages:
         """The zygote's pages a job's child writes (none where they cannot be learned): a
@@ -373,7 +309,7 @@ class Zygote:
             chunks.append(chunk)
         os.close(pages_r)
         os.waitpid(pid, 0)
-        self._wipe()
+        reaping.wipe(self.scratch, self.uid)
         return prefault.HotPages(prefault.unpack(b"".join(chunks)))
 
     def _probe(self, regions: list, proc: str, pages_w: int, result_w: int, nonce_r: int) -> None:
@@ -387,99 +323,12 @@ class Zygote:
         except Exception:  # noqa: BLE001, S110 - no pages learned only means no prefaulting
             pass
 
-    # ----------------------------------------------------------- scratch and reaping
-    def _prepare_scratch(self) -> None:
-        self._wipe()
-        if self.uid is not None:
-            os.chown(self.scratch, self.uid, self.uid)
-            os.chmod(self.scratch, 0o700)
-
-    def _wipe(self) -> None:
-        for entry in os.scandir(self.scratch):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-                if os.path.lexists(entry.path):
-                    _force_rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
-        if self.uid is not None:
-            os.chown(self.scratch, 0, 0)
-            os.chmod(self.scratch, 0o755)
-            for shared in ("/dev/shm", "/tmp"):
-                try:
-                    for entry in os.scandir(shared):
-                        if (
-                            entry.path != self.scratch
-                            and entry.stat(follow_symlinks=False).st_uid == self.uid
-                        ):
-                            if entry.is_dir(follow_symlinks=False):
-                                _force_rmtree(entry.path)
-                            else:
-                                os.unlink(entry.path)
-                except OSError:
-                    continue
-
-    def _reap(self, pid: int) -> str:
-        """Kill every process the job left; 'restart' when that is only possible by dying."""
-        self._collect_zombies()
-        if self.uid is None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self._collect_zombies()
-            if self.proc is not None and self._others():
-                return "restart"
-            return "clean"
-        for _ in range(100):
-            if not self._others():
-                return "clean"
-            reaper = os.fork()
-            if reaper == 0:
-                try:
-                    os.setresgid(self.uid, self.uid, self.uid)
-                    os.setresuid(self.uid, self.uid, self.uid)
-                    for _ in range(1000):
-                        try:
-                            os.kill(-1, signal.SIGKILL)
-                        except ProcessLookupError:
-                            break
-                finally:
-                    os._exit(0)
-            os.waitpid(reaper, 0)
-            self._collect_zombies()
-        return "restart"
-
-    def _others(self) -> list[int]:
-        """Live processes a job left: its uid's, or (without a job uid) all but init and the zygotes."""
-        if self.proc is None:
-            return []
-        mine = {1, os.getpid(), *self.family}
+    def _ours(self) -> set[int]:
+        """The worker's own processes, which reaping never counts as left by a job."""
+        ours = {1, os.getpid(), *self.family}
         if self.spare is not None:
-            mine.add(self.spare.pid)
-        out = []
-        for name in os.listdir(self.proc):
-            if not name.isdigit() or int(name) in mine:
-                continue
-            try:
-                if self.uid is not None and os.stat(f"{self.proc}/{name}").st_uid != self.uid:
-                    continue
-                with open(f"{self.proc}/{name}/stat", "rb") as fh:
-                    state = fh.read().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in (b"Z", b"X"):
-                out.append(int(name))
-        return out
-
-    def _collect_zombies(self) -> None:
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
+            ours.add(self.spare.pid)
+        return ours
 
     # ------------------------------------------------------------------ job side
     def child(self, job_r: int, w_fd: int, nonce_r: int) -> None:
@@ -569,164 +418,6 @@ def job_wall_s(job: dict, request: dict) -> float:
     return timeout_s
 
 
-class Spare:
-    """A job's child, forked before its job is known, so that the fork and the child's
-    job-independent setup (new session, descriptors, environment) happen while the previous
-    job runs (or, without a job uid, while the host is busy with its result), not while the
-    next job waits.
-
-    It holds nothing of any job. The zygote never holds a job's files or processes, only
-    its request (as it did for every later fork). With a job uid the spare is forked right
-    after the previous job was handed to its own child: it keeps the zygote's uid, which
-    that job's uid can neither signal nor trace, until its own job arrives, and the
-    zygote sends that only after the previous job and every process it left were reaped
-    and scratch was wiped and handed to the job uid. Without a job uid (where a job could
-    signal it) it is forked only after the previous job was reaped and wiped. It reads its
-    job from a pipe."""
-
-    def __init__(self, pid: int, job_w: int, result_r: int, nonce_w: int) -> None:
-        self.pid = pid
-        self.job_w = job_w
-        self.result_r = result_r
-        self.nonce_w = nonce_w
-
-    def send(self, request: dict) -> bool:
-        """Give the child its job; False when it is gone (its pipe is closed)."""
-        previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-        try:
-            protocol.write_frame(self.job_w, request)
-        except OSError:
-            return False
-        finally:
-            signal.signal(signal.SIGPIPE, previous)
-            os.close(self.job_w)
-            self.job_w = -1
-        return True
-
-    def kill(self) -> None:
-        """End a child that never ran a job, and release its pipes."""
-        for fd in (self.job_w, self.result_r, self.nonce_w):
-            if fd >= 0:
-                os.close(fd)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
-HEAVY_IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
-
-
-def needs_heavy(job: dict, modules: tuple[str, ...]) -> bool:
-    """Does the job import one of the heavy packages (pandas, scipy, ...)? A cheap text scan."""
-    text = "\n".join(str(job.get(k) or "") for k in ("solution_code", "test_code", "code"))
-    if not any(m.split(".")[0] in text for m in modules):
-        return False
-    tops = {m.split(".")[0] for m in modules}
-    return any(name.split(".")[0] in tops for name in HEAVY_IMPORT.findall(text))
-
-
-class HeavyTier:
-    """A second zygote, forked from the light one, that has also imported the heavy packages.
-
-    Importing pandas, scipy, scikit-learn and sympy costs seconds; doing it in every job that
-    uses them would make those jobs time out, and doing it in the zygote would make every
-    fork (and every exit) of every job slower. So the light zygote forwards only the jobs
-    that import them to this tier, which forks them from its own warm state.
-    """
-
-    def __init__(self, light: Zygote, modules: tuple[str, ...]) -> None:
-        self.light = light
-        self.modules = modules
-        self.pid = 0
-        self.ready = False
-
-    def spawn(self) -> None:
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(req_w)
-            os.close(resp_r)
-            zygote = self.light
-            zygote.heavy = None
-            # No spare here: this tier's idle child would look to the light tier's reaping
-            # like a process a job left behind.
-            zygote.prefork = False
-            zygote.family = {os.getppid()}
-            try:
-                for name in self.modules:
-                    try:
-                        __import__(name)
-                    except Exception:  # noqa: BLE001, S112 - a missing optional package only costs its jobs
-                        continue
-                warm_caches()
-                # What the heavy imports loaded or touched becomes part of this tier's reference.
-                zygote.trust = Trust()
-                zygote.baseline_vm = limits.virtual_size_bytes()
-                zygote.baseline_data = limits.data_size_bytes()
-                limits.prctl(PR_SET_CHILD_SUBREAPER, 1)
-                limits.prctl(limits.PR_SET_DUMPABLE, 0)
-                gc.collect()
-                gc.freeze()
-                zygote.serve(req_r, resp_w)
-            finally:
-                os._exit(0)
-        os.close(req_r)
-        os.close(resp_w)
-        self.pid, self.req_w, self.resp_r, self.ready = pid, req_w, resp_r, False
-        self.light.family = {pid}
-
-    def run(self, request: dict) -> dict | None:
-        """The heavy tier's result, or None when it died (it is then started again).
-
-        Started on the first job that needs it: its imports cost seconds of CPU that a batch
-        without such jobs should not pay. The job's own time limit starts once it is ready."""
-        if not self.pid:
-            self.spawn()
-        try:
-            if not self.ready:
-                protocol.read_frame(self.resp_r)
-                self.ready = True
-            protocol.write_frame(self.req_w, request)
-            result = protocol.read_frame(self.resp_r)
-        except (EOFError, OSError, protocol.ProtocolError):
-            self.restart()
-            return None
-        if result.pop("_restart", False):
-            # The tier is exiting: a job left processes only a restart can end. What it left
-            # is seen (and ended, with the whole worker if need be) by the light zygote next.
-            self.restart()
-        return result
-
-    def stop(self) -> None:
-        """End the tier the way the host ends a worker: end of input, then reap it."""
-        if not self.pid:
-            return
-        os.close(self.req_w)
-        os.close(self.resp_r)
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
-        self.pid = 0
-
-    def restart(self) -> None:
-        for fd in (self.req_w, self.resp_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        self.pid, self.ready = 0, False
-        self.light.family = set()
-
-
 def job_environment(scratch: str) -> dict[str, str]:
     """All a job's process sees in its environment."""
     return {
@@ -740,26 +431,6 @@ def job_environment(scratch: str) -> dict[str, str]:
         "LOGNAME": "sandbox",
         **{k: "1" for k in THREAD_ENV},
     }
-
-
-def warm_caches() -> None:
-    """Fill caches every job would otherwise rebuild after its fork: pytest's failure reports
-    call inspect.getmodule, whose first call maps the file of every loaded module (~100 ms)."""
-    import inspect
-
-    inspect.getmodule(object(), "/nonexistent/assay-warm-up.py")
-
-
-def _force_rmtree(path: str) -> None:
-    def onerror(func: Any, p: str, exc: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=onerror)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,15 +7,16 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from assets.case2code import CHECKS
-from assets.case2code import assets as stages
+from assets.case2code import assets as case2code_assets
 from assets.case2code.release import case2code_eval, case2code_sft
-from dagster_project.partitions import PARTITIONS
+from assets.case2code.schemas import PROMPTS_SCHEMA
+from assets.registry import FAMILIES
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 from tests.assets.case2code.scripted import ScriptedCase2Code
+from tests.fakes.family_run import family_run
 from tests.fakes.openai_server import OpenAIServer as FakeServer
 from tests.fakes.scripted_llm import scripted_llm
 
@@ -23,13 +24,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
 
-PARTITIONED = [
-    stages.case2code_functions,
-    stages.case2code_example_inputs,
-    stages.case2code_outputs,
-    stages.case2code_cases,
-    stages.case2code_prompts,
-]
+PARTITIONED = FAMILIES["case2code"].partitioned_assets
 
 FUNCTIONS = {
     "run_length": "def run_length(s):\n    out = []\n    for ch in s:\n        if out and out[-1][0] == ch:\n"
@@ -53,52 +48,28 @@ SEEDS = {
         {"id": "cd", "content": FUNCTIONS["countdown"]},
     ],
 }
-RUN_CONFIG: dict = {}
-
-
-def _resources(tmp_path, server):
-    llm = scripted_llm(server.base_url, tmp_path)
-    return {
-        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-        "llm": llm,
-        "reasoner": llm,
-        "evaluator": llm,
-        # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
-        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=1.0, coverage=False),
-        "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
-    }
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Both partitions, then the release, once for the module (the sandbox and fake model are shared)."""
-    tmp = tmp_path_factory.mktemp("case2code")
-    seed_dir = tmp / "seeds" / "case2code"
-    seed_dir.mkdir(parents=True)
-    for name, lines in SEEDS.items():
-        (seed_dir / name).write_text(
-            "".join((l if isinstance(l, str) else json.dumps(l)) + "\n" for l in lines)
-        )
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, list(SEEDS))
+    """Both partitions once for the module (the sandbox and fake model are shared); the
+    server stays up for the release and evaluation tests."""
     model = ScriptedCase2Code(solutions=FUNCTIONS)
     with FakeServer(model) as server:
-        resources = _resources(tmp, server)
-        results = {
-            key: materialize(
-                PARTITIONED + CHECKS,
-                partition_key=key,
-                instance=instance,
-                resources=resources,
-                run_config=RUN_CONFIG,
-            )
-            for key in SEEDS
-        }
+        family = family_run(
+            "case2code",
+            SEEDS,
+            server.base_url,
+            tmp_path_factory.mktemp("case2code"),
+            release=False,
+            # The per-input limit: countdown(n=-1) never ends and must cost one second, not ten.
+            sandbox_timeout_s=1.0,
+        )
         yield {
-            "tmp": tmp,
-            "instance": instance,
-            "resources": resources,
-            "results": results,
+            "tmp": family.home,
+            "instance": family.instance,
+            "resources": family.resources,
+            "results": family.partitions,
             "model": model,
             "server": server,
         }
@@ -158,7 +129,7 @@ def test_examples_are_parsed_checked_against_the_signature_and_retried_when_unus
 def test_outputs_are_computed_by_running_the_function_with_exceptions_per_example(run):
     df = _read(run, "case2code_outputs", "a.jsonl")
     row = df.filter(pl.col("func_name") == "run_length").row(0, named=True)
-    results = json.loads(row["results_json"])
+    results = row["results"]
     assert [r.get("value_repr") for r in results[:4]] == ["'a3b1'", "''", "'a1b1c1'", "'z6'"]
     assert results[4]["kind"] == "exception" and results[4]["exception_type"].endswith("TypeError")
     scaled = df.filter(pl.col("func_name") == "scaled").row(0, named=True)
@@ -171,7 +142,7 @@ def test_an_example_that_runs_past_its_time_limit_has_no_result_and_the_others_s
         .filter(pl.col("func_name") == "countdown")
         .row(0, named=True)
     )
-    kinds = [r["kind"] for r in json.loads(row["results_json"])]
+    kinds = [r["kind"] for r in row["results"]]
     assert kinds == ["return", "no_result", "return", "return", "return"]
 
 
@@ -183,10 +154,10 @@ def test_the_filter_keeps_items_with_returns_and_counts_every_drop(run):
     assert b_meta["dropped/no_usable_examples"] == 1 and b_meta["examples_removed/no_result"] == 1
     countdown = _read(run, "case2code_cases", "b.jsonl").row(0, named=True)
     assert countdown["n_cases"] == 4
-    record = json.loads(countdown["case2code_json"])
-    assert record["example_outputs"][0] == {"return": '"3"'} and record["example_inputs"][
-        0
-    ] == json.dumps("{'n': 3}")
+    record = countdown["case2code"]
+    assert record["example_outputs"][0] == {"return": '"3"', "error": None} and record[
+        "example_inputs"
+    ][0] == json.dumps("{'n': 3}")
 
 
 def test_prompts_show_at_least_three_recorded_cases_and_target_the_function(run):
@@ -207,8 +178,7 @@ def test_prompts_are_drawn_from_seeded_randomness_so_a_rerun_reproduces_them(run
         partition_key="a.jsonl",
         instance=run["instance"],
         resources=run["resources"],
-        run_config=RUN_CONFIG,
-        selection=[stages.case2code_prompts],
+        selection=[case2code_assets.case2code_prompts],
     ).success
     assert (
         _read(run, "case2code_prompts", "a.jsonl")["prompt"].to_list() == before["prompt"].to_list()
@@ -242,7 +212,7 @@ def test_the_release_combines_partitions_into_parquet_sharegpt_and_case2code_fil
     assert "Counts by template" in (release / "README.md").read_text()
 
 
-def test_the_release_drops_functions_that_are_in_an_evaluation_test_set(run, release, tmp_path):
+def test_the_release_sets_functions_of_an_evaluation_test_set_aside(run, release, tmp_path):
     test_set = tmp_path / "held_out.jsonl"
     reformatted = FUNCTIONS["countdown"].replace("steps += 1", "steps = steps + 1  # count")
     row = {
@@ -271,9 +241,13 @@ def test_the_release_drops_functions_that_are_in_an_evaluation_test_set(run, rel
         selection=[case2code_sft],
         run_config=config,
     )
-    assert _meta(result, "case2code_sft")["dropped/in_test_set_same_program"] == 1
-    train = pl.read_parquet(run["tmp"] / "datasets" / "held_out_check" / "data")
+    assert _meta(result, "case2code_sft")["split/use_with_caution"] == 1
+    data = run["tmp"] / "datasets" / "held_out_check" / "data"
+    train = pl.read_parquet(data / "train-*.parquet")
     assert sorted(train["func_name"].to_list()) == ["halve_until_odd", "run_length"]
+    assert pl.read_parquet(data / "use_with_caution-*.parquet")["func_name"].to_list() == [
+        "countdown"
+    ]
 
 
 def _eval(run, test_set, evaluator, n_samples=1):
@@ -312,9 +286,9 @@ def test_eval_scores_wrong_code_at_zero_and_reports_pass_at_k(run, release, tmp_
 
 
 def test_the_release_accepts_a_single_materialized_partition(tmp_path):
-    """With one partition the IO manager passes a bare frame, not a dict; the release must still export it."""
+    """A release over one materialized partition exports it."""
     instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["case2code"].name, ["only.jsonl"])
+    instance.add_dynamic_partitions(FAMILIES["case2code"].partitions.name, ["only.jsonl"])
     record = {"id": "p1", "func_name": "f", "example_inputs": [], "example_outputs": []}
     frame = pl.DataFrame(
         {
@@ -325,11 +299,12 @@ def test_the_release_accepts_a_single_materialized_partition(tmp_path):
             "prompt": ["Function: f"],
             "response": ["The function is: ..."],
             "template": ["pair"],
-            "shown_json": ["[0]"],
+            "shown": [[0]],
             "n_shown": [1],
             "n_cases": [1],
-            "case2code_json": [json.dumps(record)],
-        }
+            "case2code": [record],
+        },
+        schema=PROMPTS_SCHEMA,
     )
     (tmp_path / "storage" / "case2code_prompts").mkdir(parents=True)
     frame.write_parquet(tmp_path / "storage" / "case2code_prompts" / "only.jsonl.parquet")

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from assets.case2code.case_results import CaseResult
 from assets.case2code.compose import compose_eval_prompt, compose_prompt, render_input
 from assets.case2code.examples import Example
-from assets.case2code.outcomes import CaseResult
 from assets.case2code.prompts import CASE_TEMPLATES
 
 EXAMPLES = [Example(args=(("a", str(i)), ("b", repr("x" * i)))) for i in range(8)]

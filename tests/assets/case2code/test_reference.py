@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from assets.case2code.outcomes import agreement, job_results
+from assets.case2code.case_results import agreement, job_results
 from assets.case2code.scoring import score_rows
 from assets.case2code.testset import call_job, read_test_set
+from assets.common.execute import run_jobs
 from resources.llm import Completion
+from resources.sandbox import CallResult
 
 REFERENCE = (
     Path(__file__).resolve().parents[3].parent
@@ -53,10 +55,7 @@ def test_every_reference_item_is_readable(reference_set):
 
 
 def test_running_the_recorded_code_reproduces_the_recorded_outputs(sandbox, reference_set):
-    results = {
-        r["id"]: r
-        for r in sandbox.run([call_job(i.id, i.reference_code, i) for i in reference_set.items])
-    }
+    results = run_jobs(sandbox, [call_job(i.id, i.reference_code, i) for i in reference_set.items])
     unexplained, reproduced = [], 0
     for item in reference_set.items:
         got = [r.canonical() for r in job_results(results[item.id], len(item.inputs_py))]
@@ -88,7 +87,9 @@ def _completions(reference_set, answer_for):
 
 def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, reference_set):
     right = score_rows(
-        reference_set.items, _completions(reference_set, lambda row: row["output"]), sandbox.run
+        reference_set.items,
+        _completions(reference_set, lambda row: row["output"]),
+        lambda jobs: run_jobs(sandbox, jobs),
     )
     assert sum(r["passed"] for r in right) / len(right) >= 0.98
 
@@ -97,7 +98,11 @@ def test_scoring_passes_the_recorded_answers_and_fails_a_wrong_variant(sandbox, 
         code = row["output"].split("```python\n", 1)[1].rsplit("```", 1)[0]
         return f"```python\n{code}\n_right = {name}\ndef {name}(*a, **k):\n    return [_right(*a, **k)]\n```"
 
-    wrong = score_rows(reference_set.items, _completions(reference_set, wrapped), sandbox.run)
+    wrong = score_rows(
+        reference_set.items,
+        _completions(reference_set, wrapped),
+        lambda jobs: run_jobs(sandbox, jobs),
+    )
     assert sum(r["passed"] for r in wrong) / len(wrong) <= 0.02
 
 
@@ -110,9 +115,9 @@ def _rows(name: str) -> list[dict]:
 
 
 def test_our_parser_and_filter_agree_with_the_original_pipeline_sample(sandbox):
-    from assets.case2code.examples import parse_example_source
+    from assets.case2code.case_filter import select_cases
+    from assets.case2code.examples import parse_example_source, usable_examples
     from assets.case2code.functions import first_function, program
-    from assets.case2code.stages import select_cases, usable_examples
 
     raw = {r["id"]: r for r in _rows("sample_raw_data.jsonl")}
     kept_by_original = {r["gen_answer_id"] for r in _rows("filtered__output.jsonl")}
@@ -137,9 +142,10 @@ def test_our_parser_and_filter_agree_with_the_original_pipeline_sample(sandbox):
         sizes[answer["gen_answer_id"]] = len(ours)
     disagree = set()
     for result in sandbox.run(jobs):
-        kept = select_cases(job_results(result, sizes[result["id"]])).drop_reason is None
-        if kept != (result["id"] in kept_by_original):
-            disagree.add(result["id"])
+        result = CallResult.from_wire(result)
+        kept = select_cases(job_results(result, sizes[result.id])).drop_reason is None
+        if kept != (result.id in kept_by_original):
+            disagree.add(result.id)
     # The original ran functions without their import_code, so one that needs `re` only raised NameError there.
     assert {raw[i]["content"].split("(")[0] for i in disagree} == {
         "def filter_annotations_with_brackets"

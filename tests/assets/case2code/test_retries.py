@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assets.case2code.retries import ask_until_usable
+from assets.common.ask import Answers
 from resources.llm import BatchResult, BatchStats, Completion, LLMBatchFailed, LLMRequest
 
 
@@ -39,6 +40,16 @@ class ScriptedGenerate:
         )
 
 
+def asking(generate):
+    """`ask` over a scripted `generate`, as assets.common.ask.ask is over the resource."""
+
+    def ask(requests: list[LLMRequest]) -> Answers:
+        result = generate(requests)
+        return Answers(result.completions, result)
+
+    return ask
+
+
 def _ask(answers, max_retries=3):
     generate = ScriptedGenerate(answers)
     state, meta = ask_until_usable(
@@ -46,7 +57,7 @@ def _ask(answers, max_retries=3):
         lambda key, n: LLMRequest(key=key, messages=({"role": "user", "content": key},), n=n),
         judge=lambda key, text: text,
         usable=lambda verdict: verdict == "good",
-        generate=generate,
+        ask=asking(generate),
         max_retries=max_retries,
     )
     return state, meta, generate
@@ -83,7 +94,7 @@ class FailingGenerate(ScriptedGenerate):
 
 
 def test_an_outage_in_the_first_round_fails_but_a_failing_retry_round_keeps_its_errors():
-    ask = {
+    common = {
         "request_for": lambda key, n: LLMRequest(
             key=key, messages=({"role": "user", "content": key},), n=n
         ),
@@ -92,11 +103,13 @@ def test_an_outage_in_the_first_round_fails_but_a_failing_retry_round_keeps_its_
         "max_retries": 2,
     }
     with pytest.raises(LLMBatchFailed):
-        ask_until_usable(["a", "b"], generate=FailingGenerate({"a": [None], "b": [None]}), **ask)
+        ask_until_usable(
+            ["a", "b"], ask=asking(FailingGenerate({"a": [None], "b": [None]})), **common
+        )
     state, meta = ask_until_usable(
         ["a", "b", "c"],
-        generate=FailingGenerate({"a": ["good"], "b": ["good"], "c": [None]}),
-        **ask,
+        ask=asking(FailingGenerate({"a": ["good"], "b": ["good"], "c": [None]})),
+        **common,
     )
     assert (
         state["a"].verdict == "good"

@@ -8,6 +8,7 @@ import pytest
 from assets.case2code.scoring import pass_at_k_metadata, score_rows
 from assets.case2code.testset import eval_item
 from resources.llm import Completion
+from resources.sandbox import CallResult
 
 ITEM = eval_item(
     {
@@ -36,18 +37,20 @@ def _completion(text, index=0, error=None):
 
 def fake_sandbox(jobs):
     """Runs nothing: 'right' code returns 2n, 'wrong' code n, 'broken' code fails to load."""
-    results = []
+    results = {}
     for job in jobs:
-        if "broken" in job["code"]:
-            results.append(
-                {"id": job["id"], "status": "error", "load_error": "SyntaxError: invalid syntax"}
+        if "broken" in job.code:
+            results[job.id] = CallResult.from_wire(
+                {"id": job.id, "status": "error", "load_error": "SyntaxError: invalid syntax"}
             )
             continue
-        factor = 2 if "2 * n" in job["code"] else 1
+        factor = 2 if "2 * n" in job.code else 1
         outcomes = [
-            {"ok": True, "value_repr": repr(factor * int(expr[7:-1]))} for expr in job["inputs_py"]
+            {"ok": True, "value_repr": repr(factor * int(expr[7:-1]))} for expr in job.inputs_py
         ]
-        results.append({"id": job["id"], "status": "passed", "outcomes": outcomes})
+        results[job.id] = CallResult.from_wire(
+            {"id": job.id, "status": "passed", "outcomes": outcomes}
+        )
     return results
 
 

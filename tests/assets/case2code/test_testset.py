@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assets.case2code.outcomes import CaseResult
+from assets.case2code.case_results import CaseResult
 from assets.case2code.testset import call_job, eval_item, extract_code, judge, read_test_set
 
 ROW = {
@@ -62,8 +62,8 @@ def test_the_candidate_code_is_the_block_that_defines_the_function():
 
 def test_call_job_runs_the_preamble_after_the_candidate_like_case2code():
     job = call_job("j", "def double(n):\n    return 2*n", eval_item(ROW))
-    assert job["code"].index("def double") < job["code"].index("K = 2")
-    assert job["entry_point"] == "double" and job["inputs_py"] == [
+    assert job.code.index("def double") < job.code.index("K = 2")
+    assert job.entry_point == "double" and job.inputs_py == [
         "dict(n=1)",
         "dict(n=1)",
         "dict(n=K)",

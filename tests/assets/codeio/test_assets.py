@@ -7,25 +7,17 @@ import shutil
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, materialize
 
-from assets.codeio import ASSETS, CHECKS
-from assets.codeio.reference import cross_check, mutation_probe_job, reference_job, summary
-from assets.codeio.release import codeio_release
-from dagster_project.partitions import PARTITIONS
-from io_managers import AtomicParquetIOManager
-from resources.llm import LLMResource
-from resources.sandbox import Sandbox, SandboxResource
-from resources.workspace import Workspace
+from assets.codeio.pairs import pairs_from_rows
+from bench.reference.codeio import cross_check, mutation_probe_job, reference_job, summary
+from resources.sandbox import Sandbox
 from tests.assets.codeio.scripted import RAW, answer, refuse_revisions
+from tests.fakes.family_run import FamilyRun, family_run
 from tests.fakes.openai_server import OpenAIServer
-from tests.fakes.scripted_llm import scripted_llm
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
-
-PARTITIONED = [a for a in ASSETS if a is not codeio_release]
 
 
 def seed_line(source: str) -> str:
@@ -53,69 +45,31 @@ SEEDS = {
 }
 
 
-def _environment(tmp_path, responder):
-    seed_dir = tmp_path / "seeds" / "codeio"
-    seed_dir.mkdir(parents=True)
-    for name, lines in SEEDS.items():
-        (seed_dir / name).write_text("".join(line + "\n" for line in lines))
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["codeio"].name, list(SEEDS))
-    server = OpenAIServer(responder)
-    resources = {
-        "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
-        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
-        "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
-    }
-    return instance, server, resources
-
-
-def _llm(server, tmp_path, **kwargs) -> LLMResource:
-    return scripted_llm(server.base_url, tmp_path, **kwargs)
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory) -> FamilyRun:
     """Both partitions, then the release, once for the module (the sandbox and fake model are shared)."""
-    tmp = tmp_path_factory.mktemp("codeio")
-    instance, server, resources = _environment(tmp, answer)
-    with server:
-        resources["llm"] = _llm(server, tmp)
-        results = {
-            key: materialize(
-                PARTITIONED + CHECKS, partition_key=key, instance=instance, resources=resources
-            )
-            for key in SEEDS
-        }
-        release = materialize(
-            ASSETS, instance=instance, resources=resources, selection=[codeio_release]
-        )
-    yield {"tmp": tmp, "results": results, "release": release, "instance": instance}
+    with OpenAIServer(answer) as server:
+        return family_run("codeio", SEEDS, server.base_url, tmp_path_factory.mktemp("codeio"))
 
 
-def read(run, asset, key):
-    return pl.read_parquet(run["tmp"] / "storage" / asset / f"{key}.parquet")
+def read(run: FamilyRun, asset: str, key: str) -> pl.DataFrame:
+    return run.read(asset, key)
 
 
-def metadata(run, key, asset):
-    result = run["results"][key] if key else run["release"]
-    mats = [
-        e.materialization
-        for e in result.get_asset_materialization_events()
-        if e.materialization.asset_key.path[-1] == asset
-    ]
-    return {k: getattr(v, "value", v) for k, v in mats[0].metadata.items()}
+def metadata(run: FamilyRun, key: str | None, asset: str) -> dict:
+    return run.metadata(asset, key)
 
 
 def test_both_partitions_and_the_release_succeed_with_passing_checks(run):
-    assert all(r.success for r in run["results"].values()) and run["release"].success
-    for result in run["results"].values():
+    assert all(r.success for r in run.partitions.values()) and run.release.success
+    for result in run.partitions.values():
         evaluations = result.get_asset_check_evaluations()
         assert len(evaluations) == 2 and all(e.passed for e in evaluations)
 
 
 def test_bad_lines_are_quarantined_and_oversize_or_repeated_files_dropped(run):
     assert read(run, "codeio_raw_code", "a.jsonl").height == 3
-    report = run["tmp"] / "quarantine" / "codeio" / "a.jsonl.quarantine.jsonl"
+    report = run.home / "quarantine" / "codeio" / "a.jsonl.quarantine.jsonl"
     assert [json.loads(line)["line"] for line in report.read_text().splitlines()] == [4, 5]
     meta = metadata(run, "a.jsonl", "codeio_raw_code")
     assert meta["rows_in"] == 7 and meta["dropped/quarantined"] == 2
@@ -136,7 +90,7 @@ def test_io_pairs_keep_deterministic_items_with_ten_verified_pairs(run):
     assert metadata(run, "b.jsonl", "codeio_io_pairs")["dropped/too_few_pairs"] == 1
     assert a.height == 1 and b.height == 2
     for row in pl.concat([a, b]).iter_rows(named=True):
-        pairs = json.loads(row["ios_json"])
+        pairs = pairs_from_rows(row["ios"])
         assert row["n_pairs"] == len(pairs) == 10
         for pair in pairs:
             expected = (
@@ -203,10 +157,10 @@ def test_revisions_fix_what_they_can_and_a_failed_revision_keeps_turn_one(run):
     )
 
 
-def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
+def test_the_release_keeps_one_copy_per_program_and_exports_records_and_sft(run):
     meta = metadata(run, None, "codeio_release")
-    assert meta["rows_in"] == 18 and meta["dropped/duplicate_source_across_partitions"] == 6
-    out = run["tmp"] / "datasets" / "codeio"
+    assert meta["rows_in"] == 18 and meta["dropped/near_duplicate"] == 6
+    out = run.home / "datasets" / "codeio"
     train = pl.read_parquet(out / "data")
     assert train.height == 12 and set(train["partition"]) == {"a.jsonl", "b.jsonl"}
     assert {"prompt", "turn_1", "feedback_1", "turn_2", "feedback_2"} <= set(train.columns)
@@ -218,7 +172,7 @@ def test_the_release_keeps_one_copy_per_source_and_exports_records_and_sft(run):
 
 
 def test_released_items_in_codeio_shape_pass_our_own_reference_cross_check(run):
-    parsed_file = run["tmp"] / "datasets" / "codeio" / "codeio_parsed.jsonl"
+    parsed_file = run.home / "datasets" / "codeio" / "codeio_parsed.jsonl"
     records = [json.loads(line) for line in parsed_file.read_text().splitlines()]
     assert len(records) == 2 and {r["meta"]["partition"] for r in records} == {"a.jsonl", "b.jsonl"}
     assert set(records[0]) == {
@@ -238,17 +192,15 @@ def test_released_items_in_codeio_shape_pass_our_own_reference_cross_check(run):
 
 
 def test_a_failed_revision_batch_never_loses_an_item_and_one_partition_releases(tmp_path):
-    instance, server, resources = _environment(tmp_path, refuse_revisions)
-    with server:
-        resources["llm"] = _llm(server, tmp_path, failure_threshold=0.5)
-        result = materialize(
-            PARTITIONED + CHECKS, partition_key="b.jsonl", instance=instance, resources=resources
+    with OpenAIServer(refuse_revisions) as server:
+        one = family_run(
+            "codeio",
+            {"b.jsonl": SEEDS["b.jsonl"]},
+            server.base_url,
+            tmp_path,
+            llm={"failure_threshold": 0.5},
         )
-        # With a single partition the IO manager hands the release a bare frame, not a dict.
-        release = materialize(
-            ASSETS, instance=instance, resources=resources, selection=[codeio_release]
-        )
-    assert result.success and release.success
+    assert one.partitions["b.jsonl"].success and one.release.success
     final = pl.read_parquet(tmp_path / "storage" / "codeio_final" / "b.jsonl.parquet")
     assert final.height == 12 and (final["turns"] <= 1).all()
     assert final.filter(pl.col("status_1") != "success")["revision_error"].is_not_null().all()

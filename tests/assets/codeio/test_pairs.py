@@ -5,6 +5,7 @@ import json
 from assets.codeio.harness import pair_search_job, rerun_job
 from assets.codeio.limits import fits_limits, limit_violation
 from assets.codeio.pairs import read_search, reads_clock, rerun_mismatch
+from resources.sandbox import CallJob, CallResult
 
 PROGRAM = """
 import random
@@ -17,8 +18,14 @@ def input_generator():
 """
 
 
-def run_locally(job: dict) -> dict:
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
+
+
+def run_locally(typed: CallJob) -> CallResult:
     """What the sandbox's call job returns, computed in-process (the harness is plain Python)."""
+    job = typed.wire()
     namespace: dict = {}
     exec(job["code"], namespace)  # noqa: S102 - the harness is plain Python, run here like the sandbox would
     outcomes = []
@@ -33,10 +40,10 @@ def run_locally(job: dict) -> dict:
             outcomes.append(
                 {"ok": False, "exception_type": type(exc).__name__, "exception_message": str(exc)}
             )
-    return {"id": job["id"], "status": "passed", "outcomes": outcomes}
+    return call_result({"id": job["id"], "status": "passed", "outcomes": outcomes})
 
 
-def search(program: str, seed: int = 7, tries: int = 1000, want: int = 10) -> dict:
+def search(program: str, seed: int = 7, tries: int = 1000, want: int = 10) -> CallResult:
     return run_locally(pair_search_job("item", program, seed, tries, want, budget_s=30.0))
 
 
@@ -104,14 +111,20 @@ def test_an_input_mutated_by_main_solution_is_recorded_as_it_was_drawn():
 
 
 def test_a_job_that_failed_in_the_sandbox_names_the_stage():
-    assert read_search({"status": "timeout", "outcomes": []}, 2).reason == "search_timeout"
+    assert (
+        read_search(call_result({"status": "timeout", "outcomes": []}), 2).reason
+        == "search_timeout"
+    )
     assert (
         read_search(
-            {"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}, 2
+            call_result({"status": "error", "outcomes": [], "load_error": "ModuleNotFoundError"}),
+            2,
         ).reason
         == "search_error"
     )
-    per_call = {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout"}]}
+    per_call = call_result(
+        {"status": "passed", "outcomes": [{"ok": False, "exception_type": "Timeout"}]}
+    )
     assert read_search(per_call, 2).reason == "search_timeout"
 
 
@@ -126,7 +139,10 @@ def test_the_rerun_must_reproduce_every_output():
         pairs, run_locally(rerun_job("item", drifting, [p["input"] for p in pairs]))
     )
     assert reason == "nondeterministic" and "pair 0" in detail
-    assert rerun_mismatch(pairs, {"status": "timeout", "outcomes": []})[0] == "rerun_timeout"
+    assert (
+        rerun_mismatch(pairs, call_result({"status": "timeout", "outcomes": []}))[0]
+        == "rerun_timeout"
+    )
 
 
 def test_code_reading_the_clock_or_calendar_is_recognised():

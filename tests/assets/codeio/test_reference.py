@@ -2,7 +2,7 @@
 
 import json
 
-from assets.codeio.reference import (
+from bench.reference.codeio import (
     ENVIRONMENT,
     MUTATED,
     RANDOM,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.codeio.reference import (
+from bench.reference.codeio import (
     ENVIRONMENT,
     MUTATED,
     cross_check,

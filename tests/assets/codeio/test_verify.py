@@ -16,8 +16,14 @@ from assets.codeio.verify import (
     read_input_prediction,
     verify_output,
 )
+from resources.sandbox import CallResult
 
 GIVEN = {"nums": [3, 1, 2]}
+
+
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
 
 
 def answer(obj) -> str:
@@ -123,9 +129,9 @@ def test_input_predictions_become_a_call_job_on_main_solution():
     assert check.verdict is None and check.predicted == {"nums": [2, 1]}
     job = input_call_job("p1", "def main_solution(nums): return sorted(nums)", check.predicted)
     assert (
-        job["kind"] == "call"
-        and job["entry_point"] == "main_solution"
-        and job["inputs"] == [{"nums": [2, 1]}]
+        job.wire()["kind"] == "call"
+        and job.entry_point == "main_solution"
+        and job.inputs == [{"nums": [2, 1]}]
     )
 
 
@@ -142,11 +148,13 @@ def test_an_input_answer_with_no_json_is_no_answer():
     assert read_input_prediction("I think nums is [1, 2].").verdict.status == NO_ANSWER
 
 
-def ran(value) -> dict:
-    return {
-        "status": "passed",
-        "outcomes": [{"ok": True, "value_json": value, "value_repr": repr(value)}],
-    }
+def ran(value) -> CallResult:
+    return call_result(
+        {
+            "status": "passed",
+            "outcomes": [{"ok": True, "value_json": value, "value_repr": repr(value)}],
+        }
+    )
 
 
 def test_a_feasible_input_succeeds_when_its_output_matches():
@@ -172,13 +180,16 @@ def test_an_input_that_raises_is_an_exception_with_its_type():
             }
         ],
     }
-    verdict = judge_input({"n": 1}, 3, result)
+    verdict = judge_input({"n": 1}, 3, call_result(result))
     assert verdict.status == EXCEPTION and verdict.exception_type == "TypeError"
     assert "TypeError" in verdict.feedback and "unexpected keyword" in verdict.feedback
 
 
 def test_an_input_that_hangs_is_a_timeout():
-    assert judge_input({"n": 10**9}, 3, {"status": "timeout", "outcomes": []}).status == TIMEOUT
+    assert (
+        judge_input({"n": 10**9}, 3, call_result({"status": "timeout", "outcomes": []})).status
+        == TIMEOUT
+    )
     per_call = {
         "status": "passed",
         "outcomes": [
@@ -189,7 +200,7 @@ def test_an_input_that_hangs_is_a_timeout():
             }
         ],
     }
-    assert judge_input({"n": 10**9}, 3, per_call).status == TIMEOUT
+    assert judge_input({"n": 10**9}, 3, call_result(per_call)).status == TIMEOUT
 
 
 def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
@@ -198,12 +209,12 @@ def test_code_that_no_longer_loads_is_an_exception_naming_the_load_error():
         "load_error": "ModuleNotFoundError: No module named 'gmpy2'",
         "outcomes": [{"ok": False, "exception_type": "Crashed", "exception_message": "not run"}],
     }
-    verdict = judge_input({"n": 1}, 3, result)
+    verdict = judge_input({"n": 1}, 3, call_result(result))
     assert verdict.status == EXCEPTION and "gmpy2" in verdict.feedback
 
 
 def test_an_input_that_exhausts_memory_is_an_exception():
-    verdict = judge_input({"n": 10**9}, 3, {"status": "memory", "outcomes": []})
+    verdict = judge_input({"n": 10**9}, 3, call_result({"status": "memory", "outcomes": []}))
     assert verdict.status == EXCEPTION and verdict.exception_type == "MemoryError"
 
 

@@ -254,7 +254,8 @@ def test_jobs_using_pandas_scipy_sklearn_sympy_run_from_the_heavy_tier(sandbox: 
 
 
 def test_only_jobs_that_import_a_heavy_package_go_to_the_heavy_tier() -> None:
-    from resources.sandbox.assay_runtime.zygote import HEAVY_PRELOAD, needs_heavy
+    from resources.sandbox.assay_runtime.heavy import needs_heavy
+    from resources.sandbox.assay_runtime.preload import HEAVY_PRELOAD
 
     assert needs_heavy({"solution_code": "import pandas as pd\n"}, HEAVY_PRELOAD)
     assert needs_heavy({"code": "from sklearn.metrics import f1_score\n"}, HEAVY_PRELOAD)

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 import pytest
 from sandbox_support import REFERENCE, bwrap_usable
 
-from resources.sandbox import PASSED, Sandbox
-from resources.sandbox.reference_jobs import (
+from bench.reference.sandbox_jobs import (
     RECORDED_CLASS,
     humaneval_jobs,
     kodcode_jobs,
     kodcode_trials,
     verdict_class,
 )
+from resources.sandbox import PASSED, Sandbox
 
 
 @pytest.fixture(scope="module")

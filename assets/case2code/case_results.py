@@ -1,4 +1,5 @@
-"""What a function did on each example, in our form and in Case2Code's.
+"""What a function did on each example (CaseResult), in our form and in Case2Code's, and how two
+runs' results agree.
 
 The sandbox reports one outcome per input: a returned value's `repr`, or the
 exception's type and message. Case2Code stores a return as
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from math import comb
 from typing import Any
+
+from resources.sandbox import CallOutcome, CallResult
 
 EXCEPTION_MARK = "<|EXCEPTION|>"
 RETURN = "return"
@@ -22,8 +24,6 @@ EXCEPTION = "exception"
 # No value and no exception: the example ran out of time or memory, or the worker died.
 NO_RESULT = "no_result"
 _CLASS_PREFIX = "<class '"
-# The sandbox cuts reprs at this many characters (resources/sandbox/assay_runtime/call_runner.py).
-REPR_CHARS = 2000
 # Outcomes that say something about the run, not the function: sandbox exception name -> reason.
 _NOT_BEHAVIOUR = {"Timeout": "timeout", "MemoryError": "memory"}
 _GOLD_EXCEPTION = re.compile(r"^<class '([^']+)'>: (.*)$", re.DOTALL)
@@ -73,8 +73,9 @@ class CaseResult:
             )
         return f"<no result: {self.reason}>"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def as_row(self) -> dict[str, Any]:
+        """The result as the `results` column stores it (see schemas.RESULTS)."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
@@ -102,42 +103,40 @@ def short_type(exception_type: str) -> str:
     return text.rsplit(".", 1)[-1]
 
 
-def from_outcome(outcome: Mapping[str, Any]) -> CaseResult:
+def from_outcome(outcome: CallOutcome) -> CaseResult:
     """One sandbox `call` outcome as a CaseResult.
 
     A value whose repr the sandbox had to cut or could not compute, a per-input
     time limit and running out of memory are not facts about the function's
     behaviour, so they have no result rather than a wrong one.
     """
-    if outcome.get("ok"):
-        text = outcome.get("value_repr")
-        if text is None:
+    if outcome.ok:
+        if outcome.value_repr is None:
             return CaseResult(kind=NO_RESULT, reason="no repr")
-        text = str(text)
-        if len(text) >= REPR_CHARS and text.endswith("..."):
+        text = str(outcome.value_repr)
+        if outcome.repr_truncated:
             return CaseResult(kind=NO_RESULT, reason="repr_truncated")
         if text.startswith("<unrepresentable "):
             return CaseResult(kind=NO_RESULT, reason="unrepresentable")
         return CaseResult(kind=RETURN, value_repr=text)
-    etype = outcome.get("exception_type")
+    etype = outcome.exception_type
     if etype:
         if etype in _NOT_BEHAVIOUR:
             return CaseResult(kind=NO_RESULT, reason=_NOT_BEHAVIOUR[etype])
         return CaseResult(
             kind=EXCEPTION,
             exception_type=str(etype),
-            exception_message=str(outcome.get("exception_message") or ""),
+            exception_message=str(outcome.exception_message or ""),
         )
-    return CaseResult(
-        kind=NO_RESULT, reason=str(outcome.get("status") or "no value and no exception")
-    )
+    return CaseResult(kind=NO_RESULT, reason="no value and no exception")
 
 
-def job_results(job: Mapping[str, Any], n_inputs: int) -> list[CaseResult]:
-    """Exactly `n_inputs` CaseResults for one call job; inputs the job never reached have no result."""
-    outcomes = list(job.get("outcomes") or [])[:n_inputs]
+def job_results(job: CallResult | None, n_inputs: int) -> list[CaseResult]:
+    """Exactly `n_inputs` CaseResults for one call job (None: it never ran); inputs the job
+    never reached have no result."""
+    outcomes = list(job.outcomes if job else ())[:n_inputs]
     results = [from_outcome(o) for o in outcomes]
-    status = str(job.get("status") or "missing")
+    status = str(job.status if job else "missing")
     reason = status if status in ("timeout", "memory", "crashed") else f"not run ({status})"
     results += [CaseResult(kind=NO_RESULT, reason=reason)] * (n_inputs - len(results))
     return results
@@ -191,18 +190,3 @@ def agreement(actual: Sequence[str], expected: Sequence[str]) -> Agreement:
         elif first is None:
             first, detail = i, f"example {i}: got {a[:200]!r}, expected {e[:200]!r}"
     return Agreement(matched=matched, total=total, first_mismatch=first, detail=detail)
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k (Chen et al. 2021): chance that k of n samples, c correct, include a correct one."""
-    if k > n:
-        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
-    if n - c < k:
-        return 1.0
-    return 1.0 - comb(n - c, k) / comb(n, k)
-
-
-def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
-    """Mean pass@k over items given (samples, correct) per item; 0.0 when there are none."""
-    values = [pass_at_k(n, c, k) for n, c in counts]
-    return sum(values) / len(values) if values else 0.0

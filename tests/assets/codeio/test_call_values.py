@@ -1,8 +1,16 @@
-"""Values read back from sandbox call outcomes the way CodeI/O's json.dumps would see them."""
+"""Values read back from sandbox call outcomes (CallOutcome.value) the way CodeI/O's json.dumps
+would see them, and how a result reads in feedback (verify.shown)."""
 
 import math
+from typing import Any
 
-from assets.codeio.outcomes import literal_from_repr, outcome_value, shown
+from assets.codeio.verify import shown
+from resources.sandbox import CallOutcome
+from resources.sandbox.typed import literal_from_repr
+
+
+def outcome_value(wire: dict) -> tuple[bool, Any]:
+    return CallOutcome.from_wire(wire).value()
 
 
 def test_plain_values_come_back_as_they_are():
@@ -48,4 +56,4 @@ def test_failures_have_no_value_and_read_as_their_exception():
         "exception_message": "division by zero",
     }
     assert outcome_value(failed) == (False, None)
-    assert shown(failed) == "ZeroDivisionError: division by zero"
+    assert shown(CallOutcome.from_wire(failed)) == "ZeroDivisionError: division by zero"

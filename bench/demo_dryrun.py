@@ -1,34 +1,45 @@
-"""Dry run of `make demo-codeio` with a scripted model: the demo seeds through every stage.
+"""A family's demo end to end with a scripted model on loopback instead of the embedded one.
 
-The real demo uses the embedded model (minutes of CPU); this one swaps in the
-loopback fake server with hand-written answers, so the seeds, the sandbox
-stages, the revision turn and the release run for real and the per-stage counts
-print in seconds. The scripted model:
-  - rewrites each demo file into the unified layout (answers written for seeds/codeio/);
-  - predicts outputs by running the reference code in the prompt, wrong on purpose for
-    about half of them on the first turn and right on the revision;
-  - answers every input prediction with an empty dict (an exception), both turns.
-So the figures show the plumbing, not a model's skill.
+    python bench/demo_dryrun.py {kodcode,codeio,case2code} [--home DIR]
 
-    .venv/bin/python bench/codeio_demo_dryrun.py [--home DIR]
+Runs `dagster_project.demo.run_family(family)` (definitions, settings, each seed file as a
+partition, the family job with its checks, then the release job) with every LLM role
+pointed at a fake OpenAI-compatible server, so the seeds, the sandbox stages and the
+release run for real and the per-stage counts print in seconds. The printed counts show
+the plumbing, not a model's skill. The scripted model per family:
+
+- kodcode: the family test cast (tests/assets/kodcode/scripted_family.py) on its own
+  seeds: one question rescued by retries, one leaking stub, one stub that fails
+  re-verification, a reasoner that misnames functions, a HumanEval-contaminated question
+  and a cross-file near-duplicate;
+- codeio (seeds/codeio/): rewrites each demo file into the unified layout; predicts
+  outputs by running the reference code in the prompt, wrong on purpose for about half of
+  them on the first turn and right on the revision; answers every input prediction with an
+  empty dict (an exception), both turns;
+- case2code (seeds/case2code/): writes example inputs from each function's parameter names
+  and answers evaluation prompts with the test set's reference code.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.openai_server import OpenAIServer, Responder
 
+# ---------------------------------------------------------------- codeio
 UNIFIED = {
     "def collatz_steps(n):": (
         (
@@ -94,7 +105,7 @@ UNIFIED = {
 }
 
 
-def _unified(prompt: str) -> str:
+def _codeio_unified(prompt: str) -> str:
     for marker, (main, generator, io, statement) in UNIFIED.items():
         if marker in prompt:
             return (
@@ -104,11 +115,11 @@ def _unified(prompt: str) -> str:
     return "I do not know this file."
 
 
-def answer(body: dict) -> str:
+def codeio_answer(body: dict) -> str:
     messages = body["messages"]
     prompt = messages[0]["content"]
     if "[Code Start]" in prompt:
-        return _unified(prompt)
+        return _codeio_unified(prompt)
     if "Given the following output:" in prompt:
         return 'My guess: {"input": {}}'
     given = json.loads(
@@ -123,30 +134,133 @@ def answer(body: dict) -> str:
     return json.dumps({"output": "not this" if wrong_first else right})
 
 
+# ---------------------------------------------------------------- case2code
+# Values a careful model might pick, by what a parameter's name suggests.
+VALUE_POOLS = {
+    "str": [
+        "'abc'",
+        "''",
+        "'aaab'",
+        "'Hello World'",
+        "'mississippi'",
+        "'a1b2'",
+        "'  padded  '",
+        "'zz'",
+        "'Python'",
+        "'x'",
+    ],
+    "int": ["0", "1", "7", "10", "-3", "12", "99", "1000", "2", "45"],
+    "list": [
+        "[1, 2, 3]",
+        "[]",
+        "[5]",
+        "[3, 1, 2]",
+        "[0, 0]",
+        "[-1, 4]",
+        "[10, 20, 30, 40]",
+        "[2, 2, 3]",
+        "[7, -7]",
+        "[1.5, 2.5]",
+    ],
+}
+HINTS = [
+    (re.compile(r"^(s|text|word|string|name|sep|chars?)$|str"), "str"),
+    (re.compile(r"values|nums|items|list|xs|arr"), "list"),
+]
+
+
+def pool_for(param: str) -> list[str]:
+    for pattern, pool in HINTS:
+        if pattern.search(param):
+            return VALUE_POOLS[pool]
+    return VALUE_POOLS["int"]
+
+
+def examples_answer(code: str) -> str:
+    """Ten examples built from the first function's required parameters, in the format the prompt asks for."""
+    func = next(n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef))
+    required = [a.arg for a in func.args.args[: len(func.args.args) - len(func.args.defaults)]]
+    lines = [
+        f"    dict({', '.join(f'{p}={pool_for(p)[(i + j) % 10]}' for j, p in enumerate(required))}),"
+        for i in range(10)
+    ]
+    return (
+        f"The arguments look like {', '.join(required)}.\n```python\nexamples = [\n"
+        + "\n".join(lines)
+        + "\n]\n```"
+    )
+
+
+def case2code_responder(solutions: dict[str, str]) -> Callable[[dict], str]:
+    def responder(body: dict) -> str:
+        user = body["messages"][-1]["content"]
+        blocks = re.findall(r"```python\n(.*?)```", user, flags=re.DOTALL)
+        if "different example inputs" in user and blocks:
+            return examples_answer(blocks[-1])
+        match = re.search(r"^Function: (\w+)", user, flags=re.MULTILINE)
+        if match and match.group(1) in solutions:
+            return f"The function is:\n\n```python\n{solutions[match.group(1)]}```"
+        return "I am not sure."
+
+    return responder
+
+
+# ---------------------------------------------------------------- the run
+def kodcode_cast(home: Path) -> tuple[Responder, Path]:
+    """The family test cast and its seeds, written under home."""
+    from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
+
+    seed_dir = home / "seeds" / "kodcode"
+    seed_dir.mkdir(parents=True)
+    for name, lines in SEEDS.items():
+        (seed_dir / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return Stage3Model(), home / "seeds"
+
+
+def codeio_cast(home: Path) -> tuple[Responder, Path]:
+    return codeio_answer, REPO / "seeds"
+
+
+def case2code_cast(home: Path) -> tuple[Responder, Path]:
+    test_set = REPO / "seeds" / "case2code" / "eval" / "demo_test.jsonl"
+    solutions = {
+        r["func_name"]: r["code"] for r in map(json.loads, test_set.read_text().splitlines())
+    }
+    return case2code_responder(solutions), REPO / "seeds"
+
+
+CASTS = {"kodcode": kodcode_cast, "codeio": codeio_cast, "case2code": case2code_cast}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("family", choices=sorted(CASTS))
     parser.add_argument(
         "--home", type=Path, default=None, help="ASSAY_HOME for the run (default: a temp dir)"
     )
     args = parser.parse_args(argv)
-    home = args.home or Path(tempfile.mkdtemp(prefix="codeio-dryrun-"))
-    with OpenAIServer(answer) as server:
+    home = args.home or Path(tempfile.mkdtemp(prefix=f"assay-{args.family}-dryrun-"))
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    model, seed_dir = CASTS[args.family](home)
+    with OpenAIServer(model) as server:
         os.environ.update(
             {
                 "ASSAY_HOME": str(home),
                 "DAGSTER_HOME": str(home / "dagster"),
+                "ASSAY_SEED_DIR": str(seed_dir),
                 "ASSAY_LLM_ENGINE": "openai",
                 "ASSAY_LLM_BASE_URL": server.base_url,
                 "ASSAY_LLM_MODEL": "scripted",
-                "ASSAY_LLM_API_KEY_ENV": "DRYRUN_KEY",
-                "DRYRUN_KEY": "unused",
-                "ASSAY_SEED_DIR": str(REPO / "seeds"),
+                "ASSAY_LLM_API_KEY_ENV": "NO_KEY",
+                "ASSAY_SANDBOX_WORKERS": "2",
             }
         )
         from dagster_project.demo import run_family
 
-        failures = run_family("codeio")
-        print(f"fake model requests: {server.stats.snapshot()['requests']}")
+        failures = run_family(args.family)
+        print(f"\nfake server: {server.stats.snapshot()}")
     return 1 if failures else 0
 
 

@@ -6,25 +6,38 @@ import json
 
 import pytest
 
-from assets.case2code.outcomes import (
+from assets.case2code.case_results import (
     CaseResult,
     agreement,
     from_outcome,
     gold_canonical,
     job_results,
-    mean_pass_at_k,
-    pass_at_k,
 )
+from assets.case2code.scoring import mean_pass_at_k, pass_at_k
+from resources.sandbox import CallOutcome, CallResult
+
+
+def call_result(wire: dict) -> CallResult:
+    """A call job's typed result from its wire dict (the job id is not what these tests are about)."""
+    return CallResult.from_wire({"id": "job", **wire})
+
+
+def _outcome(wire: dict) -> CaseResult:
+    return from_outcome(CallOutcome.from_wire(wire))
+
+
+def _job_results(wire: dict, n: int) -> list[CaseResult]:
+    return job_results(call_result(wire), n)
 
 
 def test_a_return_is_encoded_as_json_dumps_of_its_repr():
-    result = from_outcome({"ok": True, "value_repr": "'héllo'"})
+    result = _outcome({"ok": True, "value_repr": "'héllo'"})
     assert result.case2code() == {"return": json.dumps("'héllo'")}
     assert gold_canonical(result.case2code()) == result.canonical() == "return 'héllo'"
 
 
 def test_an_exception_is_encoded_like_str_of_its_type_then_message():
-    result = from_outcome(
+    result = _outcome(
         {"ok": False, "exception_type": "NameError", "exception_message": "name 'n' is not defined"}
     )
     assert result.case2code() == {
@@ -43,10 +56,10 @@ def test_recorded_outputs_with_traces_compare_on_their_return_only():
 
 def test_a_job_that_stopped_early_leaves_the_rest_without_a_result():
     job = {"status": "timeout", "outcomes": [{"ok": True, "value_repr": "1"}]}
-    results = job_results(job, 3)
+    results = _job_results(job, 3)
     assert [r.kind for r in results] == ["return", "no_result", "no_result"]
     assert results[1].reason == "timeout"
-    assert [r.kind for r in job_results({"status": "error", "outcomes": []}, 2)] == [
+    assert [r.kind for r in _job_results({"status": "error", "outcomes": []}, 2)] == [
         "no_result",
         "no_result",
     ]
@@ -74,28 +87,25 @@ def test_pass_at_k_is_the_unbiased_estimator():
 
 def test_results_survive_a_round_trip_through_json():
     result = CaseResult(kind="exception", exception_type="ValueError", exception_message="bad")
-    assert CaseResult.from_dict(json.loads(json.dumps(result.as_dict()))) == result
+    assert CaseResult.from_dict(result.as_row()) == result
 
 
 def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
     assert (
-        from_outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason
+        _outcome({"ok": False, "exception_type": "Timeout", "exception_message": "x"}).reason
         == "timeout"
     )
     assert (
-        from_outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
+        _outcome({"ok": False, "exception_type": "MemoryError", "exception_message": ""}).reason
         == "memory"
     )
+    assert _outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason == "repr_truncated"
     assert (
-        from_outcome({"ok": True, "value_repr": "'" + "a" * 1996 + "..."}).reason
-        == "repr_truncated"
-    )
-    assert (
-        from_outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
+        _outcome({"ok": True, "value_repr": "<unrepresentable Foo: ValueError>"}).reason
         == "unrepresentable"
     )
     assert (
-        from_outcome(
+        _outcome(
             {"ok": False, "exception_type": "RecursionError", "exception_message": "deep"}
         ).kind
         == "exception"
@@ -103,7 +113,7 @@ def test_outcomes_that_describe_the_run_not_the_function_have_no_result():
 
 
 def test_exception_classes_compare_by_name_whatever_module_the_recording_names():
-    ours = from_outcome(
+    ours = _outcome(
         {"ok": False, "exception_type": "JSONDecodeError", "exception_message": "Expecting value"}
     )
     recorded = {

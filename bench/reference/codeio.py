@@ -28,7 +28,7 @@ function's own in-place rot marks produce; in another (max distance) two pairs h
 same recorded all-ones grid but different outputs, although CodeI/O kept
 distinct inputs and the code is deterministic. Such a pair is not wrong, it is
 (state after the call, output) of some input we were not shown. So when a pre-call
-input has been reconstructed (`reference_preimages.json`, which says how for each
+input has been reconstructed (`codeio_preimages.json`, which says how for each
 record), `harness_replay_job` runs it through CodeI/O's procedure (call, then
 `json.dumps` of the argument and of the result), and the pair agrees only if that
 gives exactly the recorded input *and* an output our comparator accepts
@@ -54,14 +54,24 @@ from typing import Any
 
 from assets.codeio.compare import canonical_json, values_agree
 from assets.codeio.harness import runnable
-from assets.codeio.outcomes import outcome_value, shown
 from assets.codeio.pairs import reads_clock
+from assets.codeio.verify import shown as shown_outcome
+from resources.sandbox import CallOutcome
 
 RANDOM, TIME, MUTATED, ENVIRONMENT = "random", "time dependent", "input mutated", "environment"
-PREIMAGES = Path(__file__).with_name("reference_preimages.json")
+PREIMAGES = Path(__file__).with_name("codeio_preimages.json")
 _RANDOM_CUES = re.compile(
     r"\brandom\b|\brandint\b|\bshuffle\b|\buuid\b|\bsecrets\b|np\.random|numpy\.random"
 )
+
+
+def outcome_value(outcome: dict | None) -> tuple[bool, Any]:
+    """A wire outcome's value (see CallOutcome.value); (False, None) when there is none."""
+    return CallOutcome.from_wire(outcome).value() if outcome else (False, None)
+
+
+def shown(outcome: dict | None) -> str:
+    return shown_outcome(CallOutcome.from_wire(outcome) if outcome else None)
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,7 @@ def mutation_flags(result: dict, pairs: int) -> list[bool]:
 
 
 def refcode_key(refcode: str) -> str:
-    """How `reference_preimages.json` names a record: by its code, so a reordered file still matches."""
+    """How `codeio_preimages.json` names a record: by its code, so a reordered file still matches."""
     return hashlib.sha256(refcode.encode()).hexdigest()
 
 

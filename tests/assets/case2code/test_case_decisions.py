@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from assets.case2code.examples import Example
+from assets.case2code.case_filter import select_cases
+from assets.case2code.case_results import CaseResult, gold_canonical
+from assets.case2code.examples import Example, usable_examples
 from assets.case2code.functions import first_function
-from assets.case2code.outcomes import CaseResult, gold_canonical
-from assets.case2code.stages import case2code_record, select_cases, usable_examples
+from assets.case2code.records import case2code_record
 
 FUNC = first_function("def clip(x, lo=0, hi=10):\n    return max(lo, min(hi, x))\n")
 RET = CaseResult(kind="return", value_repr="3")
