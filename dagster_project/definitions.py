@@ -1,33 +1,27 @@
-"""The code location: every family's assets, checks, jobs and seed sensors."""
+"""The code location: every registered family's assets, checks, jobs and seed sensor."""
 
 from __future__ import annotations
 
-import importlib
-
 from dagster import Definitions, in_process_executor
 
+from assets.registry import FAMILIES
 from dagster_project.jobs import family_job, release_job
-from dagster_project.partitions import PARTITIONS
 from dagster_project.resources import build_resources
 from dagster_project.sensors import build_seed_sensor
 from dagster_project.settings import load_settings
-
-# Families whose asset packages exist; each exposes ASSETS and CHECKS.
-ENABLED_FAMILIES = ("kodcode", "codeio", "case2code")
 
 
 def build_definitions() -> Definitions:
     settings = load_settings()
     assets, checks, jobs, sensors = [], [], [], []
-    for family in ENABLED_FAMILIES:
-        module = importlib.import_module(f"assets.{family}")
-        assets += module.ASSETS
-        checks += module.CHECKS
+    for family in FAMILIES.values():
+        assets += family.assets
+        checks += family.checks
         job = family_job(family)
         jobs.append(job)
-        if any(f"{family}_release" in (a.group_names_by_key or {}).values() for a in module.ASSETS):
+        if family.release_assets:
             jobs.append(release_job(family))
-        sensors.append(build_seed_sensor(family, job, PARTITIONS[family], settings.seed_dir))
+        sensors.append(build_seed_sensor(family, job, settings.seed_dir))
     return Definitions(
         assets=assets,
         asset_checks=checks,

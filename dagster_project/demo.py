@@ -18,20 +18,6 @@ from typing import Any
 from dagster_project.instance import prepare_instance_home
 from dagster_project.settings import load_settings
 
-# The demo runs on a 2-core CPU model in minutes, so it asks for fewer samples than the
-# asset defaults (which suit a served model). `--full` uses the defaults.
-DEMO_RUN_CONFIG: dict[str, dict[str, Any]] = {
-    "kodcode": {
-        "ops": {
-            # Two first trials (the asset default is 3): trials are ~80% of the demo's model
-            # time, and a question neither passes still gets up to 4 through the retries.
-            "kodcode_solution_trials": {"config": {"n_trials": 2}},
-            "kodcode_retry_trials": {"config": {"max_trials": 4}},
-            "kodcode_sft_responses": {"config": {"n_samples": 1}},
-        }
-    },
-}
-
 
 def _metadata_numbers(metadata: dict[str, Any]) -> dict[str, Any]:
     out = {}
@@ -62,8 +48,8 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
     prepare_instance_home()
     from dagster import DagsterInstance
 
+    from assets.registry import FAMILIES
     from dagster_project.definitions import build_definitions
-    from dagster_project.partitions import PARTITIONS
     from dagster_project.sensors import seed_files
 
     settings = load_settings()
@@ -76,17 +62,20 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
         print(f"no seed files in {settings.seed_dir / family}", file=sys.stderr)
         return 1
     keys = [f.name for f in files]
-    partitions = PARTITIONS[family]
+    declared = FAMILIES[family]
+    partitions = declared.partitions
     existing = set(instance.get_dynamic_partitions(partitions.name))
     new = [k for k in keys if k not in existing]
     if new:
         instance.add_dynamic_partitions(partitions.name, new)
     lines, failures = [], 0
     started = time.monotonic()
-    job = defs.resolve_job_def(f"{family}_job")
+    job = defs.resolve_job_def(declared.job_name)
     for key in keys:
         print(f"== {family}: materializing partition {key}", flush=True)
-        run_config = {} if full else DEMO_RUN_CONFIG.get(family, {})
+        # The demo runs on a CPU model in minutes: each family declares smaller sample counts
+        # than its asset defaults (which suit a served model); `--full` uses the defaults.
+        run_config = {} if full else dict(declared.demo_run_config)
         result = job.execute_in_process(partition_key=key, instance=instance, run_config=run_config, raise_on_error=False)
         if _interrupted(result):
             raise KeyboardInterrupt(f"run {result.run_id} for partition {key}")
@@ -98,7 +87,7 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
             for event in result.all_events:
                 if event.is_step_failure:
                     print(f"!! {key}: {event.step_key} failed: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
-    release_name = f"{family}_release_job"
+    release_name = declared.release_job_name
     if release and any(getattr(j, "name", None) == release_name for j in defs.jobs or []):
         print(f"== {family}: release", flush=True)
         result = defs.resolve_job_def(release_name).execute_in_process(instance=instance, raise_on_error=False)
@@ -142,12 +131,19 @@ def _interrupted(result: Any) -> bool:
 def main(argv: list[str] | None = None) -> int:
     _interrupt_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("families", nargs="*", default=["kodcode"], help="families to run (default: kodcode)")
+    from assets.registry import FAMILIES
+
+    parser.add_argument("families", nargs="*", help=f"families to run (default: kodcode; registered: {', '.join(FAMILIES)})")
+    parser.add_argument("--all", action="store_true", help="every registered family, in registry order")
     parser.add_argument("--no-release", action="store_true", help="skip the release (all-partitions) job")
     parser.add_argument("--full", action="store_true", help="use the assets' default sample counts, not the demo's smaller ones")
     args = parser.parse_args(argv)
+    families = list(FAMILIES) if args.all else args.families or ["kodcode"]
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        parser.error(f"unknown families {', '.join(unknown)}; registered: {', '.join(FAMILIES)}")
     try:
-        failures = sum(run_family(f, release=not args.no_release, full=args.full) for f in args.families)
+        failures = sum(run_family(f, release=not args.no_release, full=args.full) for f in families)
     except KeyboardInterrupt as stopped:
         print(f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume.", file=sys.stderr)
         return 130

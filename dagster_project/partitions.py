@@ -1,4 +1,4 @@
-"""One dynamic partition per seed file, per family.
+"""Each family's seed partitions and seed-reading asset, as the registry declares them.
 
 The partition key is the seed file's name, so lineage in the UI reads as
 "this row came from that file".
@@ -6,21 +6,11 @@ The partition key is the seed file's name, so lineage in the UI reads as
 
 from dagster import AssetKey, DynamicPartitionsDefinition
 
-FAMILIES = ("kodcode", "codeio", "case2code")
+from assets.registry import FAMILIES as _FAMILIES
 
-kodcode_partitions = DynamicPartitionsDefinition(name="kodcode_seeds")
-codeio_partitions = DynamicPartitionsDefinition(name="codeio_seeds")
-case2code_partitions = DynamicPartitionsDefinition(name="case2code_seeds")
-
-PARTITIONS = {
-    "kodcode": kodcode_partitions,
-    "codeio": codeio_partitions,
-    "case2code": case2code_partitions,
+FAMILIES = tuple(_FAMILIES)
+PARTITIONS: dict[str, DynamicPartitionsDefinition] = {
+    name: f.partitions for name, f in _FAMILIES.items()
 }
-
 # Each family's first asset: the one that reads the seed file (and records its fingerprint).
-SEED_ASSETS = {
-    "kodcode": AssetKey("kodcode_seed_prompts"),
-    "codeio": AssetKey("codeio_raw_code"),
-    "case2code": AssetKey("case2code_functions"),
-}
+SEED_ASSETS: dict[str, AssetKey] = {name: f.seed_asset_key for name, f in _FAMILIES.items()}

@@ -18,17 +18,15 @@ from dagster import (
     AssetRecordsFilter,
     DagsterInstance,
     DefaultSensorStatus,
-    DynamicPartitionsDefinition,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     sensor,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from assets.common.family import Family
 from assets.common.seeds import FINGERPRINT_KEY, fingerprint
-from dagster_project.partitions import SEED_ASSETS
 
 SEED_SUFFIXES = (".jsonl", ".json")
 _VALID_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -92,17 +90,19 @@ def already_processed(
 
 
 def build_seed_sensor(
-    family: str,
-    job: UnresolvedAssetJobDefinition,
-    partitions_def: DynamicPartitionsDefinition,
+    family: Family,
+    job: object,
     seed_dir: Path,
     minimum_interval_seconds: int = 10,
 ) -> SensorDefinition:
-    directory = seed_dir / family
-    seed_asset = SEED_ASSETS[family]
+    """The family's seed sensor, requesting `job` (from dagster_project.jobs.family_job: an
+    unresolved asset job, a type dagster exports under no public name)."""
+    directory = seed_dir / family.name
+    seed_asset = family.seed_asset_key
+    partitions_def = family.partitions
 
     @sensor(
-        name=f"{family}_seed_sensor",
+        name=f"{family.name}_seed_sensor",
         job=job,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
@@ -112,14 +112,14 @@ def build_seed_sensor(
         seen: dict[str, object] = json.loads(context.cursor) if context.cursor else {}
         files, skipped = seed_files(directory)
         for note in skipped:
-            context.log.warning(f"{family} seed sensor skipped {note}")
+            context.log.warning(f"{family.name} seed sensor skipped {note}")
         existing = set(context.instance.get_dynamic_partitions(partitions_def.name or ""))
         new_keys, requests, current = [], [], {}
         for path in files:
             try:
                 entry = current_fingerprint(path, seen.get(path.name))
             except OSError as exc:  # removed between listing and reading
-                context.log.warning(f"{family} seed sensor could not read {path}: {exc}")
+                context.log.warning(f"{family.name} seed sensor could not read {path}: {exc}")
                 continue
             current[path.name] = entry
             fp = _fp(entry)

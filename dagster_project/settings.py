@@ -1,4 +1,5 @@
-"""Every knob assay reads from the environment, in one place.
+"""Every knob assay reads from the environment, in one place (the sandbox's `ASSAY_SANDBOX_*`
+are read by resources/sandbox/settings.py, which the verl reward function shares).
 
 Assets never read the environment: they receive resources built here. The local
 defaults (embedded model, bubblewrap sandbox, Parquet under `.assay/`) work on a
@@ -11,29 +12,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from resources.env import env_float, env_int, env_str
+from resources.sandbox.settings import SandboxSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("generator", "reasoner", "evaluator")
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from exc
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
+_env, _env_int, _env_float = env_str, env_int, env_float
 
 
 @dataclass(frozen=True)
@@ -83,15 +69,6 @@ class LLMSettings:
 
 
 @dataclass(frozen=True)
-class SandboxSettings:
-    backend: str
-    workers: int
-    timeout_s: float
-    memory_mb: int
-    coverage: bool
-
-
-@dataclass(frozen=True)
 class Settings:
     """The resolved configuration of one process."""
 
@@ -128,11 +105,5 @@ def load_settings() -> Settings:
         seed_dir=Path(_env("ASSAY_SEED_DIR", str(REPO_ROOT / "seeds"))).resolve(),
         global_seed=_env_int("ASSAY_SEED", 0),
         llm={role: LLMSettings.for_role(role, _ROLE_DEFAULTS.get(role)) for role in ROLES},
-        sandbox=SandboxSettings(
-            backend=_env("ASSAY_SANDBOX_BACKEND", "bwrap"),
-            workers=_env_int("ASSAY_SANDBOX_WORKERS", max(1, os.cpu_count() or 1)),
-            timeout_s=_env_float("ASSAY_SANDBOX_TIMEOUT_S", 10.0),
-            memory_mb=_env_int("ASSAY_SANDBOX_MEMORY_MB", 1024),
-            coverage=_env("ASSAY_SANDBOX_COVERAGE", "1") not in ("0", "false", "no"),
-        ),
+        sandbox=SandboxSettings.from_env(),
     )

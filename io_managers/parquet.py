@@ -1,19 +1,23 @@
-"""Parquet IO manager whose local writes are atomic.
+"""Parquet IO manager whose local writes are atomic, and whose all-partitions reads are dicts.
 
 dagster-polars writes straight to the final path, so a run killed mid-write
 would leave a truncated file that looks materialized. Locally we write to a
 sibling temp file and rename it into place; object stores (s3://, gs://) make a
 PUT visible only once it completes, so there we keep the library's behaviour.
+
+An unpartitioned asset (a release) reading a partitioned one always gets a dict
+partition key -> frame, also when one partition or none exists (dagster-polars hands
+over a bare frame, or None, then).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from dagster import OutputContext
+from dagster import InputContext, OutputContext
 from dagster_polars import PolarsParquetIOManager
 
 if TYPE_CHECKING:
@@ -43,3 +47,23 @@ class AtomicParquetIOManager(PolarsParquetIOManager):
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
+
+    def load_input(self, context: InputContext) -> Any:
+        loaded = super().load_input(context)
+        if not _reads_all_partitions(context):
+            return loaded
+        if loaded is None:
+            return {}
+        if isinstance(loaded, dict):
+            return loaded
+        (key,) = context.asset_partition_keys
+        return {key: loaded}
+
+
+def _reads_all_partitions(context: InputContext) -> bool:
+    """An unpartitioned step reading a partitioned asset."""
+    return (
+        context.has_asset_key
+        and context.has_asset_partitions
+        and not context.has_partition_key
+    )

@@ -1,13 +1,11 @@
-"""Where a run reads seeds and writes its side outputs, and the seed of its randomness."""
+"""Where a run reads seeds and writes its side outputs, and the seed of its randomness
+(assets draw with `assets.common.ids.seeded_rng(workspace.global_seed, partition, asset, ...)`)."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from dagster import ConfigurableResource
-
-from assets.common.ids import seeded_rng
 
 
 class Workspace(ConfigurableResource):
@@ -27,7 +25,3 @@ class Workspace(ConfigurableResource):
     @property
     def export_dir(self) -> Path:
         return Path(self.home) / "datasets"
-
-    def rng(self, partition: str, asset: str, *extra: object) -> random.Random:
-        """Randomness fixed by (global seed, partition, asset): re-runs draw the same."""
-        return seeded_rng(self.global_seed, partition, asset, *extra)

@@ -8,7 +8,9 @@ from assets.case2code.assets import (
     case2code_prompts,
 )
 from assets.case2code.checks import case2code_cases_consistent, case2code_prompts_well_formed
+from assets.case2code.functions import validate_seed
 from assets.case2code.release import case2code_eval, case2code_sft
+from assets.common.family import Family
 
 ASSETS = [
     case2code_functions,
@@ -20,3 +22,12 @@ ASSETS = [
     case2code_eval,
 ]
 CHECKS = [case2code_cases_consistent, case2code_prompts_well_formed]
+
+FAMILY = Family(
+    name="case2code",
+    description="raw functions -> example inputs -> outputs -> cases -> prompts; SFT release, pass@k eval",
+    assets=ASSETS,
+    checks=CHECKS,
+    seed_asset=case2code_functions,
+    validate_seed=validate_seed,
+)

@@ -18,15 +18,15 @@ from assets.case2code.outcomes import job_results
 from assets.case2code.prompts import example_inputs_messages, response_text
 from assets.case2code.retries import ask_until_usable
 from assets.common.bookkeeping import frame_metadata
-from assets.common.ids import stable_id
+from assets.common.family import partitioned
+from assets.common.ids import seeded_rng, stable_id
 from assets.common.steps import read_partition_seeds
-from dagster_project.partitions import PARTITIONS
 from resources.llm import LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "case2code"
-PARTITIONED = {"partitions_def": PARTITIONS[FAMILY], "group_name": FAMILY}
+PARTITIONED = partitioned(FAMILY)
 
 
 class ExampleInputsConfig(Config):
@@ -419,7 +419,9 @@ def case2code_prompts(
         positional_ok = [signature.positional_order(ex.keys) for ex in examples]
         record = json.loads(r["case2code_json"])
         for k in range(config.prompts_per_item):
-            rng = workspace.rng(context.partition_key, "case2code_prompts", r["case_id"], k)
+            rng = seeded_rng(
+                workspace.global_seed, context.partition_key, "case2code_prompts", r["case_id"], k
+            )
             composed = compose_prompt(
                 r["func_name"],
                 examples,

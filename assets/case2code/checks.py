@@ -5,11 +5,12 @@ import json
 import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
-from assets.case2code.assets import PARTITIONS, case2code_cases, case2code_prompts
+from assets.case2code.assets import case2code_cases, case2code_prompts
+from assets.common.family import seed_partitions
 from assets.case2code.stages import examples_from_json, results_from_json
 from assets.common.checks import unique_ids
 
-FAMILY_PARTITIONS = PARTITIONS["case2code"]
+FAMILY_PARTITIONS = seed_partitions("case2code")
 
 
 @asset_check(

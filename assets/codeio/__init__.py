@@ -24,9 +24,11 @@ from assets.codeio.assets import (
     codeio_raw_code,
     codeio_revisions,
     codeio_unified,
+    validate_seed,
 )
 from assets.codeio.checks import codeio_final_consistent, codeio_pairs_within_limits
 from assets.codeio.release import codeio_release
+from assets.common.family import Family
 
 ASSETS = [
     codeio_raw_code,
@@ -39,3 +41,12 @@ ASSETS = [
     codeio_release,
 ]
 CHECKS = [codeio_pairs_within_limits, codeio_final_consistent]
+
+FAMILY = Family(
+    name="codeio",
+    description="raw code -> unified code -> I/O pairs -> predictions -> revisions -> CodeI/O++ set",
+    assets=ASSETS,
+    checks=CHECKS,
+    seed_asset=codeio_raw_code,
+    validate_seed=validate_seed,
+)

@@ -17,16 +17,16 @@ from assets.codeio.records import final_record, revision_messages
 from assets.codeio.unified import parse_unified
 from assets.codeio.verify import REVISABLE, STATUSES, SUCCESS, dumps
 from assets.common.bookkeeping import frame_metadata
-from assets.common.ids import stable_id
+from assets.common.family import partitioned
+from assets.common.ids import seeded_rng, stable_id
 from assets.common.seeds import require_fields
 from assets.common.steps import read_partition_seeds
-from dagster_project.partitions import PARTITIONS
 from resources.llm import BatchResult, LLMBatchFailed, LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "codeio"
-PARTITIONED = {"partitions_def": PARTITIONS[FAMILY], "group_name": FAMILY}
+PARTITIONED = partitioned(FAMILY)
 MESSAGES = pl.List(pl.Struct({"role": pl.Utf8, "content": pl.Utf8}))
 KINDS = ("output", "input")
 
@@ -285,7 +285,7 @@ def codeio_io_pairs(
     # leaves room for the draw in progress when the budget runs out.
     budget = min(config.search_budget_s, 0.5 * float(sandbox.timeout_s))
     seeds = {
-        i: workspace.rng(context.partition_key, "codeio_io_pairs", i).randrange(2**31)
+        i: seeded_rng(workspace.global_seed, context.partition_key, "codeio_io_pairs", i).randrange(2**31)
         for i in items
     }
     search_jobs = [

@@ -11,9 +11,9 @@ from assets.codeio.assets import FAMILY, codeio_final, codeio_io_pairs
 from assets.codeio.limits import fits_limits
 from assets.codeio.verify import STATUSES, SUCCESS
 from assets.common.checks import unique_ids
-from dagster_project.partitions import PARTITIONS
+from assets.common.family import seed_partitions
 
-FAMILY_PARTITIONS = PARTITIONS[FAMILY]
+FAMILY_PARTITIONS = seed_partitions(FAMILY)
 
 
 @asset_check(

@@ -1,4 +1,6 @@
-"""Exporting released datasets: HF-loadable Parquet shards plus a dataset card.
+"""The release: one policy for what goes out (ReleasePolicy), and the exports every family
+shares: HF-loadable Parquet shards plus a dataset card, sharegpt + `dataset_info.json`
+(sharegpt_files), verl Parquet (export_parquet_dataset of verl rows).
 
 Layout: `<out_dir>/data/<split>-NNNNN-of-MMMMM.parquet` and `<out_dir>/README.md`,
 which `datasets.load_dataset("parquet", data_dir=<out_dir>)` (every split) and
@@ -13,11 +15,16 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from assets.common.decontam import BenchmarkProblem, DecontamIndex, Match, load_benchmarks
+from assets.common.dedup import MinHashParams, canonical_members
+from assets.common.formats import llamafactory_dataset_info
 
 ROWS_PER_SHARD = 50_000
 
@@ -112,3 +119,129 @@ def partition_frames(frames: Any) -> dict[str, pl.DataFrame]:
     if isinstance(frames, pl.DataFrame):
         return {"_": frames}
     return dict(frames)
+
+
+# --------------------------------------------------------------------------------------------
+# The release policy every family uses: which rows go out, and where.
+
+TRAIN = "train"
+CAUTION = "use_with_caution"
+NEAR_DUPLICATE = "near_duplicate"
+CONTAMINATED = "contaminated"  # the decision when a policy drops contaminated items
+
+
+@dataclass(frozen=True)
+class ReleaseItem:
+    """One candidate for a release.
+
+    `dedup_text`: the text near-duplicates are found by (None: the item does not take part
+    and follows its `parent`). `texts`: every text a trainer will show for it, compared
+    with the benchmarks. An item and its parent share one fate: if either is contaminated,
+    both are; an item follows its parent out when the parent is a near-duplicate.
+    """
+
+    id: str
+    dedup_text: str | None
+    texts: Sequence[str]
+    parent: str | None = None
+
+    @property
+    def root(self) -> str:
+        return self.parent or self.id
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    decision: str  # train | use_with_caution | near_duplicate | contaminated
+    canonical_id: str
+    match: Match | None
+
+    @property
+    def released(self) -> bool:
+        return self.decision in (TRAIN, CAUTION)
+
+
+@dataclass(frozen=True)
+class ReleasePolicy:
+    """Cross-partition near-duplicates (MinHash; each cluster keeps its canonical member, the
+    smallest id), benchmark decontamination (contaminated items go to `use_with_caution`
+    unless `contaminated` says CONTAMINATED, i.e. dropped), and the splits released.
+
+    A family whose release differs says so here, in one line, e.g.
+        ReleasePolicy(contaminated=CONTAMINATED)   # dropped, not kept for inspection
+    """
+
+    dedup_threshold: float = 0.8
+    num_perm: int = 128
+    benchmarks: tuple[str, ...] = ("humaneval",)
+    contamination_threshold: float = 0.5
+    contaminated: str = CAUTION
+
+    @property
+    def minhash(self) -> MinHashParams:
+        return MinHashParams(threshold=self.dedup_threshold, num_perm=self.num_perm)
+
+    def index(self, extra: Sequence[BenchmarkProblem] = ()) -> DecontamIndex:
+        return DecontamIndex([*load_benchmarks(list(self.benchmarks)), *extra])
+
+    def decide(self, items: Sequence[ReleaseItem], index: DecontamIndex) -> dict[str, Decision]:
+        """Every item's decision; depends only on the set of items, never on their order."""
+        ordered = sorted(items, key=lambda i: i.id)
+        canonical = canonical_members(
+            [(i.id, i.dedup_text) for i in ordered if i.dedup_text is not None], self.minhash
+        )
+        matches = {i.id: closest_match(i.id, i.texts, index) for i in ordered}
+        contaminated = {
+            i.root
+            for i in ordered
+            if matches[i.id] and matches[i.id].similarity >= self.contamination_threshold
+        }
+        out = {}
+        for i in ordered:
+            root = canonical.get(i.root, i.root)
+            if root != i.root:
+                decision = NEAR_DUPLICATE
+            elif i.root in contaminated:
+                decision = self.contaminated
+            else:
+                decision = TRAIN
+            out[i.id] = Decision(i.id, decision, root, matches[i.id])
+        return out
+
+    def splits_text(self, benchmarks: Sequence[str]) -> str:
+        """The card's description of the splits."""
+        caution = (
+            "- `use_with_caution`: items at or above that similarity; kept for inspection, "
+            "not for training on models evaluated on those benchmarks."
+            if self.contaminated == CAUTION
+            else "- Items at or above that similarity are not released."
+        )
+        return (
+            f"- `train`: items whose closest benchmark problem ({', '.join(benchmarks) or 'none'}) "
+            f"shares less than {self.contamination_threshold:.0%} of its 5-grams.\n{caution}"
+        )
+
+
+def closest_match(item_id: str, texts: Sequence[str], index: DecontamIndex) -> Match | None:
+    """The most similar benchmark problem to any of an item's texts."""
+    matches = [m for m in (index.best_match(item_id, t) for t in texts) if m]
+    return max(matches, key=lambda m: m.similarity) if matches else None
+
+
+def released_frames(frames: Mapping[str, pl.DataFrame], schema: Mapping[str, pl.DataType],
+                    sort_by: str | list[str]) -> pl.DataFrame:
+    """Every partition's rows in one frame sorted by `sort_by` (an empty frame of `schema`
+    when there are none): what a release asset reads first."""
+    combined = combine_partitions(frames, sort_by)
+    return combined if combined.height else pl.DataFrame(schema=dict(schema))
+
+
+def sharegpt_files(name: str, records: Iterable[Mapping[str, Any]],
+                   file_name: str = "sft_sharegpt.json") -> dict[str, str]:
+    """The two files LLaMA-Factory reads: the sharegpt records and `dataset_info.json`."""
+    info = llamafactory_dataset_info(name, file_name)
+    return {
+        file_name: json_records(records),
+        "dataset_info.json": json.dumps(info, indent=2, sort_keys=True) + "\n",
+    }

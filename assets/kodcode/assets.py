@@ -10,17 +10,17 @@ from dagster import AssetExecutionContext, Config, asset
 from assets.common.bookkeeping import frame_metadata
 from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.frames import rows_frame
-from assets.common.ids import stable_id
+from assets.common.family import partitioned
+from assets.common.ids import seeded_rng, stable_id
 from assets.common.steps import read_partition_seeds
 from assets.kodcode import parsing, prompts
 from assets.kodcode.modes import validate_seed
-from dagster_project.partitions import PARTITIONS
 from resources.llm import LLMRequest, LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "kodcode"
-PARTITIONED = {"partitions_def": PARTITIONS[FAMILY], "group_name": FAMILY}
+PARTITIONED = partitioned(FAMILY)
 
 MESSAGES = pl.List(pl.Struct({"role": pl.Utf8, "content": pl.Utf8}))
 TEST_INFO = pl.List(
@@ -58,7 +58,7 @@ def _llm_messages(messages: tuple[dict, ...]) -> list[dict]:
 def kodcode_seed_prompts(context: AssetExecutionContext, config: QuestionConfig, workspace: Workspace) -> pl.DataFrame:
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
     evol_pool = [r["question"] for r in seeds.rows if r["mode"] == "evol"]
-    rng = workspace.rng(context.partition_key, "kodcode_seed_prompts")
+    rng = seeded_rng(workspace.global_seed, context.partition_key, "kodcode_seed_prompts")
     rows = []
     for seed in seeds.rows:
         others = [q for q in evol_pool if q != seed.get("question")]

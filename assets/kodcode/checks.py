@@ -6,9 +6,10 @@ import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets.common.checks import unique_ids
-from assets.kodcode.assets import PARTITIONS, kodcode_questions, kodcode_verified_triplets
+from assets.common.family import seed_partitions
+from assets.kodcode.assets import kodcode_questions, kodcode_verified_triplets
 
-FAMILY_PARTITIONS = PARTITIONS["kodcode"]
+FAMILY_PARTITIONS = seed_partitions("kodcode")
 
 
 @asset_check(asset=kodcode_questions, partitions_def=FAMILY_PARTITIONS, description="Question ids are unique and no question is empty.")

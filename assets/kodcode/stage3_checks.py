@@ -10,12 +10,12 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 from assets.common.checks import unique_ids
 from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.kodcode import release, rl
-from assets.kodcode.assets import PARTITIONS
+from assets.common.family import seed_partitions
 from assets.kodcode.stage3 import kodcode_rl, kodcode_sft, kodcode_triplets
 from assets.kodcode.stage3_release import kodcode_dataset, kodcode_rl_dataset, kodcode_sft_dataset
 from resources.sandbox import SandboxResource
 
-FAMILY_PARTITIONS = PARTITIONS["kodcode"]
+FAMILY_PARTITIONS = seed_partitions("kodcode")
 
 
 def _failures(sandbox: SandboxResource, jobs: list[dict]) -> list[str]:

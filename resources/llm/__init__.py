@@ -13,14 +13,30 @@ endpoint), "vllm" (offline GPU batch, optional extra). Answers are cached per sa
 
 from resources.llm.client import TRUNCATED
 from resources.llm.resource import LLMResource
-from resources.llm.types import BatchResult, BatchStats, Completion, LLMBatchFailed, LLMRequest
+from resources.llm.types import (
+    ERROR_FAILURE,
+    FILTERED_FAILURE,
+    NO_FAILURE,
+    TRUNCATED_FAILURE,
+    BatchResult,
+    BatchStats,
+    Completion,
+    LLMBatchFailed,
+    LLMRequest,
+    failure_of,
+)
 
 __all__ = [
+    "ERROR_FAILURE",
+    "FILTERED_FAILURE",
+    "NO_FAILURE",
     "TRUNCATED",
+    "TRUNCATED_FAILURE",
     "BatchResult",
     "BatchStats",
     "Completion",
     "LLMBatchFailed",
     "LLMRequest",
     "LLMResource",
+    "failure_of",
 ]

@@ -44,6 +44,25 @@ class LLMRequest:
                      self.repetition_penalty))
 
 
+# What went wrong with a sample, one word for every family: the answer was cut off at
+# max_tokens, withheld by a content filter, never came (an error), or nothing went wrong.
+TRUNCATED_FAILURE = "truncated"
+FILTERED_FAILURE = "filtered"
+ERROR_FAILURE = "error"
+NO_FAILURE = "none"
+
+
+def failure_of(finish_reason: str | None, error: str | None) -> str:
+    """truncated | filtered | error | none, from a completion's (or a stored row's) fields."""
+    if error is None:
+        return NO_FAILURE
+    if finish_reason == "length":
+        return TRUNCATED_FAILURE
+    if finish_reason == "content_filter":
+        return FILTERED_FAILURE
+    return ERROR_FAILURE
+
+
 @dataclass(frozen=True)
 class Completion:
     """One sample's outcome: text when it succeeded, otherwise the reason it did not."""
@@ -62,6 +81,13 @@ class Completion:
     @property
     def ok(self) -> bool:
         return self.error is None and self.text is not None
+
+    @property
+    def failure(self) -> str:
+        """truncated | filtered | error | none: the one way every family reads a failure."""
+        if self.error is None and self.text is None:
+            return ERROR_FAILURE
+        return failure_of(self.finish_reason, self.error)
 
 
 @dataclass

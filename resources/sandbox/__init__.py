@@ -25,6 +25,19 @@ from typing import TYPE_CHECKING, Any
 
 from .sandbox import Sandbox
 from .status import ALL_STATUSES, CRASHED, ERROR, FAILED, MEMORY, NO_TESTS, PASSED, TIMEOUT, Status
+from .typed import (
+    REPR_CHARS,
+    CallJob,
+    CallOutcome,
+    CallResult,
+    Job,
+    PytestJob,
+    PytestResult,
+    Result,
+    TraceJob,
+    TraceResult,
+    result_from_wire,
+)
 
 if TYPE_CHECKING:
     from .dagster_resource import SandboxResource
@@ -37,10 +50,21 @@ __all__ = [
     "MEMORY",
     "NO_TESTS",
     "PASSED",
+    "REPR_CHARS",
     "TIMEOUT",
+    "CallJob",
+    "CallOutcome",
+    "CallResult",
+    "Job",
+    "PytestJob",
+    "PytestResult",
+    "Result",
     "Sandbox",
     "SandboxResource",
     "Status",
+    "TraceJob",
+    "TraceResult",
+    "result_from_wire",
 ]
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr
 from resources.interrupts import interruptible
 
 from .sandbox import Sandbox
+from .typed import Job
 
 
 class SandboxResource(ConfigurableResource):
@@ -45,7 +46,7 @@ class SandboxResource(ConfigurableResource):
             )
         return self._sandbox
 
-    def run(self, jobs: Sequence[dict], log: logging.Logger | None = None) -> list[dict]:
+    def run(self, jobs: Sequence[dict | Job], log: logging.Logger | None = None) -> list[dict]:
         """One result per job in input order; logs done/total and jobs/s to `log` for long batches."""
         with interruptible():
             return self._get_sandbox().run(jobs, log=log)

@@ -15,6 +15,7 @@ from typing import Any
 from .backends import make_backend
 from .jobs import finish_trace, invalid_result, problem
 from .pool import Pool
+from .typed import Job
 
 DEFAULT_PRELOAD = ("numpy",)
 # Imported by a second warm tier in each worker; only jobs that import them are sent there.
@@ -90,9 +91,11 @@ class Sandbox:
                 self._pool = pool
             return self._pool
 
-    def run(self, jobs: Sequence[dict], log: logging.Logger | None = None) -> list[dict]:
-        """One result per job, in input order, each carrying its job's "id"."""
-        jobs = list(jobs)
+    def run(self, jobs: Sequence[dict | Job], log: logging.Logger | None = None) -> list[dict]:
+        """One result per job, in input order, each carrying its job's "id".
+
+        Jobs are wire dicts or typed jobs (typed.py), which are sent as their `wire()` dict."""
+        jobs = [j.wire() if hasattr(j, "wire") else j for j in jobs]
         results: list[dict | None] = [None] * len(jobs)
         runnable: list[int] = []
         for i, job in enumerate(jobs):

@@ -7,6 +7,7 @@ import time
 from dagster import AssetMaterialization, DagsterInstance, build_sensor_context, define_asset_job
 
 from assets.common.seeds import FINGERPRINT_KEY, fingerprint
+from assets.registry import FAMILIES
 from dagster_project.partitions import PARTITIONS, SEED_ASSETS
 from dagster_project.sensors import build_seed_sensor, seed_files
 
@@ -31,7 +32,7 @@ def test_two_new_files_become_two_partitions_and_two_runs(tmp_path):
         (family / name).write_text('{"mode": "taco", "question": "q"}\n')
         _age(family / name)
     instance = DagsterInstance.ephemeral()
-    sensor = build_seed_sensor("kodcode", JOB, PARTS, tmp_path)
+    sensor = build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path)
     result = _tick(sensor, instance)
     assert sorted(r.partition_key for r in result.run_requests) == ["a.jsonl", "b.jsonl"]
     assert sorted(result.dynamic_partitions_requests[0].partition_keys) == ["a.jsonl", "b.jsonl"]
@@ -70,7 +71,7 @@ def test_a_tick_reads_only_files_whose_size_or_mtime_moved(tmp_path, monkeypatch
         _age(family / name)
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTS.name, ["a.jsonl", "b.jsonl"])
-    sensor = build_seed_sensor("kodcode", JOB, PARTS, tmp_path)
+    sensor = build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path)
     first = _tick(sensor, instance)
 
     read = []
@@ -93,7 +94,7 @@ def test_a_cursor_written_before_stats_were_kept_requests_nothing_new(tmp_path):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTS.name, ["a.jsonl"])
     old_cursor = json.dumps({"a.jsonl": fingerprint(family / "a.jsonl")})
-    result = _tick(build_seed_sensor("kodcode", JOB, PARTS, tmp_path), instance, cursor=old_cursor)
+    result = _tick(build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path), instance, cursor=old_cursor)
     assert not result.run_requests
     assert json.loads(result.cursor)["a.jsonl"]["fp"] == fingerprint(family / "a.jsonl")
 
@@ -116,7 +117,7 @@ def test_a_fresh_sensor_does_not_rerun_files_already_materialized_with_the_same_
             )
         )
 
-    result = _tick(build_seed_sensor("kodcode", JOB, PARTS, tmp_path), instance)
+    result = _tick(build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path), instance)
 
     assert sorted(r.partition_key for r in result.run_requests) == ["edited.jsonl", "new.jsonl"]
     assert "done.jsonl" in json.loads(result.cursor), "remembered, so not looked up again"

@@ -16,6 +16,7 @@ from dagster import DagsterInstance, build_sensor_context, define_asset_job, mat
 
 from assets.common import steps
 from assets.kodcode.assets import kodcode_seed_prompts
+from assets.registry import FAMILIES
 from dagster_project import sensors
 from dagster_project.partitions import PARTITIONS
 from dagster_project.sensors import build_seed_sensor
@@ -152,7 +153,7 @@ def test_unusable_files_fail_only_their_own_partition_naming_the_file_and_the_se
     for path in seeds.iterdir():
         _age(path)
     instance = DagsterInstance.ephemeral()
-    sensor = build_seed_sensor("kodcode", define_asset_job("kodcode_job"), PARTS, home / "seeds")
+    sensor = build_seed_sensor(FAMILIES["kodcode"], define_asset_job("kodcode_job"), home / "seeds")
 
     tick = sensor(build_sensor_context(instance=instance))
 
@@ -220,7 +221,7 @@ def test_a_file_removed_mid_listing_is_skipped_by_the_sensor_and_the_rest_are_re
         return real(path)
 
     monkeypatch.setattr(sensors, "fingerprint", vanishing)
-    sensor = build_seed_sensor("kodcode", define_asset_job("kodcode_job"), PARTS, home / "seeds")
+    sensor = build_seed_sensor(FAMILIES["kodcode"], define_asset_job("kodcode_job"), home / "seeds")
     tick = sensor(build_sensor_context(instance=DagsterInstance.ephemeral()))
     assert sorted(r.partition_key for r in tick.run_requests) == ["a.jsonl", "c.jsonl"]
     assert sorted(tick.dynamic_partitions_requests[0].partition_keys) == ["a.jsonl", "c.jsonl"]

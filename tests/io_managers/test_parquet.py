@@ -1,7 +1,7 @@
 """Assets land as Parquet at <base>/<asset>/<partition>.parquet and are never half-written."""
 
 import polars as pl
-from dagster import DagsterInstance, DynamicPartitionsDefinition, asset, materialize
+from dagster import AssetIn, DagsterInstance, DynamicPartitionsDefinition, asset, materialize
 
 from io_managers import AtomicParquetIOManager
 
@@ -29,3 +29,25 @@ def test_partitions_are_written_per_key_and_read_back_downstream(tmp_path):
     assert pl.read_parquet(tmp_path / "doubled" / "b.jsonl.parquet")["n"].to_list() == [2]
     leftovers = [p.name for p in tmp_path.rglob("*") if ".tmp-" in p.name]
     assert leftovers == [], "no temporary files remain after a write"
+
+
+@asset(ins={"doubled": AssetIn(metadata={"allow_missing_partitions": True})})
+def every_partition(doubled: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    assert isinstance(doubled, dict), f"a release reads a dict, got {type(doubled).__name__}"
+    frames = [doubled[k] for k in sorted(doubled)]
+    return pl.concat(frames) if frames else pl.DataFrame({"partition": [], "n": []})
+
+
+def test_an_unpartitioned_reader_gets_a_dict_of_partitions_even_when_one_exists(tmp_path):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("io_test", ["only.jsonl"])
+    io = AtomicParquetIOManager(base_dir=str(tmp_path))
+    resources = {"io_manager": io}
+    assets = [numbers, doubled, every_partition]
+    assert materialize(assets, partition_key="only.jsonl", instance=instance, resources=resources,
+                       selection=[numbers, doubled]).success
+    assert materialize(assets, instance=instance, resources=resources,
+                       selection=[every_partition]).success
+    assert pl.read_parquet(tmp_path / "every_partition.parquet")["partition"].to_list() == [
+        "only.jsonl"
+    ]

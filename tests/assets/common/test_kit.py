@@ -1,0 +1,151 @@
+"""The step kit: ask, run_jobs, the step report, count checks and the release policy."""
+
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+import pytest
+
+from assets.common.ask import ANSWER_SCHEMA, ask, row_failure
+from assets.common.checks import count_check
+from assets.common.decontam import BenchmarkProblem, DecontamIndex
+from assets.common.execute import CallJob, PytestJob, job_timing, run_jobs
+from assets.common.release import (
+    CAUTION,
+    CONTAMINATED,
+    NEAR_DUPLICATE,
+    TRAIN,
+    ReleaseItem,
+    ReleasePolicy,
+    sharegpt_files,
+)
+from assets.common.report import AccountingError, StepReport
+from resources.llm import LLMRequest
+from resources.sandbox import REPR_CHARS, CallOutcome, SandboxResource
+from tests.fakes.openai_server import FaultPlan, OpenAIServer
+from tests.fakes.scripted_llm import scripted_llm
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+
+
+def _echo(body: dict) -> str:
+    return "answer to " + body["messages"][-1]["content"]
+
+
+def test_ask_gives_one_row_per_sample_with_the_shared_answer_columns(tmp_path):
+    rows = pl.DataFrame({"question_id": ["q1", "q2"], "subset": ["a", "b"], "text": ["x", "y"]})
+    with OpenAIServer(_echo) as server:
+        answers = ask(
+            scripted_llm(server.base_url, tmp_path),
+            [LLMRequest(key=r["question_id"], messages=[{"role": "user", "content": r["text"]}], n=2)
+             for r in rows.iter_rows(named=True)],
+        )
+    df = answers.frame(rows, key="question_id", keep=["subset"])
+    assert df.columns == ["question_id", "subset", *ANSWER_SCHEMA]
+    assert df["question_id"].to_list() == ["q1", "q1", "q2", "q2"]
+    assert df["sample_index"].to_list() == [0, 1, 0, 1]
+    assert df["response"].to_list()[2] == "answer to y"
+    assert {row_failure(r) for r in df.iter_rows(named=True)} == {"none"}
+    assert answers.metadata()["llm/samples"] == 4
+
+
+def test_ask_names_a_truncated_answer_truncated_on_the_completion_and_the_row(tmp_path):
+    with OpenAIServer(_echo, faults=FaultPlan(truncated=1.0)) as server:
+        answers = ask(
+            scripted_llm(server.base_url, tmp_path, failure_threshold=1.0),
+            [LLMRequest(key="k", messages=[{"role": "user", "content": "long"}])],
+            truncation_is_an_outcome=True,
+        )
+    (completion,) = answers.completions
+    assert completion.failure == "truncated" and not completion.ok
+    assert row_failure(answers.frame().row(0, named=True)) == "truncated"
+
+
+def test_ask_sends_nothing_for_no_requests():
+    answers = ask(None, [])  # type: ignore[arg-type]
+    assert answers.completions == [] and answers.metadata() == {}
+    assert answers.frame(key="question_id").columns == ["question_id", *ANSWER_SCHEMA]
+
+
+def test_the_step_report_accounts_for_every_row_and_keeps_one_example_per_reason():
+    report = StepReport(rows_in=4)
+    report.drop("no_passing_trial", key="q1", detail="0 of 3 passed")
+    report.drop("no_passing_trial", key="q2", detail="0 of 3 passed")
+    report.tally("difficulty", ["easy", "hard"], known=["medium"])
+    report.share("verified_share", 2, 4)
+    df = pl.DataFrame({"question_id": ["q3", "q4"]})
+    meta = report.metadata(df, preview=["question_id"])
+    assert meta["rows_in"] == 4 and meta["rows_out"] == 2 and meta["rows_dropped"] == 2
+    assert meta["dropped/no_passing_trial"] == 2
+    assert meta["drop_example/no_passing_trial"].value == "q1: 0 of 3 passed"
+    assert meta["difficulty/medium"] == 0 and meta["verified_share"] == 0.5
+    assert "| q3 |" in meta["preview"].value
+    with pytest.raises(AccountingError, match="1 rows are unaccounted for"):
+        StepReport(rows_in=3).metadata(df)
+
+
+def test_a_count_check_passes_only_when_every_count_is_zero():
+    assert count_check({"duplicate_ids": 0, "empty": 0}, info={"rows": 5}).passed
+    failed = count_check({"duplicate_ids": 1, "empty": 0})
+    assert not failed.passed and failed.metadata["duplicate_ids"].value == 1
+
+
+def _index() -> DecontamIndex:
+    text = "check if in given list of numbers are any two numbers closer to each other than threshold"
+    return DecontamIndex([BenchmarkProblem("bench", "B/0", text)])
+
+
+CLOSE = (
+    "Check if in given list of numbers are any two numbers closer to each other than threshold, please"
+)
+
+
+def test_the_release_policy_keeps_one_canonical_member_and_sends_contamination_to_caution():
+    question = "Write a function that counts how many vowels the given string contains and returns it"
+    items = [
+        ReleaseItem("b", question + ".", [question + "."]),
+        ReleaseItem("a", question + "!", [question + "!"]),
+        ReleaseItem("a-complete", None, ["def count(s): ..."], parent="a"),
+        ReleaseItem("c", "close", [CLOSE]),
+    ]
+    decisions = ReleasePolicy().decide(items, _index())
+    assert decisions["a"].decision == TRAIN and decisions["a-complete"].decision == TRAIN
+    assert decisions["b"].decision == NEAR_DUPLICATE and decisions["b"].canonical_id == "a"
+    assert decisions["c"].decision == CAUTION and decisions["c"].match.problem_id == "B/0"
+    assert ReleasePolicy().decide(list(reversed(items)), _index()) == decisions
+    dropping = ReleasePolicy(contaminated=CONTAMINATED).decide(items, _index())
+    assert dropping["c"].decision == CONTAMINATED and not dropping["c"].released
+
+
+def test_sharegpt_files_are_the_records_and_the_llamafactory_entry():
+    files = sharegpt_files("demo", [{"conversations": [], "system": ""}])
+    assert set(files) == {"sft_sharegpt.json", "dataset_info.json"}
+    assert '"file_name": "sft_sharegpt.json"' in files["dataset_info.json"]
+
+
+def test_a_call_outcome_reads_values_back_and_knows_a_cut_repr():
+    assert CallOutcome(ok=True, value_json=None, value_repr="(1, 2)").value() == (True, [1, 2])
+    assert CallOutcome(ok=True, value_json="[1]", value_repr="[1]").value() == (True, [1])
+    assert CallOutcome(ok=True, value_json="x", value_repr="'x'").value() == (True, "x")
+    assert CallOutcome(ok=False, exception_type="ValueError").value() == (False, None)
+    assert CallOutcome(ok=True, value_repr="1" * (REPR_CHARS - 3) + "...").repr_truncated
+
+
+@needs_bwrap
+def test_run_jobs_returns_typed_results_by_job_id():
+    sandbox = SandboxResource(backend="bwrap", workers=1, timeout_s=10, coverage=False)
+    try:
+        results = run_jobs(
+            sandbox,
+            [
+                PytestJob("t", "def f():\n    return 1", "from solution import f\n\ndef test_f():\n    assert f() == 1"),
+                CallJob("c", "def g(x):\n    return (x, x)", "g", inputs=[{"x": 1}, {"x": "a"}]),
+            ],
+        )
+    finally:
+        sandbox.close()
+    assert results["t"].passed and results["t"].tests_passed == 1
+    assert [o.value() for o in results["c"].outcomes] == [(True, [1, 1]), (True, ["a", "a"])]
+    assert set(job_timing(results)) == {"sandbox/job_s_median", "sandbox/job_s_max"}
+    assert run_jobs(sandbox, []) == {}
