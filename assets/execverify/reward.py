@@ -111,10 +111,11 @@ def answer_code(text: str) -> str:
 
 
 def _truth(ground_truth: Any, extra_info: dict | None) -> dict:
-    info = dict(extra_info or {})
-    if "type" not in info and ground_truth:
-        loaded = json.loads(ground_truth) if isinstance(ground_truth, str) else dict(ground_truth)
-        info.update(loaded)
+    """The row's facts: assay's rows carry them as JSON ground truth, ExecVerify's in extra_info."""
+    info: dict = {}
+    if ground_truth:
+        info.update(json.loads(ground_truth) if isinstance(ground_truth, str) else dict(ground_truth))
+    info.update({k: v for k, v in (extra_info or {}).items() if v is not None})
     return info
 
 

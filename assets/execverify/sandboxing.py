@@ -16,11 +16,10 @@ def shared_sandbox() -> Any:
     global _sandbox
     with _lock:
         if _sandbox is None:
-            from dagster_project.settings import load_settings
             from resources.sandbox import Sandbox
+            from resources.sandbox.settings import SandboxSettings
 
-            settings = load_settings().sandbox
-            assert settings is not None
+            settings = SandboxSettings.from_env()
             _sandbox = Sandbox(backend=settings.backend, workers=settings.workers, timeout_s=settings.timeout_s,
                                memory_mb=settings.memory_mb, coverage=False)
             atexit.register(close_shared)

@@ -94,6 +94,9 @@ class TraceJob:
     entry_point: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     max_events: int | None = None
+    args_py: str | None = None  # the call's argument source instead of kwargs (evaluated before tracing)
+    args_line: int | None = None  # the line those arguments sit on in the script being reproduced
+    eval_view: bool = False  # each local's eval(repr) value and type (ExecVerify's reading)
 
     def wire(self) -> dict[str, Any]:
         job: dict[str, Any] = {
@@ -105,6 +108,10 @@ class TraceJob:
         }
         if self.max_events is not None:
             job["max_events"] = self.max_events
+        if self.args_py is not None:
+            job.update(args_py=self.args_py, args_line=self.args_line or 1)
+        if self.eval_view:
+            job["eval_view"] = True
         return job
 
 
@@ -281,6 +288,9 @@ class TraceResult:
     truncated: bool = False
     error: str | None = None
     duration_s: float = 0.0
+    stop: str | None = None  # returned | raised | event_limit | timeout | tampered | memory | error
+    return_repr: str | None = None
+    exception_type: str | None = None
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> TraceResult:
@@ -291,6 +301,9 @@ class TraceResult:
             truncated=bool(data.get("truncated")),
             error=data.get("error"),
             duration_s=float(data.get("duration_s") or 0.0),
+            stop=data.get("stop"),
+            return_repr=data.get("return_repr"),
+            exception_type=data.get("exception_type"),
         )
 
 
