@@ -23,10 +23,10 @@ from tests.fakes.scripted_llm import scripted_llm
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
 PROGRAMS = {
-    "split": ("def f(s):\n    parts = s.split(',')\n    out = []\n    for p in parts:\n        if p:\n"
-              "            out.append(p.upper())\n    return out", "'a,b,,c'", "'x,,yy,z,w'"),
-    "append": ("def helper(x):\n    return [x] * 2\n\ndef f(xs):\n    acc = []\n    for x in xs:\n"
-               "        acc.append(helper(x))\n    return acc", "[1, 2]", "[7, 8, 9]"),
+    "split": (("def f(s):\n    parts = s.split(',')\n    out = []\n    for p in parts:\n        if p:\n"
+              "            out.append(p.upper())\n    return out"), "'a,b,,c'", "'x,,yy,z,w'"),
+    "append": (("def helper(x):\n    return [x] * 2\n\ndef f(xs):\n    acc = []\n    for x in xs:\n"
+               "        acc.append(helper(x))\n    return acc"), "[1, 2]", "[7, 8, 9]"),
     "get": ("def f(d):\n    return object()", "{'a': 1}", "{'b': 2}"),  # no literal repr: dropped
     "keys": ("def f(d):\n    return list(d.keys())", "{'a': 1}", "{'b': 2}"),
 }
@@ -41,7 +41,7 @@ def _program(method: str, mutated: bool) -> str:
 
 def _value(func_str: str, call: str) -> str:
     namespace: dict = {}
-    exec(func_str, namespace)  # the test's own programs
+    exec(func_str, namespace)  # noqa: S102 - the test's own programs
     return repr(eval(call, namespace))
 
 
