@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 export ASSAY_HOME ?= $(CURDIR)/.assay
 export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
 
-.PHONY: install system-deps demo demo-codeio demo-case2code demo-all dev test test-fast bench bench-all clean
+.PHONY: install system-deps demo demo-codeio demo-case2code demo-execverify demo-all dev test test-fast bench bench-all clean
 
 # bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
 system-deps:
@@ -32,6 +32,9 @@ demo-codeio: install
 
 demo-case2code: install
 	$(PY) -m dagster_project.demo case2code
+
+demo-execverify: install
+	$(PY) -m dagster_project.demo execverify
 
 demo-all: install
 	$(PY) -m dagster_project.demo kodcode codeio case2code

@@ -44,16 +44,16 @@ ASSETS = [
 ]
 CHECKS = [execverify_samples_complete, execverify_questions_answerable, execverify_rl_rows_readable]
 
-# The demo runs the 1.5B model on two shared cores: one config, few tokens, n=2 difficulty samples.
+# The demo runs the 1.5B model on two shared cores: one config, short answers, n=2 difficulty samples.
 DEMO_RUN_CONFIG = {
     "ops": {
-        "execverify_programs": {"config": {"configs": [1], "max_tokens": 384}},
-        "execverify_mutated_programs": {"config": {"max_tokens": 384}},
-        "execverify_difficulties": {"config": {"n_samples": 2, "max_tokens": 384, "max_pass": 1}},
+        "execverify_programs": {"config": {"configs": [1], "max_tokens": 320}},
+        "execverify_mutated_programs": {"config": {"max_tokens": 320}},
+        "execverify_difficulties": {"config": {"n_samples": 2, "max_tokens": 256, "max_pass": 1}},
         "execverify_filtered": {"config": {"max_pass": 1}},
-        "execverify_io_cot": {"config": {"max_tokens": 512}},
-        "execverify_oi_cot": {"config": {"max_tokens": 512}},
-        "execverify_rl_candidates": {"config": {"max_tokens": 512}},
+        "execverify_io_cot": {"config": {"max_tokens": 400}},
+        "execverify_oi_cot": {"config": {"max_tokens": 400}},
+        "execverify_rl_candidates": {"config": {"max_tokens": 400}},
     }
 }
 

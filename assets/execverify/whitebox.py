@@ -94,6 +94,8 @@ def drop_reason(result: dict) -> str | None:
         return "trace cut off at the event limit"
     if stop == "tampered":
         return "the code tampered with tracing"
+    if stop == "bad_repr":
+        return "a local's repr failed"
     return f"trace ended: {stop or result.get('status')}"
 
 

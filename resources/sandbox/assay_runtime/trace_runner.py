@@ -16,7 +16,8 @@ It is bounded in events and time. Nothing is raised from the trace function (CPy
 would then unset the tracer itself, which the guard refuses while job code is on the
 stack): the stop is an alarm whose handler raises only in the job's own frames. A job
 that turns tracing off (`sys.settrace`, `frame.f_trace`, `f_trace_lines`) ends `error`
-with `stop: tampered`: its trace would be silently incomplete.
+with `stop: tampered`: its trace would be silently incomplete; one with a local whose
+repr raises (MemoryError for a gigantic one, anything else) ends `error`, `stop: bad_repr`.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class _Trace:
         self.stopping = False
         self.timed_out = False
         self.tampered: str | None = None
+        self.bad_repr: str | None = None
 
     # ---------------------------------------------------------------- the alarm
     def on_alarm(self, signum: int, frame: Any) -> None:
@@ -173,7 +175,11 @@ class _Trace:
                 self.stop_soon()
                 text, cut = "<unrepresentable: Timeout>", False
             except BaseException as exc:  # noqa: BLE001
+                # A value the trace cannot show: the trace would be wrong about it, so it ends.
                 text, cut = f"<unrepresentable: {type(exc).__name__}>", False
+                if not isinstance(exc, RecursionError):  # that one is the stack's depth, not the value
+                    self.bad_repr = self.bad_repr or f"the repr of local {name!r} raised {type(exc).__name__}"
+                    self.stop_soon()
             record = {"repr": text, "type": type(value).__name__, "truncated": cut}
             if self.with_eval:
                 view = self.eval_cache.get(text + ("\0" if cut else ""))
@@ -289,6 +295,9 @@ def _traced_call(state: _Trace, fn: Any, args: tuple, kwargs: dict) -> dict:
     if state.tampered:
         status, stop = "error", "tampered"
         result["error"] = state.tampered
+    elif state.bad_repr:
+        status, stop = "error", "bad_repr"
+        result["error"] = state.bad_repr
     elif state.truncated:
         status, stop = "timeout", "event_limit"
         result["error"] = f"the trace reached its limit of {state.max_events} events"

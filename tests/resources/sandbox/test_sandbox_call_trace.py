@@ -192,6 +192,14 @@ HOSTILE_TRACES = {
         "def g():\n    i = 0\n    while True:\n        yield i\n        i += 1\n\ndef f():\n    return list(g())\n",
         {"event_limit", "timeout", "memory"},
     ),
+    "gigantic_repr": (
+        "class Big:\n    def __repr__(self):\n        return 'x' * (10 ** 10)\n\ndef f():\n    b = Big()\n    return 1\n",
+        {"bad_repr"},
+    ),
+    "endless_repr": (
+        "class Slow:\n    def __repr__(self):\n        while True:\n            pass\n\ndef f():\n    b = Slow()\n    return 1\n",
+        {"timeout"},
+    ),
     "huge_repr": ("def f():\n    s = 'a' * (10 ** 8)\n    t = [s] * 10\n    u = t\n    return len(u)\n", {"returned"}),
     "settrace": ("import sys\ndef f():\n    sys.settrace(None)\n    x = 1\n    return x\n", {"tampered"}),
     "frame_f_trace": ("import sys\ndef f():\n    sys._getframe().f_trace = None\n    x = 1\n    return x\n", {"tampered"}),
