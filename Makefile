@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 export ASSAY_HOME ?= $(CURDIR)/.assay
 export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
 
-.PHONY: install system-deps demo demo-codeio demo-case2code demo-execverify demo-all dev test test-fast bench bench-all clean
+.PHONY: install system-deps demo demo-all dev lint test test-fast bench bench-all clean
 
 # bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
 system-deps:
@@ -27,24 +27,25 @@ install: system-deps $(VENV)/.installed
 demo: install
 	$(PY) -m dagster_project.demo kodcode
 
-demo-codeio: install
-	$(PY) -m dagster_project.demo codeio
+# Any registered family (assets/registry.py): make demo-codeio, make demo-case2code, ...
+demo-%: install
+	$(PY) -m dagster_project.demo $*
 
-demo-case2code: install
-	$(PY) -m dagster_project.demo case2code
-
-demo-execverify: install
-	$(PY) -m dagster_project.demo execverify
-
+# Every registered family, in registry order.
 demo-all: install
-	$(PY) -m dagster_project.demo kodcode codeio case2code
+	$(PY) -m dagster_project.demo --all
 
 # The Dagster UI and daemon (sensors on) over the same instance and data as `make demo`.
 dev: install
 	@$(PY) -m dagster_project.instance >/dev/null
 	$(VENV)/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
-test: install
+# Lint and format are checked (ruff, pinned in pyproject's dev extra) before any test runs.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	$(PY) -m pytest -q
 
 # Everything but the real-model smoke tests.

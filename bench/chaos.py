@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from dagster import DagsterInstance
 
-from assets.kodcode import assets as stages
+import assets.kodcode as stages
 from tests.fakes.openai_server import FaultPlan, OpenAIServer
 from tests.integration.harness import (
     ASSET_NAMES,

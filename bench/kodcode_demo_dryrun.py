@@ -3,7 +3,7 @@
 Runs `dagster_project.demo.run_family("kodcode")` (definitions, settings, each
 seed file as a partition, the family job with its checks, then the release job)
 with every LLM role pointed at a fake OpenAI-compatible server that answers like
-the stage-3 test cast (tests/assets/kodcode/stage3_scripted.py): one question
+the family test cast (tests/assets/kodcode/scripted_family.py): one question
 rescued by retries, one leaking stub, one stub that fails re-verification, a
 reasoner that misnames functions, a HumanEval-contaminated question and a
 cross-file near-duplicate. The printed counts show the plumbing, not a model's skill.
@@ -29,7 +29,7 @@ def main() -> int:
         "--home", type=Path, default=Path(tempfile.gettempdir()) / "assay-kodcode-dryrun"
     )
     args = parser.parse_args()
-    from tests.assets.kodcode.stage3_scripted import SEEDS, Stage3Model
+    from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
     from tests.fakes.openai_server import OpenAIServer
 
     if args.home.exists():

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 def env_str(name: str, default: str) -> str:
@@ -10,17 +14,17 @@ def env_str(name: str, default: str) -> str:
     return value or default
 
 
-def env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: N, kind: Callable[[str], N], noun: str) -> N:
     raw = env_str(name, str(default))
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from exc
+        raise ValueError(f"environment variable {name}={raw!r} is not {noun}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "an integer")
 
 
 def env_float(name: str, default: float) -> float:
-    raw = env_str(name, str(default))
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
+    return _env_number(name, default, float, "a number")

@@ -6,9 +6,9 @@ import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets.case2code.assets import case2code_cases, case2code_prompts
-from assets.common.family import seed_partitions
 from assets.case2code.stages import examples_from_json, results_from_json
 from assets.common.checks import unique_ids
+from assets.common.family import seed_partitions
 
 FAMILY_PARTITIONS = seed_partitions("case2code")
 

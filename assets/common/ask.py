@@ -1,7 +1,7 @@
 """Asking the LLM for a frame of rows: requests in, one row per completion out.
 
-    answers = ask(llm, [LLMRequest(key=r["question_id"], messages=..., n=3) for r in rows],
-                  log=context.log)
+    requests = requests_from(questions, "question_id", lambda q: trial_messages(q["question"]), n=3)
+    answers = ask(llm, requests, log=context.log)
     df = answers.frame(questions, key="question_id", keep=["partition", "subset"])
     report.add(answers.metadata())
 
@@ -12,7 +12,7 @@ Every family's answer rows carry the same columns (ANSWER_SCHEMA); `failure_of` 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "answer_row",
     "ask",
     "failure_of",
+    "requests_from",
     "row_failure",
 ]
 
@@ -106,6 +107,24 @@ class Answers:
             for c in self.completions
         ]
         return pl.DataFrame(data, schema={**schema, **ANSWER_SCHEMA})
+
+
+def requests_from(
+    rows: pl.DataFrame | Iterable[Mapping[str, Any]],
+    key: str,
+    messages: Callable[[Mapping[str, Any]], Sequence[Mapping[str, str]]],
+    *,
+    n: int = 1,
+    max_tokens: int | None = None,
+    where: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> list[LLMRequest]:
+    """One request per row (for which `where` holds), keyed by the row's `key` column."""
+    iterable = rows.iter_rows(named=True) if isinstance(rows, pl.DataFrame) else rows
+    return [
+        LLMRequest(key=r[key], messages=tuple(messages(r)), n=n, max_tokens=max_tokens)
+        for r in iterable
+        if where is None or where(r)
+    ]
 
 
 def ask(

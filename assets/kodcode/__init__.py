@@ -1,16 +1,34 @@
-"""KodCode: seed prompts → questions → solution trials → sandbox results → verified triplets."""
+"""KodCode: seed prompts -> questions -> trials -> sandbox results -> verified triplets, then
+retries, complete style, reasoning SFT (cross-verified), RL, and the releases.
+
+Modules, in the order of the chain:
+  questions.py         kodcode_seed_prompts, kodcode_raw_questions, kodcode_questions
+  trials.py            kodcode_solution_trials, kodcode_test_results, kodcode_verified_triplets
+  retries.py           kodcode_retry_trials, kodcode_instruct_triplets
+  style_conversion.py  kodcode_style_conversions, kodcode_triplets (both styles)
+  reasoning_sft.py     kodcode_sft_responses, kodcode_sft (cross-verified against the tests)
+  rl_set.py            kodcode_rl (verl rows)
+  release.py           kodcode_release_selection, kodcode_dataset, kodcode_sft_dataset, kodcode_rl_dataset
+  checks.py, release_checks.py
+Pure helpers: prompts, modes (seed validation), parsing, style (stub checks), answers and
+cross_verification (reasoner code alignment and SFT rows), rl, release_selection, reward (verl).
+"""
 
 from assets.common.family import Family
-from assets.kodcode.assets import (
-    kodcode_questions,
-    kodcode_raw_questions,
-    kodcode_seed_prompts,
+from assets.kodcode.checks import CHECKS as PARTITIONED_CHECKS
+from assets.kodcode.modes import validate_seed
+from assets.kodcode.questions import kodcode_questions, kodcode_raw_questions, kodcode_seed_prompts
+from assets.kodcode.reasoning_sft import kodcode_sft, kodcode_sft_responses
+from assets.kodcode.release import RELEASE_ASSETS
+from assets.kodcode.release_checks import RELEASE_CHECKS
+from assets.kodcode.retries import kodcode_instruct_triplets, kodcode_retry_trials
+from assets.kodcode.rl_set import kodcode_rl
+from assets.kodcode.style_conversion import kodcode_style_conversions, kodcode_triplets
+from assets.kodcode.trials import (
     kodcode_solution_trials,
     kodcode_test_results,
     kodcode_verified_triplets,
 )
-from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
-from assets.kodcode.modes import validate_seed
 
 ASSETS = [
     kodcode_seed_prompts,
@@ -19,16 +37,16 @@ ASSETS = [
     kodcode_solution_trials,
     kodcode_test_results,
     kodcode_verified_triplets,
+    kodcode_retry_trials,
+    kodcode_instruct_triplets,
+    kodcode_style_conversions,
+    kodcode_triplets,
+    kodcode_sft_responses,
+    kodcode_sft,
+    kodcode_rl,
+    *RELEASE_ASSETS,
 ]
-CHECKS = [kodcode_questions_well_formed, kodcode_triplets_verified]
-
-# Stage 3: retries, complete style, SFT, RL (partitioned) and the releases (group kodcode_release).
-from assets.kodcode.stage3 import STAGE3_ASSETS
-from assets.kodcode.stage3_checks import STAGE3_CHECKS
-from assets.kodcode.stage3_release import RELEASE_ASSETS
-
-ASSETS += STAGE3_ASSETS + RELEASE_ASSETS
-CHECKS += STAGE3_CHECKS
+CHECKS = [*PARTITIONED_CHECKS, *RELEASE_CHECKS]
 
 FAMILY = Family(
     name="kodcode",

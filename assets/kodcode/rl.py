@@ -15,7 +15,7 @@ import polars as pl
 
 from assets.common.formats import verl_row, verl_schema
 from assets.kodcode.answers import ground_truth
-from assets.kodcode.prompts_stage3 import solve_messages
+from assets.kodcode.prompts import solve_messages
 
 DATA_SOURCE = "assay/kodcode"
 ABILITY = "code"

@@ -16,26 +16,11 @@ import ast
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .assay_runtime.call_runner import REPR_CHARS
 from .status import PASSED
-
-__all__ = [
-    "REPR_CHARS",
-    "CallJob",
-    "CallOutcome",
-    "CallResult",
-    "Job",
-    "PytestJob",
-    "PytestResult",
-    "Result",
-    "TraceJob",
-    "TraceResult",
-    "literal_from_repr",
-    "result_from_wire",
-]
 
 
 @dataclass(frozen=True)
@@ -118,6 +103,12 @@ class TraceJob:
 Job = PytestJob | CallJob | TraceJob
 
 
+def _from_wire(cls: type, data: Mapping[str, Any], **converted: Any) -> Any:
+    """`cls` from a result dict: its fields by name (missing ones keep their defaults)."""
+    names = {f.name for f in fields(cls)} - set(converted)
+    return cls(**{k: v for k, v in data.items() if k in names}, **converted)
+
+
 @dataclass(frozen=True)
 class PytestResult:
     id: str
@@ -139,16 +130,7 @@ class PytestResult:
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> PytestResult:
-        return cls(
-            id=data.get("id"),
-            status=data["status"],
-            tests_collected=int(data.get("tests_collected") or 0),
-            tests_passed=int(data.get("tests_passed") or 0),
-            tests_failed=int(data.get("tests_failed") or 0),
-            coverage=data.get("coverage"),
-            failures=tuple(data.get("failures") or ()),
-            duration_s=float(data.get("duration_s") or 0.0),
-        )
+        return _from_wire(cls, data, failures=tuple(data.get("failures") or ()))
 
 
 _NAMES = {"inf": math.inf, "nan": math.nan, "True": True, "False": False, "None": None}
@@ -215,24 +197,7 @@ class CallOutcome:
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> CallOutcome:
-        return cls(
-            ok=bool(data.get("ok")),
-            value_json=data.get("value_json"),
-            value_repr=data.get("value_repr"),
-            exception_type=data.get("exception_type"),
-            exception_message=data.get("exception_message"),
-            duration_s=float(data.get("duration_s") or 0.0),
-        )
-
-    def wire(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "value_json": self.value_json,
-            "value_repr": self.value_repr,
-            "exception_type": self.exception_type,
-            "exception_message": self.exception_message,
-            "duration_s": self.duration_s,
-        }
+        return _from_wire(cls, data, ok=bool(data.get("ok")))
 
     @property
     def repr_truncated(self) -> bool:
@@ -270,14 +235,8 @@ class CallResult:
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> CallResult:
-        return cls(
-            id=data.get("id"),
-            status=data["status"],
-            outcomes=tuple(CallOutcome.from_wire(o) for o in data.get("outcomes") or ()),
-            error=data.get("error"),
-            load_error=data.get("load_error"),
-            duration_s=float(data.get("duration_s") or 0.0),
-        )
+        outcomes = tuple(CallOutcome.from_wire(o) for o in data.get("outcomes") or ())
+        return _from_wire(cls, data, outcomes=outcomes)
 
 
 @dataclass(frozen=True)
@@ -294,17 +253,7 @@ class TraceResult:
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> TraceResult:
-        return cls(
-            id=data.get("id"),
-            status=data["status"],
-            events=tuple(data.get("events") or ()),
-            truncated=bool(data.get("truncated")),
-            error=data.get("error"),
-            duration_s=float(data.get("duration_s") or 0.0),
-            stop=data.get("stop"),
-            return_repr=data.get("return_repr"),
-            exception_type=data.get("exception_type"),
-        )
+        return _from_wire(cls, data, events=tuple(data.get("events") or ()))
 
 
 Result = PytestResult | CallResult | TraceResult

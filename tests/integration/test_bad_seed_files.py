@@ -15,7 +15,7 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, define_asset_job, materialize
 
 from assets.common import steps
-from assets.kodcode.assets import kodcode_seed_prompts
+from assets.kodcode.questions import kodcode_seed_prompts
 from assets.registry import FAMILIES
 from dagster_project import sensors
 from dagster_project.partitions import PARTITIONS

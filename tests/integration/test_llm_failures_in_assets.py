@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance
 
-from assets.kodcode import assets as stages
+import assets.kodcode as stages
 from tests.fakes.openai_server import FaultPlan, OpenAIServer
 from tests.integration.harness import (
     RunSettings,

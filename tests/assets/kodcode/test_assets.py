@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
-from assets.kodcode import assets as stages
+import assets.kodcode as stages
 from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager

@@ -1,4 +1,4 @@
-"""A scripted model for KodCode stage 3: every kind of prompt gets an answer chosen by its content.
+"""A scripted model for the whole KodCode family: every kind of prompt gets an answer chosen by its content.
 
 The cast (one question each): count_vowels (all good), add/multiply (two tested
 functions; the stub leaks the solution; the reasoner misnames both functions),

@@ -1,4 +1,4 @@
-"""KodCode stage 3 end to end: two seed files through retries, complete style, SFT, RL and the releases.
+"""KodCode end to end: two seed files through retries, complete style, SFT, RL and the releases.
 
 A scripted model on loopback answers every prompt; the real bubblewrap sandbox
 runs every trial, re-verification, cross-verification and check.
@@ -16,22 +16,22 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets import kodcode
-from assets.kodcode import stage3_checks, stage3_release
+from assets.kodcode import release, release_checks
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
-from tests.assets.kodcode.stage3_scripted import SEEDS, Stage3Model
+from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
 from tests.fakes.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
 
-PARTITIONED = [a for a in kodcode.ASSETS if a not in stage3_release.RELEASE_ASSETS]
-PARTITIONED_CHECKS = [c for c in kodcode.CHECKS if c not in stage3_checks.RELEASE_CHECKS]
-RELEASE_CHECKS = stage3_checks.RELEASE_CHECKS
+PARTITIONED = kodcode.FAMILY.partitioned_assets
+PARTITIONED_CHECKS = kodcode.FAMILY.partitioned_checks
+RELEASE_CHECKS = release_checks.RELEASE_CHECKS
 RUN_CONFIG = {"ops": {"kodcode_sft_responses": {"config": {"n_samples": 2, "max_tokens": 512}}}}
 
 
@@ -96,7 +96,7 @@ def run_family(
         kodcode.ASSETS + kodcode.CHECKS,
         instance=instance,
         resources=resources,
-        selection=stage3_release.RELEASE_ASSETS,
+        selection=release.RELEASE_ASSETS,
     )
     assert result.success
     evaluations = result.get_asset_check_evaluations()
@@ -128,7 +128,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def family(tmp_path_factory):
     """The family run twice on one scripted server: partitions a then b, and b then a (answers from one cache)."""
-    root = tmp_path_factory.mktemp("stage3")
+    root = tmp_path_factory.mktemp("kodcode")
     model = Stage3Model()
     with OpenAIServer(model) as server:
         cache = root / "cache.sqlite"

@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from assets.kodcode.prompts_stage3 import style_messages
+from assets.kodcode.prompts import style_messages
 from assets.kodcode.style import check_stub, graft, leaked_lines, stub_code
 
 SOLUTION = '''from typing import List

@@ -1,4 +1,5 @@
-"""Reasoning-model SFT rows: one per sampled response, cross-verified against the triplet's tests.
+"""Cross-verification of reasoning-model answers: one SFT row per sampled response, labelled
+correct only when its code passes the triplet's tests in the sandbox.
 
 The full response (reasoning included) is what a model trains on; the code
 after `</think>` is only what gets verified. Both conversation shapes trainers
@@ -13,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from assets.common.execute import PytestJob, PytestResult
 from assets.common.formats import MESSAGES_DTYPE, SHAREGPT_DTYPE, chat_messages, sharegpt
 from assets.common.ids import stable_id
 from assets.kodcode.answers import Alignment, prepare
@@ -41,23 +43,23 @@ def prepared_answers(responses: Sequence[Mapping[str, Any]], test_info_by_questi
 
 
 def verification_jobs(responses: Sequence[Mapping[str, Any]], prepared: Mapping[str, tuple[Alignment | None, str | None]],
-                      tests_by_question: Mapping[str, str]) -> list[dict]:
+                      tests_by_question: Mapping[str, str]) -> list[PytestJob]:
     """Sandbox pytest jobs for every response whose code could be extracted."""
     jobs = []
     for r in responses:
         key = sft_id(r["question_id"], r["sample_index"])
         alignment, _ = prepared.get(key, (None, None))
         if alignment is not None:
-            jobs.append({"id": key, "kind": "pytest", "solution_code": alignment.code, "test_code": tests_by_question[r["question_id"]]})
+            jobs.append(PytestJob(key, alignment.code, tests_by_question[r["question_id"]]))
     return jobs
 
 
 def sft_row(response: Mapping[str, Any], triplet: Mapping[str, Any], prompt: Sequence[Mapping[str, str]],
-            prepared: tuple[Alignment | None, str | None], result: Mapping[str, Any] | None) -> dict[str, Any]:
+            prepared: tuple[Alignment | None, str | None], result: PytestResult | None) -> dict[str, Any]:
     """One labelled SFT row: correct only if the aligned answer passed every test in the sandbox."""
     key = sft_id(response["question_id"], response["sample_index"])
     alignment, why_not = prepared
-    status = result["status"] if result else (why_not or "not_run").split(":")[0]
+    status = result.status if result else (why_not or "not_run").split(":")[0]
     messages = chat_messages(prompt, response["response"])
     conversation = sharegpt(messages)
     return {
@@ -66,8 +68,8 @@ def sft_row(response: Mapping[str, Any], triplet: Mapping[str, Any], prompt: Seq
         "difficulty": triplet["difficulty"], "sample_index": response["sample_index"], "response": response["response"],
         "answer_code": alignment.code if alignment else None,
         "renamed_json": json.dumps(alignment.renamed if alignment else {}, sort_keys=True),
-        "correct": bool(result and result["status"] == "passed"), "verify_status": status,
-        "tests_passed": int((result or {}).get("tests_passed", 0)), "tests_failed": int((result or {}).get("tests_failed", 0)),
+        "correct": bool(result and result.passed), "verify_status": status,
+        "tests_passed": result.tests_passed if result else 0, "tests_failed": result.tests_failed if result else 0,
         "finish_reason": response["finish_reason"], "completion_tokens": response["completion_tokens"], "model": response["model"],
         "messages": messages, "conversations": conversation["conversations"], "system": conversation["system"],
     }

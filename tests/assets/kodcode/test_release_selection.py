@@ -5,9 +5,10 @@ import json
 import polars as pl
 
 from assets.common.decontam import BenchmarkProblem, DecontamIndex
-from assets.common.dedup import MinHashParams
-from assets.kodcode import release, rl
-from assets.kodcode.stage3 import TRIPLETS_SCHEMA
+from assets.common.release import ReleasePolicy
+from assets.kodcode import release_selection as release
+from assets.kodcode import rl
+from assets.kodcode.retries import TRIPLETS_SCHEMA
 
 INFO = [
     {
@@ -92,9 +93,8 @@ ROWS = [
 def _select(rows: list[dict]) -> pl.DataFrame:
     return release.select(
         pl.DataFrame(rows, schema=TRIPLETS_SCHEMA),
-        MinHashParams(threshold=0.7),
+        ReleasePolicy(dedup_threshold=0.7, contamination_threshold=0.5),
         BENCH,
-        threshold=0.5,
     )
 
 

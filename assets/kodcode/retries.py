@@ -1,0 +1,194 @@
+"""Hard questions get more trials: a question none of whose first trials passed is asked
+again, up to a cap, and the rescued ones join the verified instruct-style triplets."""
+
+
+import json
+
+import polars as pl
+from dagster import AssetExecutionContext, Config, asset
+from pydantic import Field
+
+from assets.common.ask import ask, requests_from
+from assets.common.execute import PytestJob, run_jobs
+from assets.common.report import StepReport
+from assets.kodcode import prompts
+from assets.kodcode.questions import PARTITIONED
+from assets.kodcode.trials import (
+    TRIPLET_SCHEMA,
+    parse_answer,
+    result_fields,
+    trial_id,
+    trials_by_question,
+    verify_question,
+)
+from resources.llm import LLMResource
+from resources.sandbox import SandboxResource
+
+RETRY_SCHEMA = {
+    "trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64, "solution_code": pl.Utf8,
+    "test_code": pl.Utf8, "parse_error": pl.Utf8, "llm_error": pl.Utf8, "status": pl.Utf8,
+    "tests_collected": pl.Int64, "tests_passed": pl.Int64, "tests_failed": pl.Int64,
+    "coverage": pl.Float64, "failures_json": pl.Utf8, "model": pl.Utf8,
+}
+TRIPLETS_SCHEMA = {
+    "style": pl.Utf8, **TRIPLET_SCHEMA, "parent_question_id": pl.Utf8, "metadata": pl.Utf8,
+}
+
+
+class RetryConfig(Config):
+    max_trials: int = Field(
+        default=6,
+        description="cap on trials per question, first ones included (KodCode's paper retried up to 10)",
+    )
+    max_tokens: int = Field(
+        default=1024,
+        description="per trial; keep it equal to kodcode_solution_trials' max_tokens so the first trials come from the cache",
+    )
+
+
+@asset(
+    **PARTITIONED,
+    description="Extra solution trials, run in the sandbox, for questions none of whose first trials passed.",
+)
+def kodcode_retry_trials(
+    context: AssetExecutionContext,
+    config: RetryConfig,
+    llm: LLMResource,
+    sandbox: SandboxResource,
+    kodcode_questions: pl.DataFrame,
+    kodcode_solution_trials: pl.DataFrame,
+    kodcode_test_results: pl.DataFrame,
+) -> pl.DataFrame:
+    passed = set(kodcode_test_results.filter(pl.col("status") == "passed")["question_id"])
+    trials = kodcode_solution_trials
+    attempts = dict(trials.group_by("question_id").len().iter_rows()) if trials.height else {}
+    # Same prompt and sampling as the first trials with a larger n: samples below the first
+    # count are cache hits, the rest are new attempts with their own sample indices.
+    requests = requests_from(
+        kodcode_questions,
+        "question_id",
+        lambda q: prompts.trial_messages(q["question"]),
+        n=config.max_trials,
+        max_tokens=config.max_tokens,
+        where=lambda q: (
+            q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
+        ),
+    )
+    answers = ask(llm, requests, log=context.log)
+    extra = [c for c in answers.completions if c.sample_index >= attempts.get(c.key, 0)]
+    regenerated = sum(
+        not c.cached for c in answers.completions if c.sample_index < attempts.get(c.key, 0)
+    )
+    if regenerated:
+        context.log.warning(
+            f"{regenerated} of the first trials were generated again: set max_tokens to "
+            "kodcode_solution_trials' value so they come from the cache"
+        )
+    parsed = {(c.key, c.sample_index): parse_answer(c.text, not c.ok) for c in extra}
+    jobs = [
+        PytestJob(trial_id(c.key, c.sample_index), p.solution, p.tests)
+        for c in extra
+        if not (p := parsed[(c.key, c.sample_index)]).error
+    ]
+    results = run_jobs(sandbox, jobs, log=context.log)
+    rows = []
+    for c in extra:
+        p, tid = parsed[(c.key, c.sample_index)], trial_id(c.key, c.sample_index)
+        fallback = "llm_failed" if c.error else "unparsed"
+        rows.append(
+            {
+                "trial_id": tid,
+                "question_id": c.key,
+                "trial_index": c.sample_index,
+                "solution_code": p.solution,
+                "test_code": p.tests,
+                "parse_error": p.error,
+                "llm_error": c.error,
+                **result_fields(results.get(tid), fallback),
+                "model": c.model,
+            }
+        )
+    df = pl.DataFrame(rows, schema=RETRY_SCHEMA)
+    report = StepReport(rows_in=len(extra))
+    rescued = df.filter(pl.col("status") == "passed")["question_id"].n_unique() if df.height else 0
+    report.add(
+        {
+            "hard_questions": len(requests),
+            "rescued_questions": rescued,
+            "max_trials": config.max_trials,
+            "first_trials_regenerated": regenerated,
+        }
+    )
+    statuses = report.tally("status", df["status"].to_list())
+    report.share("pass_rate", statuses.get("passed", 0), df.height)
+    report.add(answers.metadata())
+    preview = ["question_id", "trial_index", "status", "tests_passed", "tests_failed"]
+    return report.emit(context, df, preview=preview)
+
+
+def instruct_row(triplet: dict, metadata: dict) -> dict:
+    """A verified triplet in the styled record shape (an instruct item is its own parent)."""
+    return {
+        "style": "instruct",
+        **{k: triplet[k] for k in TRIPLET_SCHEMA},
+        "parent_question_id": triplet["question_id"],
+        "metadata": json.dumps(metadata, ensure_ascii=False, sort_keys=True),
+    }
+
+
+@asset(
+    **PARTITIONED,
+    description="Verified instruct-style triplets: the first trials' plus questions rescued by retries.",
+)
+def kodcode_instruct_triplets(
+    context: AssetExecutionContext,
+    kodcode_questions: pl.DataFrame,
+    kodcode_verified_triplets: pl.DataFrame,
+    kodcode_solution_trials: pl.DataFrame,
+    kodcode_test_results: pl.DataFrame,
+    kodcode_retry_trials: pl.DataFrame,
+) -> pl.DataFrame:
+    verified = {r["question_id"]: r for r in kodcode_verified_triplets.iter_rows(named=True)}
+    first = kodcode_solution_trials.select(["trial_id", "solution_code", "test_code"]).join(
+        kodcode_test_results, on="trial_id"
+    )
+    shared = sorted(set(first.columns) & set(RETRY_SCHEMA))
+    trials = trials_by_question(
+        pl.concat(
+            [first.select(shared), kodcode_retry_trials.select(shared)], how="diagonal_relaxed"
+        )
+    )
+    retried = set(kodcode_retry_trials["question_id"].to_list())
+    # Which model wrote each trial, so the released metadata names it (licences follow the model).
+    models = dict(
+        pl.concat(
+            [
+                kodcode_solution_trials.select("trial_id", "model"),
+                kodcode_retry_trials.select("trial_id", "model"),
+            ],
+            how="vertical_relaxed",
+        ).iter_rows()
+    )
+    report = StepReport(rows_in=kodcode_questions.height, log=context.log)
+    rows = []
+    for q in kodcode_questions.iter_rows(named=True):
+        qid = q["question_id"]
+        row = verified.get(qid) or verify_question(q, trials.get(qid, []))
+        if row is None:
+            reason = "no_passing_trial_after_retries" if qid in retried else "no_passing_trial"
+            report.drop(reason, qid, f"0 of {len(trials.get(qid, []))} trials passed")
+            continue
+        meta = {
+            "mode": q["mode"],
+            "partition": q["partition"],
+            "retried": qid in retried,
+            "chosen_trial_id": row["chosen_trial_id"],
+            "chosen_coverage": row["chosen_coverage"],
+            "generator_model": models.get(row["chosen_trial_id"]),
+        }
+        rows.append(instruct_row(row, meta))
+    df = pl.DataFrame(rows, schema=TRIPLETS_SCHEMA)
+    rescued = df.filter(~pl.col("question_id").is_in(list(verified))).height if df.height else 0
+    report.add({"verified_first_trials": len(verified), "rescued_by_retry": rescued})
+    report.share("verified_share", df.height, kodcode_questions.height)
+    return report.emit(context, df, preview=["subset", "difficulty", "trials", "question"])
