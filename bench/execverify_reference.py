@@ -38,31 +38,53 @@ def masked(value: object) -> object:
 
 
 def read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def whitebox_figure(ref: list[dict], sandbox: Sandbox) -> None:
-    records = [{"id": r["_id"], "func_str": r["func_str"], "func_args": r["func_args"]} for r in ref]
+    records = [
+        {"id": r["_id"], "func_str": r["func_str"], "func_args": r["func_args"]} for r in ref
+    ]
     started = time.perf_counter()
     rows = whitebox.answer_records(records, "original", sandbox)
-    same = [masked(o["path_qas"]) == masked(r["_all_path_qas"]) and masked(o["state_qas"]) == masked(r["_all_state_qas"])
-            for o, r in zip(rows, ref)]
+    same = [
+        masked(o["path_qas"]) == masked(r["_all_path_qas"])
+        and masked(o["state_qas"]) == masked(r["_all_state_qas"])
+        for o, r in zip(rows, ref)
+    ]
     prompts = [o["prompt_str"] == r["prompt_str"] for o, r in zip(rows, ref)]
-    print(f"1. white-box (original): identical question/answer lists {sum(same)}/{len(ref)}, "
-          f"identical prompt_str {sum(prompts)}/{len(ref)} ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"1. white-box (original): identical question/answer lists {sum(same)}/{len(ref)}, "
+        f"identical prompt_str {sum(prompts)}/{len(ref)} ({time.perf_counter() - started:.1f} s)"
+    )
     for o, s, p in zip(rows, same, prompts):
         if not (s and p):
-            print(f"   differs: {o['id']} lists={'same' if s else 'differ'} prompt={'same' if p else 'differs'} "
-                  f"{o.get('dropped') or ''}")
+            print(
+                f"   differs: {o['id']} lists={'same' if s else 'differ'} prompt={'same' if p else 'differs'} "
+                f"{o.get('dropped') or ''}"
+            )
 
 
 def io_figure(ref: list[dict], sandbox: Sandbox) -> None:
     programs = [Program(r["code"] + "\n\n", r["entry_point"], r["func_args"]) for r in ref]
-    values = [execution.value_of(x)[0] for x in sandbox.run([execution.value_job(str(i), p) for i, p in enumerate(programs)])]
+    values = [
+        execution.value_of(x)[0]
+        for x in sandbox.run([execution.value_job(str(i), p) for i, p in enumerate(programs)])
+    ]
     agree = sum(v == r["recorded_output"] for v, r in zip(values, ref))
-    trips = sandbox.run([execution.roundtrip_job(str(i), p, v) for i, (p, v) in enumerate(zip(programs, values)) if v])
-    print(f"2. cruxeval_io: repr == recorded output {agree}/{len(ref)}; "
-          f"round trip holds {sum(execution.roundtrip_reason(t) is None for t in trips)}/{len(trips)}")
+    trips = sandbox.run(
+        [
+            execution.roundtrip_job(str(i), p, v)
+            for i, (p, v) in enumerate(zip(programs, values))
+            if v
+        ]
+    )
+    print(
+        f"2. cruxeval_io: repr == recorded output {agree}/{len(ref)}; "
+        f"round trip holds {sum(execution.roundtrip_reason(t) is None for t in trips)}/{len(trips)}"
+    )
 
 
 def prompts_figure(synthesis: list[dict], prompt_rows: list[dict]) -> None:
@@ -72,7 +94,9 @@ def prompts_figure(synthesis: list[dict], prompt_rows: list[dict]) -> None:
         if r["kind"] == "code_synthesis":
             chat = P.code_synthesis_prompt(r["type"], r["method"], r["config"], rng, "original")
         else:
-            chat = P.input_synthesis_prompt(r["code"], P.reference_values(rng, "original"), "original")
+            chat = P.input_synthesis_prompt(
+                r["code"], P.reference_values(rng, "original"), "original"
+            )
         same += (chat.system, chat.user) == (r["system_prompt"], r["user_prompt"])
     fields = total = 0
     for r in prompt_rows:
@@ -80,17 +104,26 @@ def prompts_figure(synthesis: list[dict], prompt_rows: list[dict]) -> None:
         io = P.cot_prompt(fs, fn, fa, res, "io", "sft", "original").user
         oi = P.cot_prompt(fs, fn, fa, res, "oi", "sft", "original").user
         reasoning, answer = P.split_reasoning(r["synthetic_cot"])
-        got = {"difficulty_prompt": P.difficulty_prompt(fs, fn, fa, "original").user, "io_cot_prompt": io,
-               "oi_cot_prompt": oi,
-               "candidates_io_prompt": P.cot_prompt(fs, fn, fa, res, "io", "candidates", "original").user,
-               "candidates_oi_prompt": P.cot_prompt(fs, fn, fa, res, "oi", "candidates", "original").user,
-               "rl_oi_prompt": P.rl_oi_prompt(fs, fn, res, "original"),
-               "sft_io_record_for_synthetic_cot": P.sft_record(io, reasoning, answer, "original"),
-               "sft_oi_record_for_synthetic_cot": P.sft_record(oi, reasoning, answer, "original")}
+        got = {
+            "difficulty_prompt": P.difficulty_prompt(fs, fn, fa, "original").user,
+            "io_cot_prompt": io,
+            "oi_cot_prompt": oi,
+            "candidates_io_prompt": P.cot_prompt(
+                fs, fn, fa, res, "io", "candidates", "original"
+            ).user,
+            "candidates_oi_prompt": P.cot_prompt(
+                fs, fn, fa, res, "oi", "candidates", "original"
+            ).user,
+            "rl_oi_prompt": P.rl_oi_prompt(fs, fn, res, "original"),
+            "sft_io_record_for_synthetic_cot": P.sft_record(io, reasoning, answer, "original"),
+            "sft_oi_record_for_synthetic_cot": P.sft_record(oi, reasoning, answer, "original"),
+        }
         fields += sum(v == r[k] for k, v in got.items())
         total += len(got)
-    print(f"3. prompts (original): synthesis_prompts.jsonl {same}/{len(synthesis)} byte-identical; "
-          f"prompts.jsonl {fields}/{total} fields byte-identical")
+    print(
+        f"3. prompts (original): synthesis_prompts.jsonl {same}/{len(synthesis)} byte-identical; "
+        f"prompts.jsonl {fields}/{total} fields byte-identical"
+    )
 
 
 def reward_figure(ref: list[dict], sandbox: Sandbox) -> None:
@@ -99,12 +132,21 @@ def reward_figure(ref: list[dict], sandbox: Sandbox) -> None:
     keys = ("type", "func_str", "func_name", "func_args", "result", "question_answers")
     for rules in ("original", "fixed"):
         infos = [{**{k: r[k] for k in keys}, "rules": rules} for r in ref]
-        scores = reward.compute_score_batch(["execverify"] * len(ref), sols, [None] * len(ref), infos)
-        same = [abs(s - r["_expected_original_reward_for_perfect_answer"]) < 1e-9 for s, r in zip(scores, ref)]
-        print(f"4. reward ({rules}): perfect answers score the expected original reward {sum(same)}/{len(ref)}")
+        scores = reward.compute_score_batch(
+            ["execverify"] * len(ref), sols, [None] * len(ref), infos
+        )
+        same = [
+            abs(s - r["_expected_original_reward_for_perfect_answer"]) < 1e-9
+            for s, r in zip(scores, ref)
+        ]
+        print(
+            f"4. reward ({rules}): perfect answers score the expected original reward {sum(same)}/{len(ref)}"
+        )
         for s, ok, r in zip(scores, same, ref):
             if not ok:
-                print(f"   {r['_id']}: {s} (original: {r['_expected_original_reward_for_perfect_answer']})")
+                print(
+                    f"   {r['_id']}: {s} (original: {r['_expected_original_reward_for_perfect_answer']})"
+                )
 
 
 HOSTILE = {
@@ -124,9 +166,13 @@ def hostile_figure(sandbox: Sandbox) -> None:
     print("5. hostile traces (status / stop / seconds / questions):")
     for name, code in HOSTILE.items():
         started = time.perf_counter()
-        rows = whitebox.answer_records([{"id": name, "func_str": code, "func_args": "0", "func_name": "f"}], "fixed", sandbox)
+        rows = whitebox.answer_records(
+            [{"id": name, "func_str": code, "func_args": "0", "func_name": "f"}], "fixed", sandbox
+        )
         seconds = time.perf_counter() - started
-        print(f"   {name:<18} {rows[0].get('dropped') or 'kept'}  {seconds:.1f} s  questions={len(rows[0]['path_qas']) + len(rows[0]['state_qas'])}")
+        print(
+            f"   {name:<18} {rows[0].get('dropped') or 'kept'}  {seconds:.1f} s  questions={len(rows[0]['path_qas']) + len(rows[0]['state_qas'])}"
+        )
 
 
 def main() -> int:
@@ -135,7 +181,12 @@ def main() -> int:
     args = parser.parse_args()
     have_src = bool(os.environ.get("ASSAY_EXECVERIFY_SRC"))
     print(f"load: {os.getloadavg()[0]:.1f} (1-min average)")
-    with Sandbox(backend=os.environ.get("ASSAY_SANDBOX_BACKEND", "bwrap"), workers=2, timeout_s=4.0, memory_mb=512) as sb:
+    with Sandbox(
+        backend=os.environ.get("ASSAY_SANDBOX_BACKEND", "bwrap"),
+        workers=2,
+        timeout_s=4.0,
+        memory_mb=512,
+    ) as sb:
         white = read(args.dir / "cruxeval_white_box.jsonl")
         if have_src:
             whitebox_figure(white, sb)
@@ -143,7 +194,9 @@ def main() -> int:
             print("1. skipped: set ASSAY_EXECVERIFY_SRC to an ExecVerify checkout")
         io_figure(read(args.dir / "cruxeval_io.jsonl"), sb)
         if have_src:
-            prompts_figure(read(args.dir / "synthesis_prompts.jsonl"), read(args.dir / "prompts.jsonl"))
+            prompts_figure(
+                read(args.dir / "synthesis_prompts.jsonl"), read(args.dir / "prompts.jsonl")
+            )
         else:
             print("3. skipped: set ASSAY_EXECVERIFY_SRC to an ExecVerify checkout")
         reward_figure(white, sb)

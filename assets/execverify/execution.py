@@ -22,8 +22,10 @@ def value_job(job_id: str, program: Program) -> dict:
 
 
 def roundtrip_job(job_id: str, program: Program, result_repr: str) -> dict:
-    code = (f"{program.func_str}\n\ndef {CALL_ENTRY}():\n"
-            f"    return {program.func_name}({program.func_args}) == {result_repr}\n")
+    code = (
+        f"{program.func_str}\n\ndef {CALL_ENTRY}():\n"
+        f"    return {program.func_name}({program.func_args}) == {result_repr}\n"
+    )
     return {"id": job_id, "kind": "call", "code": code, "entry_point": CALL_ENTRY, "inputs": [{}]}
 
 
@@ -31,7 +33,10 @@ def value_of(result: dict) -> tuple[str | None, str | None]:
     """(repr of the result, None) or (None, drop reason) from a value job's result."""
     outcomes = result.get("outcomes") or []
     if result.get("status") != "passed" or not outcomes:
-        return None, f"does not run: {result.get('load_error') or result.get('error') or result.get('status')}"
+        return (
+            None,
+            f"does not run: {result.get('load_error') or result.get('error') or result.get('status')}",
+        )
     outcome = outcomes[0]
     if not outcome["ok"]:
         return None, f"raises {outcome['exception_type']}"
@@ -49,4 +54,8 @@ def roundtrip_reason(result: dict) -> str | None:
     outcome = outcomes[0]
     if not outcome["ok"]:
         return f"round trip raises {outcome['exception_type']}"
-    return None if outcome["value_repr"] == "True" else "result differs from its repr (not a literal, or not deterministic)"
+    return (
+        None
+        if outcome["value_repr"] == "True"
+        else "result differs from its repr (not a literal, or not deterministic)"
+    )

@@ -33,7 +33,9 @@ def checkout() -> Path:
         )
     root = Path(value).expanduser()
     if not (root / "data" / "extract_trace_dataset.py").is_file():
-        raise MissingCheckout(f"{ENV}={value} is not an ExecVerify checkout (no data/extract_trace_dataset.py)")
+        raise MissingCheckout(
+            f"{ENV}={value} is not an ExecVerify checkout (no data/extract_trace_dataset.py)"
+        )
     return root
 
 
@@ -72,7 +74,9 @@ def _template(node: ast.AST) -> Template:
         else:
             assert isinstance(value, ast.FormattedValue)
             if value.conversion != -1 or value.format_spec is not None:
-                raise ValueError("conversions and format specs are not used by ExecVerify's templates")
+                raise ValueError(
+                    "conversions and format specs are not used by ExecVerify's templates"
+                )
             parts.append((True, ast.unparse(value.value)))
     return Template(tuple(parts))
 
@@ -87,7 +91,9 @@ def _function(relpath: str, name: str) -> ast.FunctionDef:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == name:
             return node
-    raise MissingCheckout(f"{relpath} has no function {name!r}: not the ExecVerify checkout assay reads")
+    raise MissingCheckout(
+        f"{relpath} has no function {name!r}: not the ExecVerify checkout assay reads"
+    )
 
 
 def strings(relpath: str, function: str) -> list[Template]:

@@ -64,12 +64,21 @@ def parse_program(code: str) -> Program:
         raise NotAProgram("no function definition")
     calls = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
-            calls.extend(a for a in node.args if isinstance(a, ast.Call) and isinstance(a.func, ast.Name))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            calls.extend(
+                a for a in node.args if isinstance(a, ast.Call) and isinstance(a.func, ast.Name)
+            )
     if len(calls) != 1:
         raise NotAProgram(f"{len(calls)} calls printed directly (exactly one expected)")
     (call,) = calls
-    after_name = code[offsets[call.func.end_lineno - 1] + call.func.end_col_offset : offsets[call.end_lineno - 1] + call.end_col_offset]
+    after_name = code[
+        offsets[call.func.end_lineno - 1] + call.func.end_col_offset : offsets[call.end_lineno - 1]
+        + call.end_col_offset
+    ]
     args = after_name.lstrip()
     assert args.startswith("(") and args.endswith(")")
     func_str = "".join(_def_text(code, offsets, d) + "\n\n" for d in defs)
@@ -90,7 +99,11 @@ def entry_of(func_str: str) -> str | None:
     called: set[str] = set()
     for fn in tops:
         for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != fn.name:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id != fn.name
+            ):
                 called.add(node.func.id)
     roots = [fn.name for fn in tops if fn.name not in called]
     return roots[-1] if roots else (tops[-1].name if tops else None)

@@ -54,13 +54,17 @@ def _call_arg(relpath: str, function: str, callee: str, position: int) -> str:
             arg = node.args[position]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 return arg.value
-    raise src.MissingCheckout(f"{relpath}:{function} has no {callee}(...) with a literal argument {position}")
+    raise src.MissingCheckout(
+        f"{relpath}:{function} has no {callee}(...) with a literal argument {position}"
+    )
 
 
 def _assigned(relpath: str, function: str, name: str) -> object:
     fn = src._function(relpath, function)
     for node in ast.walk(fn):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == name for t in node.targets
+        ):
             return ast.literal_eval(node.value)
     raise src.MissingCheckout(f"{relpath}:{function} assigns no literal {name!r}")
 
@@ -121,11 +125,20 @@ def control_blueprint(depth: int, rng: random.Random, rules: str = "fixed") -> s
             if i == 1:
                 parts.append(w["nest_first"].render({"article(current)": art(cur), "current": cur}))
             else:
-                parts.append(w["nest_then"].render({"article(current)": art(cur), "current": cur, "parent": parent}))
+                parts.append(
+                    w["nest_then"].render(
+                        {"article(current)": art(cur), "current": cur, "parent": parent}
+                    )
+                )
         return ", ".join(parts) + "."
     if depth == 0:
         return "Use no control-flow statement at all (no if, elif, for or while)."
-    names = {"if": "an `if`", "for": "a `for` loop", "while": "a `while` loop", "if-elif": "an `if`/`elif` chain"}
+    names = {
+        "if": "an `if`",
+        "for": "a `for` loop",
+        "while": "a `while` loop",
+        "if-elif": "an `if`/`elif` chain",
+    }
     seq = [rng.choice(CONTROL_POOL) for _ in range(depth)]
     text = f"Use {names[seq[0]]}"
     for inner in seq[1:]:
@@ -133,18 +146,24 @@ def control_blueprint(depth: int, rng: random.Random, rules: str = "fixed") -> s
     return text + "."
 
 
-def code_synthesis_prompt(type_name: str, method: str, config: int, rng: random.Random, rules: str = "fixed") -> Chat:
+def code_synthesis_prompt(
+    type_name: str, method: str, config: int, rng: random.Random, rules: str = "fixed"
+) -> Chat:
     nested, other, chains, depth = CONFIGS[config]
     if rules == "original":
         w = _synthesis_words()
         guidelines = [
             w["nested"][0 if nested else 1],
-            (w["other_yes"][0] + ", ".join(PREFERRED_TYPES) + w["other_yes"][1]) if other else w["other_no"],
+            (w["other_yes"][0] + ", ".join(PREFERRED_TYPES) + w["other_yes"][1])
+            if other
+            else w["other_no"],
             w["chains"][0 if chains else 1],
             control_blueprint(depth, rng, rules),
         ]
         parts = [
-            textwrap.dedent(w["task"].render({"method_str": method, "type_str": type_name})).strip(),
+            textwrap.dedent(
+                w["task"].render({"method_str": method, "type_str": type_name})
+            ).strip(),
             textwrap.dedent(w["hard"]).strip(),
             w["guidelines"],
             *[f"- {g}" for g in guidelines],
@@ -158,12 +177,24 @@ def code_synthesis_prompt(type_name: str, method: str, config: int, rng: random.
         "- No comments.",
         "- Exactly one print(...) statement, outside every function, and it calls the entry function once.",
         "- No default parameter values; every function takes at least one argument.",
-        "- " + ("Nest calls to the method at least two deep and call it several times." if nested
-                else "Do not nest function calls."),
-        "- " + (f"Also use at least one other built-in method (ideally of {', '.join(PREFERRED_TYPES)})." if other
-                else "Use no other method than the one under test."),
-        "- " + ("Define two functions: a helper A and an entry function B that calls A at least once." if chains
-                else "Define a single function and no helpers."),
+        "- "
+        + (
+            "Nest calls to the method at least two deep and call it several times."
+            if nested
+            else "Do not nest function calls."
+        ),
+        "- "
+        + (
+            f"Also use at least one other built-in method (ideally of {', '.join(PREFERRED_TYPES)})."
+            if other
+            else "Use no other method than the one under test."
+        ),
+        "- "
+        + (
+            "Define two functions: a helper A and an entry function B that calls A at least once."
+            if chains
+            else "Define a single function and no helpers."
+        ),
         "- " + control_blueprint(depth, rng, rules),
         "",
         "Reply with one ```python code block holding the whole program.",
@@ -185,10 +216,18 @@ def reference_values(rng: random.Random, rules: str = "fixed") -> str:
             value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
         elif kind <= 9:
             n = rng.randint(COLLECTION_MIN, COLLECTION_MAX)
-            value = rng.choice(string.ascii_letters + string.digits + string.punctuation + string.whitespace) * n
+            value = (
+                rng.choice(
+                    string.ascii_letters + string.digits + string.punctuation + string.whitespace
+                )
+                * n
+            )
         else:
             n = rng.randint(5, STRING_MAX)
-            value = "".join(rng.choice(string.ascii_letters + string.digits + string.punctuation) for _ in range(n))
+            value = "".join(
+                rng.choice(string.ascii_letters + string.digits + string.punctuation)
+                for _ in range(n)
+            )
         strs.append(value)
     if rules == "original":
         t = src.strings("data/input_synthesis.py", "get_ref_values")
@@ -203,7 +242,9 @@ def input_synthesis_prompt(code: str, ref_values: str, rules: str = "fixed") -> 
     if rules == "original":
         f = "data/input_synthesis.py"
         t = src.strings(f, "get_prompt")
-        body = _with(t, "code_str", "ref_values").render({"code_str": code, "ref_values": ref_values})
+        body = _with(t, "code_str", "ref_values").render(
+            {"code_str": code, "ref_values": ref_values}
+        )
         system = _call_arg(f, "main", "build_chat_prompt", 1)
         return Chat(system, t[2].text.join([t[0].text, body.strip()]))
     user = (
@@ -231,8 +272,9 @@ def assertion(func_name: str, func_args: str | None, result: str | None) -> str:
     return f"assert {func_name}({func_args if func_args is not None else '????'}) == {result if result is not None else '????'}"
 
 
-def _fixed_assertion_prompt(func_str: str, func_name: str, func_args: str | None, result: str | None,
-                            tagged: bool) -> str:
+def _fixed_assertion_prompt(
+    func_str: str, func_name: str, func_args: str | None, result: str | None, tagged: bool
+) -> str:
     goal = "the output" if result is None else "an input"
     text = (
         f"Work out {goal} that makes this assertion hold by running the program in your head, step by step.\n\n"
@@ -250,33 +292,60 @@ def difficulty_prompt(func_str: str, func_name: str, func_args: str, rules: str 
     if rules == "original":
         f = "data/filter_by_difficulty.py"
         user = _assertion_words(f, "get_prompt_str").render(
-            {"func_str": func_str, "func_name": func_name, "args": func_args, "exec_result": "????"})
+            {"func_str": func_str, "func_name": func_name, "args": func_args, "exec_result": "????"}
+        )
         return Chat(_system(f, "generate_r1_prompt"), user)
-    return Chat("You are an expert Python programmer.", _fixed_assertion_prompt(func_str, func_name, func_args, None, True))
+    return Chat(
+        "You are an expert Python programmer.",
+        _fixed_assertion_prompt(func_str, func_name, func_args, None, True),
+    )
 
 
-_COT_FILES = {"io": ("data/extract_io_cot.py", "get_io_prompt"), "oi": ("data/extract_oi_cot.py", "get_oi_prompt"),
-              "candidates": ("data/extract_candidates_for_multi_task.py", "get_prompt_str")}
+_COT_FILES = {
+    "io": ("data/extract_io_cot.py", "get_io_prompt"),
+    "oi": ("data/extract_oi_cot.py", "get_oi_prompt"),
+    "candidates": ("data/extract_candidates_for_multi_task.py", "get_prompt_str"),
+}
 
 
-def cot_prompt(func_str: str, func_name: str, func_args: str, result: str, mode: str, stage: str = "sft",
-               rules: str = "fixed") -> Chat:
+def cot_prompt(
+    func_str: str,
+    func_name: str,
+    func_args: str,
+    result: str,
+    mode: str,
+    stage: str = "sft",
+    rules: str = "fixed",
+) -> Chat:
     """I/O (mode `io`: fill the output) or O/I (`oi`: fill the input) chain of thought, for the
     SFT set (stage `sft`) or the RL candidates (stage `candidates`)."""
     args, res = (func_args, None) if mode == "io" else (None, result)
     if rules == "original":
         relpath, fn = _COT_FILES[mode if stage == "sft" else "candidates"]
-        user = _assertion_words(relpath, fn).render({"func_str": func_str, "func_name": func_name,
-                                                      "args": "????" if args is None else args,
-                                                      "exec_result": "????" if res is None else res})
+        user = _assertion_words(relpath, fn).render(
+            {
+                "func_str": func_str,
+                "func_name": func_name,
+                "args": "????" if args is None else args,
+                "exec_result": "????" if res is None else res,
+            }
+        )
         return Chat(_system(relpath), user)
-    return Chat("You are an expert Python programmer.", _fixed_assertion_prompt(func_str, func_name, args, res, False))
+    return Chat(
+        "You are an expert Python programmer.",
+        _fixed_assertion_prompt(func_str, func_name, args, res, False),
+    )
 
 
 def rl_oi_prompt(func_str: str, func_name: str, result: str, rules: str = "fixed") -> str:
     """The O/I row of the RL set (its quirk under `original`: a stray `"` opens it)."""
     if rules == "original":
-        t = _with(src.strings("data/extract_trace_dataset.py", "get_oi_prompt"), "func_str", "func_name", "result")
+        t = _with(
+            src.strings("data/extract_trace_dataset.py", "get_oi_prompt"),
+            "func_str",
+            "func_name",
+            "result",
+        )
         return t.render({"func_str": func_str, "func_name": func_name, "result": result})
     return _fixed_assertion_prompt(func_str, func_name, None, result, True)
 
@@ -298,38 +367,61 @@ def sft_record(question: str, reasoning: str, answer: str, rules: str = "fixed")
         value = t.render({"reasoning": reasoning, "answer": answer})
     else:
         value = f"<reasoning>\n{reasoning}\n</reasoning>\n<answer>\n{answer}\n</answer>"
-    return {"conversations": [{"from": "human", "value": question}, {"from": "gpt", "value": value}]}
+    return {
+        "conversations": [{"from": "human", "value": question}, {"from": "gpt", "value": value}]
+    }
 
 
 # ---------------------------------------------------------------------------- 10. white-box prompt
 def numbered(code: str) -> str:
     """Code with its 1-based line numbers and a tab; blank lines stay blank and unnumbered."""
-    return "\n".join(f"{i + 1}\t{line}" if line.strip() else "" for i, line in enumerate(code.split("\n")))
+    return "\n".join(
+        f"{i + 1}\t{line}" if line.strip() else "" for i, line in enumerate(code.split("\n"))
+    )
 
 
-def io_mixed_prompt(func_str: str, func_name: str, func_args: str, questions: Sequence[str], rules: str = "fixed") -> str:
+def io_mixed_prompt(
+    func_str: str, func_name: str, func_args: str, questions: Sequence[str], rules: str = "fixed"
+) -> str:
     """The assertion question and the white-box questions in one prompt; answers one per line."""
     code = f"{func_str}\n\nassert {func_name}({func_args}) == ????\n"
     if rules == "original":
         t = src.strings("data/extract_trace_dataset.py", "get_io_mixed_prompt")
         ask = _with(t, "i + 2", "q")
-        lines = [t[0].text, t[1].text.strip() + t[2].text, t[3].text, t[5].text, numbered(code), t[6].text, t[7].text]
+        lines = [
+            t[0].text,
+            t[1].text.strip() + t[2].text,
+            t[3].text,
+            t[5].text,
+            numbered(code),
+            t[6].text,
+            t[7].text,
+        ]
         lines += [ask.render({"i + 2": str(i + 2), "q": q}) for i, q in enumerate(questions)]
         lines += [t[9].text.strip(), t[10].text.strip(), t[11].text.strip(), t[12].text.strip()]
         return t[13].text.join(lines)
     parts = [
-        ("Read the Python program below and answer the questions by simulating its execution in your head "
-        "(do not run it)."),
+        (
+            "Read the Python program below and answer the questions by simulating its execution in your head "
+            "(do not run it)."
+        ),
         "Program (line numbers on the left):\n\n" + numbered(code),
-        "Questions:\n" + "\n".join([f"{1}. Complete the assertion: write it out with ???? replaced."]
-                                   + [f"{i + 2}. {q}" for i, q in enumerate(questions)]),
-        ("How to answer:\n"
-        "- Assertion: the whole assert statement.\n"
-        "- \"Which line runs next\": the source of that line exactly as written (indentation included, "
-        "no line number), or -1 if the given line never runs that often or nothing runs after it.\n"
-        "- \"Value and type\": `value; type`, the value as Python writes it (repr) and the type's name, "
-        "e.g. `[1, 2]; list` or `'ab'; str`; Nil if the line never runs that often."),
-        ("Reply as <reasoning>your step-by-step reasoning</reasoning> then <answer> with one answer per line, "
-        "in the order of the questions, and nothing else </answer>."),
+        "Questions:\n"
+        + "\n".join(
+            [f"{1}. Complete the assertion: write it out with ???? replaced."]
+            + [f"{i + 2}. {q}" for i, q in enumerate(questions)]
+        ),
+        (
+            "How to answer:\n"
+            "- Assertion: the whole assert statement.\n"
+            '- "Which line runs next": the source of that line exactly as written (indentation included, '
+            "no line number), or -1 if the given line never runs that often or nothing runs after it.\n"
+            '- "Value and type": `value; type`, the value as Python writes it (repr) and the type\'s name, '
+            "e.g. `[1, 2]; list` or `'ab'; str`; Nil if the line never runs that often."
+        ),
+        (
+            "Reply as <reasoning>your step-by-step reasoning</reasoning> then <answer> with one answer per line, "
+            "in the order of the questions, and nothing else </answer>."
+        ),
     ]
     return "\n\n".join(parts)

@@ -3,7 +3,6 @@ LLaMA-Factory sharegpt + dataset_info.json) and the RL set (verl Parquet; the re
 assets/execverify/reward.py). Near-duplicate programs across partitions keep one copy;
 programs close to a benchmark go to `use_with_caution`."""
 
-
 import json
 
 import polars as pl
@@ -46,48 +45,95 @@ and type), whose answers come from the trace itself.
 
 
 class ReleaseConfig(Config):
-    dataset_name: str = Field(default="execverify", description="folder name under the export directory")
+    dataset_name: str = Field(
+        default="execverify", description="folder name under the export directory"
+    )
 
 
 def _decide(df: pl.DataFrame, id_col: str, text_col: str) -> dict:
-    items = [ReleaseItem(r[id_col], r["func_str"], [r[text_col], r["func_str"]]) for r in df.iter_rows(named=True)]
+    items = [
+        ReleaseItem(r[id_col], r["func_str"], [r[text_col], r["func_str"]])
+        for r in df.iter_rows(named=True)
+    ]
     return POLICY.decide(items, POLICY.index())
 
 
-@asset(group_name=release_group(FAMILY), ins={"execverify_sft": AssetIn(**ALL_PARTITIONS)},
-       description="Every partition's SFT records: Parquet + card, and sharegpt + dataset_info.json for LLaMA-Factory.")
-def execverify_sft_release(context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace,
-                           execverify_sft: dict[str, pl.DataFrame]) -> pl.DataFrame:
+@asset(
+    group_name=release_group(FAMILY),
+    ins={"execverify_sft": AssetIn(**ALL_PARTITIONS)},
+    description="Every partition's SFT records: Parquet + card, and sharegpt + dataset_info.json for LLaMA-Factory.",
+)
+def execverify_sft_release(
+    context: AssetExecutionContext,
+    config: ReleaseConfig,
+    workspace: Workspace,
+    execverify_sft: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
     df = released_frames(execverify_sft, SFT_SCHEMA, "record_id")
     report = StepReport(rows_in=df.height, log=context.log)
     decisions = _decide(df, "record_id", "human")
     for d in decisions.values():
         if not d.released:
             report.drop(d.decision, key=d.id, detail=f"same program as {d.canonical_id}")
-    df = df.with_columns(pl.col("record_id").map_elements(lambda i: decisions[i].decision, return_dtype=pl.Utf8)
-                         .alias("split")) if df.height else df.with_columns(pl.lit(None, pl.Utf8).alias("split"))
+    df = (
+        df.with_columns(
+            pl.col("record_id")
+            .map_elements(lambda i: decisions[i].decision, return_dtype=pl.Utf8)
+            .alias("split")
+        )
+        if df.height
+        else df.with_columns(pl.lit(None, pl.Utf8).alias("split"))
+    )
     df = df.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     train = df.filter(pl.col("split") == TRAIN)
-    records = [{"id": r["record_id"], "conversations": [{"from": "human", "value": r["human"]},
-                                                          {"from": "gpt", "value": r["gpt"]}]}
-               for r in train.sort("record_id").iter_rows(named=True)]
-    card = card_markdown(f"{config.dataset_name} SFT", "Execution-reasoning SFT records (ExecVerify).",
-                         {"Method": CARD_METHOD, "Splits": POLICY.splits_text(POLICY.benchmarks)},
-                         {"mode": counts_table(df, "mode")})
+    records = [
+        {
+            "id": r["record_id"],
+            "conversations": [
+                {"from": "human", "value": r["human"]},
+                {"from": "gpt", "value": r["gpt"]},
+            ],
+        }
+        for r in train.sort("record_id").iter_rows(named=True)
+    ]
+    card = card_markdown(
+        f"{config.dataset_name} SFT",
+        "Execution-reasoning SFT records (ExecVerify).",
+        {"Method": CARD_METHOD, "Splits": POLICY.splits_text(POLICY.benchmarks)},
+        {"mode": counts_table(df, "mode")},
+    )
     out = workspace.export_dir / config.dataset_name / "sft"
-    meta = export_parquet_dataset({s: df.filter(pl.col("split") == s) for s in (TRAIN, CAUTION)}, out, card,
-                                  "record_id", extra_files=sharegpt_files(f"{config.dataset_name}_sft", records))
+    meta = export_parquet_dataset(
+        {s: df.filter(pl.col("split") == s) for s in (TRAIN, CAUTION)},
+        out,
+        card,
+        "record_id",
+        extra_files=sharegpt_files(f"{config.dataset_name}_sft", records),
+    )
     report.add(meta)
     return report.emit(context, df, preview=["mode", "split"])
 
 
-EXTRA_INFO = {"type": pl.Utf8, "rules": pl.Utf8, "sample_id": pl.Utf8, "partition": pl.Utf8, "split": pl.Utf8}
+EXTRA_INFO = {
+    "type": pl.Utf8,
+    "rules": pl.Utf8,
+    "sample_id": pl.Utf8,
+    "partition": pl.Utf8,
+    "split": pl.Utf8,
+}
 
 
-@asset(group_name=release_group(FAMILY), ins={"execverify_rl": AssetIn(**ALL_PARTITIONS)},
-       description="Every partition's RL rows as verl Parquet (prompt, reward_model.ground_truth, extra_info).")
-def execverify_rl_release(context: AssetExecutionContext, config: ReleaseConfig, workspace: Workspace,
-                          execverify_rl: dict[str, pl.DataFrame]) -> pl.DataFrame:
+@asset(
+    group_name=release_group(FAMILY),
+    ins={"execverify_rl": AssetIn(**ALL_PARTITIONS)},
+    description="Every partition's RL rows as verl Parquet (prompt, reward_model.ground_truth, extra_info).",
+)
+def execverify_rl_release(
+    context: AssetExecutionContext,
+    config: ReleaseConfig,
+    workspace: Workspace,
+    execverify_rl: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
     df = released_frames(execverify_rl, RL_SCHEMA, "row_id")
     report = StepReport(rows_in=df.height, log=context.log)
     decisions = _decide(df, "row_id", "prompt")
@@ -97,19 +143,48 @@ def execverify_rl_release(context: AssetExecutionContext, config: ReleaseConfig,
         if not d.released:
             report.drop(d.decision, key=r["row_id"], detail=f"same program as {d.canonical_id}")
             continue
-        rows[d.decision].append({"row_id": r["row_id"], **verl_row(
-            data_source=f"execverify_{r['type']}", prompt=[{"role": "user", "content": r["prompt"]}],
-            ability="code_execution", ground_truth=r["ground_truth"],
-            extra_info={"type": r["type"], "rules": r["rules"], "sample_id": r["sample_id"],
-                        "partition": r["partition"], "split": d.decision})})
+        rows[d.decision].append(
+            {
+                "row_id": r["row_id"],
+                **verl_row(
+                    data_source=f"execverify_{r['type']}",
+                    prompt=[{"role": "user", "content": r["prompt"]}],
+                    ability="code_execution",
+                    ground_truth=r["ground_truth"],
+                    extra_info={
+                        "type": r["type"],
+                        "rules": r["rules"],
+                        "sample_id": r["sample_id"],
+                        "partition": r["partition"],
+                        "split": d.decision,
+                    },
+                ),
+            }
+        )
     schema = {"row_id": pl.Utf8, **verl_schema(EXTRA_INFO)}
-    splits = {s: pl.DataFrame(v, schema=schema) if v else pl.DataFrame(schema=schema) for s, v in rows.items()}
+    splits = {
+        s: pl.DataFrame(v, schema=schema) if v else pl.DataFrame(schema=schema)
+        for s, v in rows.items()
+    }
     kept = pl.concat(list(splits.values()))
-    card = card_markdown(f"{config.dataset_name} RL", "White-box and O/I RL rows for verl (ExecVerify); reward: "
-                         "assets/execverify/reward.py:compute_score.",
-                         {"Method": CARD_METHOD, "Splits": POLICY.splits_text(POLICY.benchmarks)},
-                         {"type": counts_table(df.filter(pl.col("row_id").is_in(kept["row_id"])), "type")})
-    meta = export_parquet_dataset(splits, workspace.export_dir / config.dataset_name / "rl", card, "row_id")
+    card = card_markdown(
+        f"{config.dataset_name} RL",
+        "White-box and O/I RL rows for verl (ExecVerify); reward: "
+        "assets/execverify/reward.py:compute_score.",
+        {"Method": CARD_METHOD, "Splits": POLICY.splits_text(POLICY.benchmarks)},
+        {"type": counts_table(df.filter(pl.col("row_id").is_in(kept["row_id"])), "type")},
+    )
+    meta = export_parquet_dataset(
+        splits, workspace.export_dir / config.dataset_name / "rl", card, "row_id"
+    )
     report.add(meta)
-    report.tally("type", [json.loads(t)["type"] for t in kept["reward_model"].struct.field("ground_truth").to_list()])
-    return report.emit(context, kept.select("row_id", "data_source", "ability"), preview=["data_source"])
+    report.tally(
+        "type",
+        [
+            json.loads(t)["type"]
+            for t in kept["reward_model"].struct.field("ground_truth").to_list()
+        ],
+    )
+    return report.emit(
+        context, kept.select("row_id", "data_source", "ability"), preview=["data_source"]
+    )

@@ -40,7 +40,7 @@ _OK_ENTRY = "__assay_ran__"
 _OK_SUFFIX = f"\n\ndef {_OK_ENTRY}():\n    return True\n"
 
 # Runs in the sandbox: the count of state answers that match, under each rule set.
-_STATE_CHECK = r'''
+_STATE_CHECK = r"""
 import ast
 
 
@@ -94,7 +94,7 @@ def fixed(answers, gts):
                 true_cnt += 1
                 break
     return true_cnt
-'''
+"""
 
 
 def extract_answer(text: str) -> str:
@@ -114,7 +114,9 @@ def _truth(ground_truth: Any, extra_info: dict | None) -> dict:
     """The row's facts: assay's rows carry them as JSON ground truth, ExecVerify's in extra_info."""
     info: dict = {}
     if ground_truth:
-        info.update(json.loads(ground_truth) if isinstance(ground_truth, str) else dict(ground_truth))
+        info.update(
+            json.loads(ground_truth) if isinstance(ground_truth, str) else dict(ground_truth)
+        )
     info.update({k: v for k, v in (extra_info or {}).items() if v is not None})
     return info
 
@@ -128,7 +130,9 @@ def _fixed_assertion_ok(line: str, func_name: str, func_args: str) -> bool:
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
         return False
     test = tree.body[0].test
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+    if not (
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+    ):
         return False
     if ast.dump(test.left) != ast.dump(wanted):
         return False
@@ -181,19 +185,28 @@ class _Plan:
             self.wrong_count = True
             return
         self.wrong_count = False
-        path_answers, state_answers = others[: len(self.path_gts)], others[len(self.path_gts):]
+        path_answers, state_answers = others[: len(self.path_gts)], others[len(self.path_gts) :]
         self.path_true = sum(
             any(a.strip() == g.strip() for g in gts) for a, gts in zip(path_answers, self.path_gts)
         )
         payload = {"answers": state_answers, "gts": [[list(x) for x in g] for g in self.state_gts]}
-        self.jobs.append({"id": f"{index}-state", "kind": "call", "code": _STATE_CHECK, "entry_point": self.rules,
-                          "inputs_py": [repr(payload)]})
+        self.jobs.append(
+            {
+                "id": f"{index}-state",
+                "kind": "call",
+                "code": _STATE_CHECK,
+                "entry_point": self.rules,
+                "inputs_py": [repr(payload)],
+            }
+        )
 
     def score(self, results: dict[str, dict]) -> float:
         if self.fixed_score is not None:
             return self.fixed_score
         ran = results.get(f"{self.index}-run")
-        ok = bool(ran and ran["status"] == "passed" and ran["outcomes"] and ran["outcomes"][0]["ok"])
+        ok = bool(
+            ran and ran["status"] == "passed" and ran["outcomes"] and ran["outcomes"][0]["ok"]
+        )
         if self.info.get("type") == "oi":
             return 2.0 if ok else 0.0
         if not ok:
@@ -212,19 +225,35 @@ class _Plan:
 
 def _run_job(job_id: str, code: str) -> dict:
     """Runs `code` as a script: it passes when loading it raises nothing."""
-    return {"id": job_id, "kind": "call", "code": code + _OK_SUFFIX, "entry_point": _OK_ENTRY, "inputs": [{}]}
+    return {
+        "id": job_id,
+        "kind": "call",
+        "code": code + _OK_SUFFIX,
+        "entry_point": _OK_ENTRY,
+        "inputs": [{}],
+    }
 
 
-def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[Any],
-                        extra_infos: Sequence[dict | None] | None = None, **_: Any) -> list[float]:
+def compute_score_batch(
+    data_sources: Sequence[str],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[dict | None] | None = None,
+    **_: Any,
+) -> list[float]:
     """Scores for many responses with one sandbox call."""
     infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-    plans = [_Plan(i, s or "", _truth(g, e)) for i, (s, g, e) in enumerate(zip(solution_strs, ground_truths, infos))]
+    plans = [
+        _Plan(i, s or "", _truth(g, e))
+        for i, (s, g, e) in enumerate(zip(solution_strs, ground_truths, infos))
+    ]
     jobs = [j for p in plans for j in p.jobs]
     results = {r["id"]: r for r in shared_sandbox().run(jobs)} if jobs else {}
     return [p.score(results) for p in plans]
 
 
-def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None) -> float:
+def compute_score(
+    data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None
+) -> float:
     """verl's per-response signature."""
     return compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info])[0]

@@ -20,8 +20,13 @@ def shared_sandbox() -> Any:
             from resources.sandbox.settings import SandboxSettings
 
             settings = SandboxSettings.from_env()
-            _sandbox = Sandbox(backend=settings.backend, workers=settings.workers, timeout_s=settings.timeout_s,
-                               memory_mb=settings.memory_mb, coverage=False)
+            _sandbox = Sandbox(
+                backend=settings.backend,
+                workers=settings.workers,
+                timeout_s=settings.timeout_s,
+                memory_mb=settings.memory_mb,
+                coverage=False,
+            )
             atexit.register(close_shared)
         return _sandbox
 

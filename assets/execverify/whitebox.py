@@ -59,7 +59,9 @@ class Subject:
         return code_to_run(self.func_str, self.func_name, self.func_args)
 
 
-def subject(func_str: str, func_args: str, rules: str, func_name: str | None = None) -> Subject | None:
+def subject(
+    func_str: str, func_args: str, rules: str, func_name: str | None = None
+) -> Subject | None:
     """The traced call under a rule set: ExecVerify traces the first `def`; we trace the entry."""
     if rules == "original":
         name = first_def_name(func_str)
@@ -111,10 +113,20 @@ def original_events(result: dict) -> list[dict]:
         if kind == "end":
             out.append({"event": "program_end", "success": e.get("stop") == "returned"})
             continue
-        rec: dict[str, Any] = {"event": kind, "func": e["func"], "line_no": e["line"], "frame_id": ids[e["frame"]]}
+        rec: dict[str, Any] = {
+            "event": kind,
+            "func": e["func"],
+            "line_no": e["line"],
+            "frame_id": ids[e["frame"]],
+        }
         if kind in ("call", "line"):
-            rec["locals"] = {k: v["repr"] + ("...<truncated>" if v["truncated"] else "") for k, v in e["locals"].items()}
-            rec["views"] = {k: (v.get("eval_str"), v.get("eval_type")) for k, v in e["locals"].items()}
+            rec["locals"] = {
+                k: v["repr"] + ("...<truncated>" if v["truncated"] else "")
+                for k, v in e["locals"].items()
+            }
+            rec["views"] = {
+                k: (v.get("eval_str"), v.get("eval_type")) for k, v in e["locals"].items()
+            }
         out.append(rec)
     return out
 
@@ -155,12 +167,21 @@ def _has_keyword_substring(text: str) -> bool:
     return any(k in stripped for k in _KEYWORDS)
 
 
-def original_path_qas(subj: Subject, events: Sequence[dict], question: original_src.Template) -> list[PathQA]:
+def original_path_qas(
+    subj: Subject, events: Sequence[dict], question: original_src.Template
+) -> list[PathQA]:
     lines = subj.script.split("\n")
 
     def ask(lineno: int, times: int, line: str) -> str:
-        return question.render({"func_name": subj.func_name, "args": subj.func_args, "lineno": str(lineno),
-                                "exec_time": str(times), "func_line": line})
+        return question.render(
+            {
+                "func_name": subj.func_name,
+                "args": subj.func_args,
+                "lineno": str(lineno),
+                "exec_time": str(times),
+                "func_line": line,
+            }
+        )
 
     qa: dict[str, list[str]] = {}
     times: dict[int, int] = {}
@@ -184,7 +205,11 @@ def original_path_qas(subj: Subject, events: Sequence[dict], question: original_
         if q in qa and next_line not in qa[q]:
             qa[q].append(next_line)
             continue
-        branching = _has_keyword_substring(line) or _has_keyword_substring(next_line) or next_lineno != lineno + 1
+        branching = (
+            _has_keyword_substring(line)
+            or _has_keyword_substring(next_line)
+            or next_lineno != lineno + 1
+        )
         if branching and next_lineno != lineno:
             answers = qa.setdefault(q, [])
             if next_line not in answers:
@@ -192,12 +217,18 @@ def original_path_qas(subj: Subject, events: Sequence[dict], question: original_
     first = min(executed) if executed else 0
     for lineno in range(first, len(subj.func_str.split("\n")) + 1):
         line = lines[lineno - 1]
-        if lineno not in executed and len(line.strip()) >= 5 and not line.strip().startswith("else"):
+        if (
+            lineno not in executed
+            and len(line.strip()) >= 5
+            and not line.strip().startswith("else")
+        ):
             qa[ask(lineno, 1, line)] = ["-1"]
     return list(qa.items())
 
 
-def original_state_qas(subj: Subject, events: Sequence[dict], question: original_src.Template) -> list[StateQA]:
+def original_state_qas(
+    subj: Subject, events: Sequence[dict], question: original_src.Template
+) -> list[StateQA]:
     lines = subj.script.split("\n")
     qa: dict[str, list[tuple[str, str]]] = {}
     times: dict[int, int] = {}
@@ -205,7 +236,11 @@ def original_state_qas(subj: Subject, events: Sequence[dict], question: original
         event, prev = events[index], events[index - 1]
         if "locals" not in event or "line_no" not in event or "line_no" not in prev:
             continue
-        if event.get("frame_id") is not None and prev.get("frame_id") is not None and event["frame_id"] != prev["frame_id"]:
+        if (
+            event.get("frame_id") is not None
+            and prev.get("frame_id") is not None
+            and event["frame_id"] != prev["frame_id"]
+        ):
             continue
         lineno, pre_lineno = event["line_no"], prev["line_no"]
         pre_line = lines[pre_lineno - 1]
@@ -219,8 +254,16 @@ def original_state_qas(subj: Subject, events: Sequence[dict], question: original
             shown, raw_type = event["views"][name]
             if raw_type is None:
                 shown, raw_type = value, "str"
-            q = question.render({"lineno": str(pre_lineno), "exec_time": str(times[pre_lineno]), "line_str": pre_line,
-                                 "var_name": name, "func_name": subj.func_name, "args": subj.func_args})
+            q = question.render(
+                {
+                    "lineno": str(pre_lineno),
+                    "exec_time": str(times[pre_lineno]),
+                    "line_str": pre_line,
+                    "var_name": name,
+                    "func_name": subj.func_name,
+                    "args": subj.func_args,
+                }
+            )
             answer = (original_type(raw_type), shown)
             answers = qa.setdefault(q, [])
             if answer not in answers:
@@ -229,8 +272,16 @@ def original_state_qas(subj: Subject, events: Sequence[dict], question: original
 
 
 def _original_questions() -> tuple[original_src.Template, original_src.Template]:
-    path = next(t for t in original_src.strings(f"data/{TRACE_FILE}", "get_path_qas") if "func_line" in t.fields)
-    state = next(t for t in original_src.strings(f"data/{TRACE_FILE}", "get_state_qas") if "var_name" in t.fields)
+    path = next(
+        t
+        for t in original_src.strings(f"data/{TRACE_FILE}", "get_path_qas")
+        if "func_line" in t.fields
+    )
+    state = next(
+        t
+        for t in original_src.strings(f"data/{TRACE_FILE}", "get_state_qas")
+        if "var_name" in t.fields
+    )
     return path, state
 
 
@@ -241,13 +292,17 @@ def ordinal(n: int) -> str:
 
 
 def fixed_path_question(subj: Subject, lineno: int, times: int, line: str) -> str:
-    return (f"During the call {subj.func_name}({subj.func_args}), line {lineno} (`{line.strip()}`) runs for the "
-            f"{ordinal(times)} time: which line runs next?")
+    return (
+        f"During the call {subj.func_name}({subj.func_args}), line {lineno} (`{line.strip()}`) runs for the "
+        f"{ordinal(times)} time: which line runs next?"
+    )
 
 
 def fixed_state_question(subj: Subject, lineno: int, times: int, line: str, name: str) -> str:
-    return (f"During the call {subj.func_name}({subj.func_args}), right after line {lineno} (`{line.strip()}`) "
-            f"runs for the {ordinal(times)} time: what are the value and type of `{name}`?")
+    return (
+        f"During the call {subj.func_name}({subj.func_args}), right after line {lineno} (`{line.strip()}`) "
+        f"runs for the {ordinal(times)} time: what are the value and type of `{name}`?"
+    )
 
 
 def _has_keyword(text: str) -> bool:
@@ -278,7 +333,12 @@ def fixed_path_qas(subj: Subject, result: dict) -> list[PathQA]:
             continue
         next_lineno = steps[index + 1] if index + 1 < len(steps) else None
         next_line = lines[next_lineno - 1] if next_lineno else "-1"
-        branching = next_lineno is None or _has_keyword(line) or _has_keyword(next_line) or next_lineno != lineno + 1
+        branching = (
+            next_lineno is None
+            or _has_keyword(line)
+            or _has_keyword(next_line)
+            or next_lineno != lineno + 1
+        )
         if branching and next_lineno != lineno:
             qa[fixed_path_question(subj, lineno, times[lineno], line)] = [next_line]
     for lineno in statement_lines(subj.func_str):
@@ -290,7 +350,11 @@ def fixed_path_qas(subj: Subject, result: dict) -> list[PathQA]:
 
 def answerable(local: dict) -> bool:
     """A value a model can write down and a checker can compare: whole, and without an address."""
-    return not local["truncated"] and not _ADDRESS.search(local["repr"]) and not local["repr"].startswith("<")
+    return (
+        not local["truncated"]
+        and not _ADDRESS.search(local["repr"])
+        and not local["repr"].startswith("<")
+    )
 
 
 def fixed_state_qas(subj: Subject, result: dict) -> list[StateQA]:
@@ -308,7 +372,11 @@ def fixed_state_qas(subj: Subject, result: dict) -> list[StateQA]:
             line = lines[lineno - 1]
             for name, local in event["locals"].items():
                 before = prev["locals"].get(name)
-                if before is not None and before["repr"] == local["repr"] and before["type"] == local["type"]:
+                if (
+                    before is not None
+                    and before["repr"] == local["repr"]
+                    and before["type"] == local["type"]
+                ):
                     continue
                 if answerable(local):
                     q = fixed_state_question(subj, lineno, times[lineno], line, name)
@@ -334,7 +402,9 @@ def questions(subj: Subject, result: dict, rules: str = DEFAULT_RULES) -> Questi
     if rules == "original":
         path_t, state_t = _original_questions()
         events = original_events(result)
-        return Questions(subj, original_path_qas(subj, events, path_t), original_state_qas(subj, events, state_t))
+        return Questions(
+            subj, original_path_qas(subj, events, path_t), original_state_qas(subj, events, state_t)
+        )
     return Questions(subj, fixed_path_qas(subj, result), fixed_state_qas(subj, result))
 
 
@@ -342,23 +412,35 @@ def keeps_program(subj: Subject, rules: str = DEFAULT_RULES) -> str | None:
     """ExecVerify's program filter before asking (None: kept; else the drop reason): a loop or
     at least five lines, and the function's name not in its arguments (a substring test in
     the original, a word test in ours)."""
-    has_loop = ("for" in subj.func_str or "while" in subj.func_str) if rules == "original" else _has_loop(subj.func_str)
+    has_loop = (
+        ("for" in subj.func_str or "while" in subj.func_str)
+        if rules == "original"
+        else _has_loop(subj.func_str)
+    )
     if not has_loop and len(subj.func_str.split("\n")) < 5:
         return "too short and no loop"
-    named = subj.func_name in subj.func_args if rules == "original" else names_word(subj.func_name, subj.func_args)
+    named = (
+        subj.func_name in subj.func_args
+        if rules == "original"
+        else names_word(subj.func_name, subj.func_args)
+    )
     if named:
         return "the function's name appears in its arguments"
     return None
 
 
 def _has_loop(func_str: str) -> bool:
-    return any(isinstance(n, (ast.For, ast.While, ast.AsyncFor)) for n in ast.walk(ast.parse(func_str)))
+    return any(
+        isinstance(n, (ast.For, ast.While, ast.AsyncFor)) for n in ast.walk(ast.parse(func_str))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assets.execverify.whitebox")
     sub = parser.add_subparsers(dest="command", required=True)
-    q = sub.add_parser("questions", help="white-box questions for {id, func_str, func_args} records")
+    q = sub.add_parser(
+        "questions", help="white-box questions for {id, func_str, func_args} records"
+    )
     q.add_argument("input")
     q.add_argument("--rules", choices=RULES, default=DEFAULT_RULES)
     q.add_argument("-o", "--output", help="write here instead of stdout")
@@ -390,7 +472,12 @@ def answer_records(records: Sequence[dict], rules: str, sandbox: Any = None) -> 
     results = {r["id"]: r for r in _run(jobs, sandbox)}
     rows = []
     for i, (record, subj) in enumerate(zip(records, subjects)):
-        row: dict[str, Any] = {"id": record.get("id"), "path_qas": [], "state_qas": [], "prompt_str": None}
+        row: dict[str, Any] = {
+            "id": record.get("id"),
+            "path_qas": [],
+            "state_qas": [],
+            "prompt_str": None,
+        }
         result = results.get(str(i)) if subj else None
         reason = "no function definition" if subj is None else drop_reason(result or {})
         if reason:
@@ -400,8 +487,12 @@ def answer_records(records: Sequence[dict], rules: str, sandbox: Any = None) -> 
         qs = questions(subj, result, rules)
         row["path_qas"] = [[q, list(a)] for q, a in qs.path_qas]
         row["state_qas"] = [[q, [list(x) for x in a]] for q, a in qs.state_qas]
-        picked = [q for q, _ in qs.path_qas[:QUESTIONS_PER_KIND]] + [q for q, _ in qs.state_qas[:QUESTIONS_PER_KIND]]
-        row["prompt_str"] = io_mixed_prompt(subj.func_str, subj.func_name, subj.func_args, picked, rules)
+        picked = [q for q, _ in qs.path_qas[:QUESTIONS_PER_KIND]] + [
+            q for q, _ in qs.state_qas[:QUESTIONS_PER_KIND]
+        ]
+        row["prompt_str"] = io_mixed_prompt(
+            subj.func_str, subj.func_name, subj.func_args, picked, rules
+        )
         rows.append(row)
     return rows
 

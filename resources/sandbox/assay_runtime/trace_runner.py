@@ -69,8 +69,13 @@ def _prefix(value: Any, budget: int, active: set) -> str:
         return "[...]" if kind is list else "{...}" if kind is dict else repr(value)
     active.add(id(value))
     try:
-        opening, closing = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"),
-                            frozenset: ("frozenset({", "})"), dict: ("{", "}")}[kind]
+        opening, closing = {
+            list: ("[", "]"),
+            tuple: ("(", ")"),
+            set: ("{", "}"),
+            frozenset: ("frozenset({", "})"),
+            dict: ("{", "}"),
+        }[kind]
         parts = [opening]
         used = len(opening)
         items = value.items() if kind is dict else value
@@ -177,8 +182,12 @@ class _Trace:
             except BaseException as exc:  # noqa: BLE001
                 # A value the trace cannot show: the trace would be wrong about it, so it ends.
                 text, cut = f"<unrepresentable: {type(exc).__name__}>", False
-                if not isinstance(exc, RecursionError):  # that one is the stack's depth, not the value
-                    self.bad_repr = self.bad_repr or f"the repr of local {name!r} raised {type(exc).__name__}"
+                if not isinstance(
+                    exc, RecursionError
+                ):  # that one is the stack's depth, not the value
+                    self.bad_repr = (
+                        self.bad_repr or f"the repr of local {name!r} raised {type(exc).__name__}"
+                    )
                     self.stop_soon()
             record = {"repr": text, "type": type(value).__name__, "truncated": cut}
             if self.with_eval:
@@ -206,7 +215,12 @@ class _Trace:
             self.stop_soon()
             return None
         number = self.frame_number(frame, event)
-        record: dict = {"event": event, "func": frame.f_code.co_name, "line": frame.f_lineno, "frame": number}
+        record: dict = {
+            "event": event,
+            "func": frame.f_code.co_name,
+            "line": frame.f_lineno,
+            "frame": number,
+        }
         if event == "call":
             self.balance[number] = self.balance.get(number, 0) + 1
             self.depth += 1
@@ -239,8 +253,16 @@ def _arguments(job: dict, namespace: dict, filename: str) -> tuple[tuple, dict]:
 
 
 def _failed(status: str, error: str, stop: str) -> dict:
-    return {"status": status, "stop": stop, "events": [{"event": "end", "stop": stop}], "truncated": False,
-            "error": error, "return_repr": None, "exception_type": None, "exception_message": None}
+    return {
+        "status": status,
+        "stop": stop,
+        "events": [{"event": "end", "stop": stop}],
+        "truncated": False,
+        "error": error,
+        "return_repr": None,
+        "exception_type": None,
+        "exception_message": None,
+    }
 
 
 def run_trace_job(job: dict, filename: str, timeout_s: float, max_events: int) -> dict:
@@ -256,7 +278,9 @@ def run_trace_job(job: dict, filename: str, timeout_s: float, max_events: int) -
                 return _failed("error", "entry point is not defined", "error")
             args, kwargs = _arguments(job, namespace, filename)
         except InputTimeout:
-            return _failed("timeout", "loading the code or its arguments exceeded the time limit", "timeout")
+            return _failed(
+                "timeout", "loading the code or its arguments exceeded the time limit", "timeout"
+            )
         except BaseException as exc:  # noqa: BLE001
             return _failed("error", f"{type(exc).__name__}: {_truncate(str(exc), 600)}", "error")
         result = _traced_call(state, fn, args, kwargs)
@@ -268,7 +292,12 @@ def run_trace_job(job: dict, filename: str, timeout_s: float, max_events: int) -
 
 
 def _traced_call(state: _Trace, fn: Any, args: tuple, kwargs: dict) -> dict:
-    result: dict = {"return_repr": None, "exception_type": None, "exception_message": None, "error": None}
+    result: dict = {
+        "return_repr": None,
+        "exception_type": None,
+        "exception_message": None,
+        "error": None,
+    }
     raised: BaseException | None = None
     value: Any = None
     sys.settrace(state)
@@ -314,5 +343,7 @@ def _traced_call(state: _Trace, fn: Any, args: tuple, kwargs: dict) -> dict:
         status, stop = "passed", "returned"
         result["return_repr"] = _safe_repr(value)
     state.events.append({"event": "end", "stop": stop})
-    result.update({"status": status, "stop": stop, "events": state.events, "truncated": state.truncated})
+    result.update(
+        {"status": status, "stop": stop, "events": state.events, "truncated": state.truncated}
+    )
     return result

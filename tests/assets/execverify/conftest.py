@@ -24,15 +24,19 @@ def read_jsonl(name: str) -> list[dict]:
     path = REFERENCE / name
     if not path.is_file():
         pytest.skip(f"reference file {path} is absent")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 @pytest.fixture
 def execverify_src() -> Path:
     value = os.environ.get("ASSAY_EXECVERIFY_SRC")
     if not value:
-        pytest.skip("ASSAY_EXECVERIFY_SRC is unset: set it to a clone of justForAnonymous/ExecVerify "
-                    "to test the `original` rules (ExecVerify's wording is not shipped)")
+        pytest.skip(
+            "ASSAY_EXECVERIFY_SRC is unset: set it to a clone of justForAnonymous/ExecVerify "
+            "to test the `original` rules (ExecVerify's wording is not shipped)"
+        )
     root = Path(value)
     if not (root / "data" / "extract_trace_dataset.py").is_file():
         pytest.skip(f"ASSAY_EXECVERIFY_SRC={value} is not an ExecVerify checkout")
@@ -43,8 +47,12 @@ def execverify_src() -> Path:
 def sandbox() -> Iterator[Sandbox]:
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap (bwrap) is not installed")
-    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"],
-                           capture_output=True, check=False, timeout=30)
+    probe = subprocess.run(
+        ["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"],
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
     if probe.returncode != 0:
         pytest.skip("bwrap cannot create namespaces here")
     with Sandbox(backend="bwrap", workers=2, timeout_s=4.0, memory_mb=512) as sb:

@@ -19,7 +19,10 @@ TWO = "def helper(x):\n    return x + 1\n\ndef main(a, b):\n    return helper(a)
 
 def test_definitions_entry_and_argument_source_come_from_the_single_printed_call() -> None:
     p = parse_program(TWO)
-    assert p.func_str == "def helper(x):\n    return x + 1\n\ndef main(a, b):\n    return helper(a) * b\n\n"
+    assert (
+        p.func_str
+        == "def helper(x):\n    return x + 1\n\ndef main(a, b):\n    return helper(a) * b\n\n"
+    )
     assert (p.func_name, p.func_args) == ("main", " [1, 2] , 'x'")
 
 
@@ -33,7 +36,9 @@ def test_definitions_entry_and_argument_source_come_from_the_single_printed_call
         ("def f(x:\n", "does not parse"),
     ],
 )
-def test_a_snippet_without_exactly_one_printed_call_is_dropped_with_its_reason(code: str, reason: str) -> None:
+def test_a_snippet_without_exactly_one_printed_call_is_dropped_with_its_reason(
+    code: str, reason: str
+) -> None:
     with pytest.raises(NotAProgram, match=reason):
         parse_program(code)
 
