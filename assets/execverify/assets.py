@@ -427,7 +427,7 @@ def execverify_filtered(
     context: AssetExecutionContext, config: FilterConfig, execverify_difficulties: pl.DataFrame
 ) -> pl.DataFrame:
     report = StepReport(rows_in=execverify_difficulties.height, log=context.log)
-    rows = []
+    kept = []
     for r in execverify_difficulties.iter_rows(named=True):
         if r["pass_cnt"] > config.max_pass:
             report.drop(
@@ -436,10 +436,16 @@ def execverify_filtered(
                 detail=f"pass_cnt {r['pass_cnt']} of {r['n_samples']}",
             )
             continue
-        # ExecVerify slices one list ([:40000] for SFT, [40000:80000] for RL); a hash of the id
-        # makes the same disjoint split without depending on row order.
-        bucket = int(stable_id(FAMILY, "split", r["sample_id"])[:8], 16) / 0xFFFFFFFF
-        rows.append({**r, "split": "rl" if bucket < config.rl_share else "sft"})
+        kept.append(r)
+    # ExecVerify slices one list ([:40000] for SFT, [40000:80000] for RL). Here samples are
+    # ranked by a hash of their id and the first `rl_share` of them go to RL: the same
+    # disjoint split whatever the row order, and both sides non-empty from two samples on.
+    ranked = sorted(kept, key=lambda r: stable_id(FAMILY, "split", r["sample_id"]))
+    n_rl = (
+        min(len(ranked) - 1, max(1, round(len(ranked) * config.rl_share))) if len(ranked) > 1 else 0
+    )
+    rl_ids = {r["sample_id"] for r in ranked[:n_rl]}
+    rows = [{**r, "split": "rl" if r["sample_id"] in rl_ids else "sft"} for r in kept]
     report.tally("split", [r["split"] for r in rows], known=("sft", "rl"))
     return report.emit(
         context, _frame(rows, FILTERED_SCHEMA), preview=["func_name", "pass_cnt", "split"]

@@ -173,6 +173,16 @@ def code_synthesis_prompt(
     lines = [
         f"Write a short Python program that exercises `{method}` of Python's `{type_name}`.",
         "",
+        "The program is only: the function definition(s), then one line `print(f(...))` that calls the entry",
+        "function once with literal arguments. Nothing else at module level: no variables, no test code.",
+        "For example (for `upper` of `str`, one function, no control flow):",
+        "```python",
+        "def f(text, times):",
+        "    return text.upper() * times",
+        "",
+        "print(f('abc', 2))",
+        "```",
+        "",
         "Rules:",
         "- No comments.",
         "- Exactly one print(...) statement, outside every function, and it calls the entry function once.",
@@ -250,6 +260,8 @@ def input_synthesis_prompt(code: str, ref_values: str, rules: str = "fixed") -> 
     user = (
         "Rewrite the call in this program with new arguments.\n\n"
         f"```python\n{code}\n```\n\n"
+        "Keep the function(s); change only the literal arguments of the call inside print(...), e.g. "
+        "`print(f('abc', 2))` becomes `print(f('KNm4eXy', 7))`.\n"
         "Write the arguments as literals directly inside the call (no variables), using some of these values:\n"
         f"{ref_values}\n"
         "Strings, lists, dicts and sets must have more than five elements. You may adapt the code to fit the values.\n"
