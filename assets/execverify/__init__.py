@@ -44,16 +44,17 @@ ASSETS = [
 ]
 CHECKS = [execverify_samples_complete, execverify_questions_answerable, execverify_rl_rows_readable]
 
-# The demo runs the 1.5B model on two shared cores: one config, short answers, n=2 difficulty samples.
+# The demo runs the 1.5B model on two shared cores in minutes: one config, short answers, one
+# difficulty sample (ExecVerify: n = 10) and no difficulty cut, so the whole chain has rows.
 DEMO_RUN_CONFIG = {
     "ops": {
         "execverify_programs": {"config": {"configs": [1], "max_tokens": 320}},
         "execverify_mutated_programs": {"config": {"max_tokens": 320}},
-        "execverify_difficulties": {"config": {"n_samples": 2, "max_tokens": 256, "max_pass": 1}},
+        "execverify_difficulties": {"config": {"n_samples": 1, "max_tokens": 128}},
         "execverify_filtered": {"config": {"max_pass": 1}},
-        "execverify_io_cot": {"config": {"max_tokens": 400}},
-        "execverify_oi_cot": {"config": {"max_tokens": 400}},
-        "execverify_rl_candidates": {"config": {"max_tokens": 400}},
+        "execverify_io_cot": {"config": {"max_tokens": 256}},
+        "execverify_oi_cot": {"config": {"max_tokens": 256}},
+        "execverify_rl_candidates": {"config": {"max_tokens": 256}},
     }
 }
 
