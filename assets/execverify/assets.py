@@ -359,9 +359,6 @@ class DifficultyConfig(Config):
     temperature: float = 1.0
     top_p: float = 0.9
     max_tokens: int = 4096
-    max_pass: int = Field(
-        default=3, description="keep samples the evaluator got right at most this often"
-    )
     rules: str = RULES_FIELD
 
 
