@@ -6,7 +6,7 @@ fixture all read this mapping; nothing else lists families.
 
 from __future__ import annotations
 
-from assets import case2code, codeio, kodcode
+from assets import case2code, codeio, execverify, kodcode
 from assets.common.family import Family
 
 FAMILIES: dict[str, Family] = {
@@ -15,5 +15,6 @@ FAMILIES: dict[str, Family] = {
         kodcode.FAMILY,
         codeio.FAMILY,
         case2code.FAMILY,
+        execverify.FAMILY,
     )
 }

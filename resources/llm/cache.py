@@ -34,6 +34,7 @@ class SampleParams:
     stop: tuple[str, ...] | None
     sample_index: int
     seed: int
+    repetition_penalty: float | None = None
 
     def cache_key(self) -> str:
         payload = {
@@ -47,6 +48,8 @@ class SampleParams:
             "sample_index": self.sample_index,
             "seed": self.seed,
         }
+        if self.repetition_penalty is not None:  # absent otherwise, so older keys stay valid
+            payload["repetition_penalty"] = round(float(self.repetition_penalty), 6)
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
     def sampling_seed(self) -> int:
@@ -75,6 +78,7 @@ class CachedAnswer:
     prompt_tokens: int
     completion_tokens: int
     model: str
+    reasoning: str | None = None
 
 
 _SCHEMA = """
@@ -85,7 +89,8 @@ CREATE TABLE IF NOT EXISTS answers (
     finish_reason TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    reasoning TEXT
 )
 """
 
@@ -121,6 +126,13 @@ class AnswerCache:
         # NORMAL in WAL mode survives a killed process (not a power cut) and keeps commits cheap.
         self._conn.execute("PRAGMA synchronous=NORMAL")
         _retry_locked(lambda: self._conn.execute(_SCHEMA))
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(answers)")}
+        if "reasoning" not in columns:  # a cache written before reasoning_content was kept
+            try:
+                _retry_locked(lambda: self._conn.execute("ALTER TABLE answers ADD COLUMN reasoning TEXT"))
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it first
+                    raise
 
     def get_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
         keys = list(dict.fromkeys(keys))
@@ -130,26 +142,28 @@ class AnswerCache:
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._conn.execute(
-                    "SELECT key, text, finish_reason, prompt_tokens, completion_tokens, model"
+                    "SELECT key, text, finish_reason, prompt_tokens, completion_tokens, model, reasoning"
                     f" FROM answers WHERE key IN ({marks})",
                     chunk,
                 ).fetchall()
-                for key, text, finish, p_tok, c_tok, model in rows:
-                    found[key] = CachedAnswer(text, finish, p_tok, c_tok, model)
+                for key, text, finish, p_tok, c_tok, model, reasoning in rows:
+                    found[key] = CachedAnswer(text, finish, p_tok, c_tok, model, reasoning)
         return found
 
     def put_many(self, answers: Sequence[tuple[str, CachedAnswer]]) -> None:
         """Commit answers in one transaction: one commit per answer costs far more than one per batch."""
         now = time.time()
         rows = [
-            (key, a.model, a.text, a.finish_reason, a.prompt_tokens, a.completion_tokens, now)
+            (key, a.model, a.text, a.finish_reason, a.prompt_tokens, a.completion_tokens, now, a.reasoning)
             for key, a in answers
         ]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.executemany(
-                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO answers (key, model, text, finish_reason, prompt_tokens,"
+                    " completion_tokens, created_at, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
                 )
             except BaseException:
                 if self._conn.in_transaction:  # SQLite may have rolled back already

@@ -61,6 +61,7 @@ class Answer:
     prompt_tokens: int
     completion_tokens: int
     model: str
+    reasoning: str | None = None
 
 
 class Engine(Protocol):
@@ -80,13 +81,14 @@ def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[U
                 temperature=defaults.temperature
                 if request.temperature is None
                 else request.temperature,
-                top_p=defaults.top_p,
+                top_p=defaults.top_p if request.top_p is None else request.top_p,
                 max_tokens=defaults.max_tokens
                 if request.max_tokens is None
                 else request.max_tokens,
                 stop=request.stop,
                 sample_index=index,
                 seed=defaults.seed,
+                repetition_penalty=request.repetition_penalty,
             )
             units.append(Unit(len(units), request.key, params, params.cache_key()))
     return units
@@ -136,6 +138,7 @@ class BatchRecorder:
                 hit.completion_tokens,
                 True,
                 hit.model,
+                hit.reasoning,
             )
             self._done += 1
             self._done_at_start += 1
@@ -159,6 +162,7 @@ class BatchRecorder:
                     answer.prompt_tokens,
                     answer.completion_tokens,
                     answer.model,
+                    answer.reasoning,
                 ),
             )
         self._finish(unit, answer, reason)
@@ -186,6 +190,7 @@ class BatchRecorder:
                 completion_tokens=answer.completion_tokens if answer else 0,
                 cached=False,
                 model=answer.model if answer else unit.params.model,
+                reasoning=answer.reasoning if answer else None,
             )
             self._slots[unit.position] = completion
             for follower in self.followers.get(unit.position, ()):

@@ -159,6 +159,7 @@ class LLMResource(dg.ConfigurableResource):
                 max(self.timeout_s, MIN_TIMEOUT_S),
                 self._retry(),
                 self.circuit_breaker_after,
+                penalty_field="repeat_penalty",
             )
         from resources.llm.engines.vllm import VLLMEngine
 

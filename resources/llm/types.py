@@ -22,6 +22,10 @@ class LLMRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     stop: tuple[str, ...] | None = None
+    # Per-request sampling that not every engine honours: top_p reaches all of them;
+    # repetition_penalty reaches vLLM (offline and server) and the embedded llama.cpp server.
+    top_p: float | None = None
+    repetition_penalty: float | None = None
 
     def __post_init__(self) -> None:
         # Accept lists from callers but keep the dataclass hashable-ish and immutable.
@@ -36,7 +40,8 @@ class LLMRequest:
     def __hash__(self) -> int:
         # Messages are dicts, so the generated hash would fail; hash their canonical JSON instead.
         messages = json.dumps(self.messages, sort_keys=True, default=str)
-        return hash((self.key, messages, self.n, self.max_tokens, self.temperature, self.stop))
+        return hash((self.key, messages, self.n, self.max_tokens, self.temperature, self.stop, self.top_p,
+                     self.repetition_penalty))
 
 
 # What went wrong with a sample, one word for every family: the answer was cut off at
@@ -71,6 +76,7 @@ class Completion:
     completion_tokens: int
     cached: bool
     model: str
+    reasoning: str | None = None  # the server's `reasoning_content`, when it sends one
 
     @property
     def ok(self) -> bool:

@@ -33,6 +33,11 @@ ZYGOTE_BOOT = (
     "import sys; sys.path.insert(0, {path!r}); from assay_runtime.zygote import main; main()"
 )
 SCRATCH = "/tmp/job"
+# Every worker hashes strings the same way, so set iteration order (and with it control flow
+# and traces) is the same in every run. `-E` (part of `-I`) would ignore the variable, so the
+# interpreter runs with `-s -P` instead: its environment is set wholly by us in every backend.
+HASH_SEED = "0"
+PYTHON_FLAGS = ("-s", "-P", "-B")
 SANDBOX_PROC = "/run/assay/proc"
 TMPFS_BYTES = 512 * 1024 * 1024
 SHM_BYTES = 64 * 1024 * 1024  # multiprocessing's semaphores and shared memory
@@ -244,7 +249,7 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
     # The sandbox dies with the bwrap process, and bwrap with the host (see _Launcher).
     argv += ["--die-with-parent", "--new-session", "--clearenv"]
     argv += ["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8"]
-    argv += ["--setenv", "HOME", "/tmp", "--hostname", "sandbox"]
+    argv += ["--setenv", "HOME", "/tmp", "--setenv", "PYTHONHASHSEED", HASH_SEED, "--hostname", "sandbox"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -279,8 +284,7 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
         "--chdir",
         "/tmp",
         sys.executable,
-        "-I",
-        "-B",
+        *PYTHON_FLAGS,
         "-c",
         ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME),
     ]
@@ -335,7 +339,7 @@ class ProcessBackend:
         lib = os.path.join(base, "lib")
         os.mkdir(lib)
         os.symlink(RUNTIME_DIR, os.path.join(lib, "assay_runtime"))
-        argv = [sys.executable, "-I", "-B", "-c", ZYGOTE_BOOT.format(path=lib)]
+        argv = [sys.executable, *PYTHON_FLAGS, "-c", ZYGOTE_BOOT.format(path=lib)]
         argv += [
             "--scratch",
             os.path.join(base, "job"),
@@ -344,7 +348,7 @@ class ProcessBackend:
             "--heavy",
             ",".join(spec.heavy),
         ]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base}
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base, "PYTHONHASHSEED": HASH_SEED}
         return ProcessChannel(argv, env=env, cleanup=base)
 
 
@@ -352,7 +356,7 @@ def docker_create_kwargs(
     spec: WorkerSpec, image: str, memory_mb: int, cpus: float
 ) -> dict[str, Any]:
     """Arguments for `containers.create`: no network, read-only root, tmpfs scratch, hard limits."""
-    command = ["python", "-I", "-B", "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
+    command = ["python", *PYTHON_FLAGS, "-c", ZYGOTE_BOOT.format(path=IN_SANDBOX_RUNTIME)]
     command += ["--scratch", SCRATCH, "--proc", "/proc", "--uid", str(spec.job_uid)]
     command += ["--preload", ",".join(spec.preload), "--heavy", ",".join(spec.heavy)]
     return {
@@ -376,7 +380,7 @@ def docker_create_kwargs(
         "cap_drop": ["ALL"],
         "cap_add": [c.removeprefix("CAP_") for c in ZYGOTE_CAPS],
         "security_opt": ["no-new-privileges"],
-        "environment": {"LANG": "C.UTF-8", "HOME": "/tmp"},
+        "environment": {"LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": HASH_SEED},
         "working_dir": "/tmp",
         "user": "0:0",
         "labels": {"assay.sandbox": "worker"},

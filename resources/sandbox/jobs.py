@@ -37,6 +37,11 @@ def problem(job: Any) -> str | None:
             return "every entry of 'inputs_py' must be a string"
     if kind == "trace" and not isinstance(job.get("kwargs", {}), dict):
         return "trace job field 'kwargs' must be a dict"
+    if kind == "trace" and job.get("args_py") is not None:
+        if not isinstance(job["args_py"], str):
+            return "trace job field 'args_py' must be a string (the source between the call's parentheses)"
+        if job.get("kwargs"):
+            return "trace job takes 'kwargs' or 'args_py', not both"
     return None
 
 
@@ -57,7 +62,8 @@ def failed_result(job: Any, status: str, message: str) -> dict:
         }
         base.update({"outcomes": [dict(outcome) for _ in range(n)], "error": message})
     elif kind == "trace":
-        base.update({"events": [], "truncated": False, "error": message})
+        base.update({"events": [{"event": "end", "stop": status}], "stop": status, "truncated": False,
+                     "error": message})
     else:
         base.update(
             {
@@ -73,3 +79,14 @@ def failed_result(job: Any, status: str, message: str) -> dict:
 
 def invalid_result(job: Any, message: str) -> dict:
     return failed_result(job, ERROR, message)
+
+
+def finish_trace(result: dict) -> dict:
+    """A trace result that always says why it stopped and ends with an `end` event, also when
+    the worker had to kill the job (a loop inside C code never reaches the trace's own alarm)."""
+    if "stop" in result:
+        return result
+    events = list(result.get("events") or [])
+    stop = result.get("status") or ERROR
+    events.append({"event": "end", "stop": stop})
+    return {**result, "stop": stop, "events": events, "truncated": bool(result.get("truncated"))}

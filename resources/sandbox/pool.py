@@ -30,7 +30,7 @@ def job_wall_s(job: dict, timeout_s: float) -> float:
     """The longest a job may run inside the worker, as the zygote computes it."""
     if job.get("kind") == "call":
         return timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
-    return timeout_s
+    return timeout_s + 1.0 if job.get("kind") == "trace" else timeout_s
 
 
 class Worker:

@@ -15,7 +15,7 @@ from typing import Any
 from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
 from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
 from .backends import make_backend
-from .jobs import invalid_result, problem
+from .jobs import finish_trace, invalid_result, problem
 from .pool import Pool
 from .typed import Job
 
@@ -103,7 +103,7 @@ class Sandbox:
             sub = pool.run([jobs[i] for i in runnable], settings, on_result=progress.tick)
             progress.finish()
             for i, result in zip(runnable, sub):
-                results[i] = result
+                results[i] = finish_trace(result) if jobs[i].get("kind") == "trace" else result
         return [r for r in results if r is not None]
 
     def job_uids(self) -> list[int]:

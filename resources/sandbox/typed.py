@@ -79,6 +79,9 @@ class TraceJob:
     entry_point: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     max_events: int | None = None
+    args_py: str | None = None  # the call's argument source instead of kwargs (evaluated before tracing)
+    args_line: int | None = None  # the line those arguments sit on in the script being reproduced
+    eval_view: bool = False  # each local's eval(repr) value and type (ExecVerify's reading)
 
     def wire(self) -> dict[str, Any]:
         job: dict[str, Any] = {
@@ -90,6 +93,10 @@ class TraceJob:
         }
         if self.max_events is not None:
             job["max_events"] = self.max_events
+        if self.args_py is not None:
+            job.update(args_py=self.args_py, args_line=self.args_line or 1)
+        if self.eval_view:
+            job["eval_view"] = True
         return job
 
 
@@ -240,6 +247,9 @@ class TraceResult:
     truncated: bool = False
     error: str | None = None
     duration_s: float = 0.0
+    stop: str | None = None  # returned | raised | event_limit | timeout | tampered | memory | error
+    return_repr: str | None = None
+    exception_type: str | None = None
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> TraceResult:

@@ -51,6 +51,10 @@ def echo_responder(body: dict) -> str:
     return "echo:"
 
 
+def _content(text: str | dict) -> str:
+    return str(text.get("content") or "") if isinstance(text, dict) else text
+
+
 def count_tokens(text: str) -> int:
     """Whitespace token count: stable and cheap, good enough for usage accounting tests."""
     return len(text.split())
@@ -379,15 +383,16 @@ class OpenAIServer:
             "choices": [
                 {
                     "index": i,
-                    "message": {"role": "assistant", "content": text},
+                    # A responder may return the message's fields (e.g. reasoning_content too).
+                    "message": {"role": "assistant", **text} if isinstance(text, dict) else {"role": "assistant", "content": text},
                     "finish_reason": finish_reason,
                 }
                 for i, text in enumerate(texts)
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
-                "completion_tokens": sum(count_tokens(t) for t in texts),
-                "total_tokens": prompt_tokens + sum(count_tokens(t) for t in texts),
+                "completion_tokens": sum(count_tokens(_content(t)) for t in texts),
+                "total_tokens": prompt_tokens + sum(count_tokens(_content(t)) for t in texts),
             },
         }
 

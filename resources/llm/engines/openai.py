@@ -94,6 +94,7 @@ class OpenAIEngine:
         retry: RetryPolicy,
         breaker_threshold: int,
         send_seed: bool = True,
+        penalty_field: str = "repetition_penalty",
     ) -> None:
         self.base_url = base_url
         self.api_key = api_key
@@ -103,6 +104,7 @@ class OpenAIEngine:
         self.retry = retry
         self.breaker_threshold = breaker_threshold
         self.send_seed = send_seed
+        self.penalty_field = penalty_field  # vLLM and SGLang servers: repetition_penalty; llama.cpp: repeat_penalty
 
     def run(self, units: Sequence[Unit], recorder: BatchRecorder) -> None:
         run_coroutine(self._run(units, recorder))
@@ -168,6 +170,8 @@ class OpenAIEngine:
             body["stop"] = list(p.stop)
         if self.send_seed:
             body["seed"] = p.sampling_seed()
+        if p.repetition_penalty is not None:
+            body[self.penalty_field] = p.repetition_penalty
         return json.dumps(body).encode()
 
     async def _complete(
@@ -273,10 +277,12 @@ def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
     if not isinstance(text, str):
         return None
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    reasoning = message.get("reasoning_content")
     return Answer(
         text=text,
         finish_reason=str(finish),
         prompt_tokens=int(usage.get("prompt_tokens") or 0),
         completion_tokens=int(usage.get("completion_tokens") or 0),
         model=str(payload.get("model") or fallback_model),
+        reasoning=reasoning if isinstance(reasoning, str) else None,
     )

@@ -39,6 +39,8 @@ def sampling_kwargs(unit: Unit) -> dict[str, Any]:
     }
     if p.stop:
         kwargs["stop"] = list(p.stop)
+    if p.repetition_penalty is not None:
+        kwargs["repetition_penalty"] = p.repetition_penalty
     return kwargs
 
 

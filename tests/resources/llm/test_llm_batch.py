@@ -169,3 +169,35 @@ def test_progress_keeps_coming_while_answers_are_slow(cache_path, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == log.name]
     assert any(line.startswith("llm: 0/1 samples done") for line in lines)
     assert recorder.completions()[0].ok
+
+
+def test_per_request_top_p_and_repetition_penalty_reach_the_server_and_the_cache_key(cache_path, make_resource):
+    seen: list[dict] = []
+
+    def responder(body: dict) -> str:
+        seen.append(body)
+        return "ok"
+
+    plain = LLMRequest("a", [{"role": "user", "content": "x"}])
+    tuned = LLMRequest("a", [{"role": "user", "content": "x"}], top_p=0.9, repetition_penalty=1.05)
+    with OpenAIServer(responder=responder) as fake:
+        resource = make_resource(fake.base_url, cache_path, top_p=1.0)
+        resource.generate([plain])
+        resource.generate([tuned])  # a different request: not served from the first one's cache entry
+        resource.generate([tuned])  # the same one again: served from the cache
+    assert len(seen) == 2
+    assert seen[0]["top_p"] == 1.0 and "repetition_penalty" not in seen[0]
+    assert seen[1]["top_p"] == 0.9 and seen[1]["repetition_penalty"] == 1.05
+
+
+def test_reasoning_content_is_kept_and_cached(cache_path, make_resource):
+    def responder(body: dict) -> dict:
+        return {"content": "the answer", "reasoning_content": "first, think"}
+
+    request = LLMRequest("a", [{"role": "user", "content": "x"}])
+    with OpenAIServer(responder=responder) as fake:
+        first = make_resource(fake.base_url, cache_path).generate([request]).completions[0]
+        again = make_resource(fake.base_url, cache_path).generate([request]).completions[0]
+        assert fake.stats.requests == 1
+    assert (first.text, first.reasoning) == ("the answer", "first, think")
+    assert again.cached and (again.text, again.reasoning) == ("the answer", "first, think")

@@ -100,12 +100,13 @@ def test_a_trace_records_lines_calls_returns_and_locals(sandbox: Sandbox) -> Non
     assert (
         events[0]["event"] == "call"
         and events[0]["func"] == "f"
-        and events[0]["locals"]["n"] == {"repr": "2", "type": "int"}
+        and events[0]["locals"]["n"] == {"repr": "2", "type": "int", "truncated": False}
     )
     assert [e["line"] for e in events if e["event"] == "line" and e["func"] == "f"][:3] == [5, 6, 7]
     assert any(e["event"] == "call" and e["func"] == "helper" for e in events)
-    assert events[-1]["event"] == "return" and events[-1]["value"] == "2"
-    assert events[-1]["locals"]["total"]["repr"] == "2"
+    assert events[-2]["event"] == "return" and events[-2]["value"] == "2"
+    assert events[-2]["locals"]["total"]["repr"] == "2"
+    assert events[-1] == {"event": "end", "stop": "returned"}
 
 
 def test_a_trace_records_exceptions_and_is_bounded_in_events_and_time(sandbox: Sandbox) -> None:
@@ -129,7 +130,8 @@ def test_a_trace_records_exceptions_and_is_bounded_in_events_and_time(sandbox: S
     assert any(
         e["event"] == "exception" and e["exception_type"] == "IndexError" for e in raised["events"]
     )
-    assert bounded["truncated"] and len(bounded["events"]) == 50
+    assert bounded["truncated"] and bounded["stop"] == "event_limit" and bounded["status"] == TIMEOUT
+    assert len(bounded["events"]) == 51 and bounded["events"][-1]["event"] == "end"
 
 
 def test_trace_locals_are_truncated_reprs(sandbox: Sandbox) -> None:
@@ -137,4 +139,88 @@ def test_trace_locals_are_truncated_reprs(sandbox: Sandbox) -> None:
     (r,) = sandbox.run(
         [{"id": "t", "kind": "trace", "code": code, "entry_point": "f", "kwargs": {}}]
     )
-    assert all(len(v["repr"]) <= 200 for e in r["events"] for v in e["locals"].values())
+    assert all(len(v["repr"]) <= 200 for e in r["events"] for v in e.get("locals", {}).values())
+    big = r["events"][-2]["locals"]["big"]
+    assert big["truncated"] and big["repr"] == repr("x" * 10000)[:200]
+
+
+def trace(code: str, **fields: object) -> dict:
+    return {"id": "t", "kind": "trace", "code": code, "entry_point": "f", **fields}
+
+
+def test_arguments_as_python_source_keep_tuples_sets_and_lambdas_at_their_line(sandbox: Sandbox) -> None:
+    code = "def f(t, s, g):\n    n = g(len(t))\n    return (n, sorted(s))\n"
+    (r,) = sandbox.run([trace(code, args_py="(1, 2), {3}, lambda x: x + 1", args_line=7)])
+    assert r["status"] == PASSED and r["return_repr"] == "(3, [3])"
+    lambda_lines = {e["line"] for e in r["events"] if e.get("func") == "<lambda>"}
+    assert lambda_lines == {7}
+    assert r["events"][0]["locals"]["t"]["type"] == "tuple"
+
+
+def test_every_event_names_its_frame_and_new_frames_never_reuse_a_number(sandbox: Sandbox) -> None:
+    code = "def g(x):\n    y = x\n    return y\n\ndef f():\n    a = g(1)\n    b = g(2)\n    return a + b\n"
+    (r,) = sandbox.run([trace(code)])
+    calls = [e["frame"] for e in r["events"] if e["event"] == "call"]
+    assert calls == [0, 1, 2]
+    assert {e["frame"] for e in r["events"] if e.get("func") == "f"} == {0}
+
+
+def test_the_eval_view_is_what_evaluating_the_repr_without_builtins_gives(sandbox: Sandbox) -> None:
+    code = "def f():\n    a = {'x'}\n    b = set()\n    c = 'hi'\n    d = 'y' * 300\n    return 0\n"
+    (r,) = sandbox.run([trace(code, eval_view=True)])
+    final = r["events"][-2]["locals"]
+    assert (final["a"]["eval_str"], final["a"]["eval_type"]) == ("{'x'}", "<class 'set'>")
+    assert (final["b"]["eval_str"], final["b"]["eval_type"]) == (None, None)  # set() needs builtins
+    assert (final["c"]["eval_str"], final["c"]["eval_type"]) == ("hi", "<class 'str'>")
+    assert final["d"]["truncated"] and final["d"]["eval_str"] is None
+
+
+def test_string_sets_iterate_in_the_same_order_in_every_worker_and_run(sandbox: Sandbox) -> None:
+    code = "def f():\n    return list({'alpha', 'beta', 'gamma', 'delta', 'epsilon'})\n"
+    results = sandbox.run([trace(code) for _ in range(4)])
+    assert len({r["return_repr"] for r in results}) == 1
+    with Sandbox(backend="bwrap", workers=1, timeout_s=4.0, memory_mb=512) as other:
+        (again,) = other.run([trace(code)])
+    assert again["return_repr"] == results[0]["return_repr"]
+
+
+HOSTILE_TRACES = {
+    "infinite_loop": ("def f():\n    i = 0\n    while True:\n        i += 1\n", {"event_limit", "timeout"}),
+    "loop_in_c": ("import itertools\ndef f():\n    return sum(itertools.count())\n", {"timeout"}),
+    "deep_recursion": ("def f(n=0):\n    return f(n + 1)\n", {"raised", "event_limit"}),
+    "endless_generator": (
+        "def g():\n    i = 0\n    while True:\n        yield i\n        i += 1\n\ndef f():\n    return list(g())\n",
+        {"event_limit", "timeout", "memory"},
+    ),
+    "gigantic_repr": (
+        "class Big:\n    def __repr__(self):\n        return 'x' * (10 ** 10)\n\ndef f():\n    b = Big()\n    return 1\n",
+        {"bad_repr"},
+    ),
+    "endless_repr": (
+        "class Slow:\n    def __repr__(self):\n        while True:\n            pass\n\ndef f():\n    b = Slow()\n    return 1\n",
+        {"timeout"},
+    ),
+    "huge_repr": ("def f():\n    s = 'a' * (10 ** 8)\n    t = [s] * 10\n    u = t\n    return len(u)\n", {"returned"}),
+    "settrace": ("import sys\ndef f():\n    sys.settrace(None)\n    x = 1\n    return x\n", {"tampered"}),
+    "frame_f_trace": ("import sys\ndef f():\n    sys._getframe().f_trace = None\n    x = 1\n    return x\n", {"tampered"}),
+    "f_trace_lines": ("import sys\ndef f():\n    sys._getframe().f_trace_lines = False\n    x = 1\n    return x\n", {"tampered"}),
+    "catches_the_stop": (
+        "def f():\n    n = 0\n    while True:\n        try:\n            n += 1\n        except BaseException:\n            pass\n",
+        {"event_limit", "timeout"},
+    ),
+}
+
+
+def test_hostile_traces_end_in_bounded_time_with_a_clear_stop(sandbox: Sandbox) -> None:
+    import time
+
+    names = list(HOSTILE_TRACES)
+    started = time.perf_counter()
+    results = sandbox.run([{**trace(HOSTILE_TRACES[n][0], max_events=5000), "id": n} for n in names])
+    elapsed = time.perf_counter() - started
+    for name, r in zip(names, results):
+        assert r["stop"] in HOSTILE_TRACES[name][1], (name, r["stop"], r["status"], r.get("error"))
+        assert r["events"][-1]["event"] == "end"
+        if r["stop"] != "returned":
+            assert r["status"] != PASSED, name
+    assert elapsed < 60

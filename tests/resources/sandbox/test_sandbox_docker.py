@@ -88,6 +88,7 @@ def test_containers_are_created_with_every_isolation_flag() -> None:
     assert "OPENAI_API_KEY" not in kwargs["environment"] and set(kwargs["environment"]) <= {
         "LANG",
         "HOME",
+        "PYTHONHASHSEED",
     }
 
 
