@@ -273,10 +273,16 @@ def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
     if not isinstance(text, str):
         return None
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    # llama.cpp adds `timings`: prompt (prefill) and predicted (generation) milliseconds, and
+    # cache_n, the prompt tokens its prefix cache already held.
+    timings = payload.get("timings") if isinstance(payload.get("timings"), dict) else {}
     return Answer(
         text=text,
         finish_reason=str(finish),
         prompt_tokens=int(usage.get("prompt_tokens") or 0),
         completion_tokens=int(usage.get("completion_tokens") or 0),
         model=str(payload.get("model") or fallback_model),
+        prefill_s=float(timings.get("prompt_ms") or 0.0) / 1000,
+        decode_s=float(timings.get("predicted_ms") or 0.0) / 1000,
+        reused_prompt_tokens=int(timings.get("cache_n") or 0),
     )
