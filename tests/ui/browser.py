@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import os
 import shutil
 import socket
@@ -12,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def chromium() -> str | None:
@@ -58,19 +62,83 @@ def webserver(env: dict[str, str], log: Path, timeout_s: float = 600.0) -> Itera
             process.wait()
 
 
-def render(browser: str, url: str, screenshot: Path, wait_ms: int = 20000) -> str:
-    """Load `url` in headless Chromium, let the page's GraphQL queries finish (virtual time),
-    save a screenshot, and return the DOM as rendered."""
+# Scroll the innermost element whose whole text is the given heading to the top of its scroller.
+_SCROLL_TO = """(() => { const want = %s;
+  const hit = [...document.querySelectorAll('body *')].find(e => e.childElementCount === 0 && e.textContent.trim() === want);
+  if (hit) hit.scrollIntoView({block: 'start'}); })()"""
 
-    def run(*extra: str) -> str:
-        command = [
-            browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--hide-scrollbars", "--window-size=1400,900", f"--virtual-time-budget={wait_ms}", *extra, url,
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"chromium failed on {url}: {done.stderr[-2000:]}")
-        return done.stdout
 
-    run(f"--screenshot={screenshot}")
-    return run("--dump-dom")
+class Browser:
+    """One headless Chromium driven over the DevTools protocol: load a page, wait until it
+    shows what we expect (the UI fills in as its GraphQL queries return), read its text,
+    save a screenshot."""
+
+    def __init__(self, executable: str, profile: Path) -> None:
+        self._process = subprocess.Popen(
+            [
+                executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--hide-scrollbars", "--window-size=1400,900", "--remote-debugging-port=0",
+                f"--user-data-dir={profile}", "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 120
+        while not port_file.exists() or not port_file.read_text().strip():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.2)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+            page = next(t for t in json.load(response) if t["type"] == "page")
+        from websockets.sync.client import connect
+
+        self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
+        self._ids = 0
+
+    def _call(self, method: str, **params: Any) -> dict:
+        self._ids += 1
+        self._socket.send(json.dumps({"id": self._ids, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._socket.recv(timeout=120))
+            if message.get("id") == self._ids:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def text(self) -> str:
+        result = self._call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
+        return result.get("result", {}).get("value", "")
+
+    def load(
+        self, url: str, expect: list[str], screenshot: Path, timeout_s: float = 120.0, scroll_to: str | None = None
+    ) -> str:
+        """Open `url`, wait until every string in `expect` is on the page (or time runs out),
+        let it settle, scroll the heading `scroll_to` to the top, save a PNG; returns the page text."""
+        self._call("Page.navigate", url=url)
+        deadline = time.monotonic() + timeout_s
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.text()
+            if all(e in text for e in expect):
+                break
+            time.sleep(0.5)
+        time.sleep(1.0)  # late-arriving parts of the page (counts, sparklines)
+        text = self.text()
+        if scroll_to:
+            self._call("Runtime.evaluate", expression=_SCROLL_TO % json.dumps(scroll_to))
+            time.sleep(0.5)
+        data = self._call("Page.captureScreenshot", format="png")["data"]
+        screenshot.write_bytes(base64.b64decode(data))
+        return text
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._socket.close()
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
