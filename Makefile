@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 export ASSAY_HOME ?= $(CURDIR)/.assay
 export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
 
-.PHONY: install system-deps demo demo-all dev lint test test-fast bench bench-all clean
+.PHONY: install system-deps browser-deps demo demo-all dev lint test test-fast bench bench-all clean
 
 # bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
 system-deps:
@@ -14,6 +14,14 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get install -y -q bubblewrap >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)); \
 	  else echo "assay needs bubblewrap: sudo apt-get install bubblewrap" >&2; exit 1; fi; }
+
+# Headless Chromium for the UI tests (tests/ui/test_browser.py), from Debian like bubblewrap;
+# only `make test` needs it, so `make demo` does not pay for it.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	  else echo "the browser tests need Chromium: sudo apt-get install chromium (they are skipped without it)" >&2; fi; }
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(UV)" || python3 -m pip install -q uv
@@ -45,12 +53,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint browser-deps
 	$(PY) -m pytest -q
 
-# Everything but the real-model smoke tests.
+# Everything but the real-model smoke tests and the browser tests.
 test-fast: install
-	$(PY) -m pytest -q -m "not model"
+	$(PY) -m pytest -q -m "not model and not browser"
 
 # Each prints its figures as ratios against a baseline measured in the same run.
 bench: install

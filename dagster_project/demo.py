@@ -9,41 +9,25 @@ A summary prints rows per asset, drop reasons, pass rates and where outputs live
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
 from typing import Any
 
+from rich.console import Console
+
 from dagster_project.instance import prepare_instance_home
+from dagster_project.screen import (
+    DemoScreen,
+    execute,
+    materializations,
+    print_outputs,
+    summary_table,
+)
 from dagster_project.settings import load_settings
 
 
-def _metadata_numbers(metadata: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in metadata.items():
-        raw = getattr(value, "value", value)
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            out[key] = raw
-    return out
-
-
-def _summary_line(asset: str, partition: str | None, meta: dict[str, Any]) -> str:
-    parts = [f"{asset:<34}", f"{partition or '(all)':<26}"]
-    if "rows_in" in meta:
-        parts.append(f"in={meta['rows_in']:<5}")
-    parts.append(f"out={meta.get('rows_out', meta.get('dagster/row_count', '?')):<5}")
-    drops = {k.split('/', 1)[1]: v for k, v in meta.items() if k.startswith("dropped/")}
-    if drops:
-        parts.append("dropped: " + ", ".join(f"{k}={v}" for k, v in drops.items()))
-    for key in ("pass_rate", "verified_share", "rescued_by_retry", "complete_survival_share", "llm/cache_hits", "llm/sent", "llm/failed", "llm/completion_tokens"):
-        if key in meta:
-            value = meta[key]
-            parts.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
-    return "  ".join(parts)
-
-
-def run_family(family: str, release: bool = True, full: bool = False) -> int:
+def run_family(family: str, screen: DemoScreen, release: bool = True, full: bool = False) -> int:
     """Materialize every seed file of `family`; return the number of failed runs."""
     prepare_instance_home()
     from dagster import DagsterInstance
@@ -68,42 +52,31 @@ def run_family(family: str, release: bool = True, full: bool = False) -> int:
     new = [k for k in keys if k not in existing]
     if new:
         instance.add_dynamic_partitions(partitions.name, new)
-    lines, failures = [], 0
-    started = time.monotonic()
+    made, failures = [], 0
+    started, wall_started = time.monotonic(), time.time()
+    screen.print(f"[bold]{family}[/]: {len(keys)} seed files in {settings.seed_dir / family}", highlight=False)
     job = defs.resolve_job_def(declared.job_name)
     for key in keys:
-        print(f"== {family}: materializing partition {key}", flush=True)
         # The demo runs on a CPU model in minutes: each family declares smaller sample counts
         # than its asset defaults (which suit a served model); `--full` uses the defaults.
         run_config = {} if full else dict(declared.demo_run_config)
-        result = job.execute_in_process(partition_key=key, instance=instance, run_config=run_config, raise_on_error=False)
+        result = execute(screen, job, key, instance, run_config, partition_key=key)
         if _interrupted(result):
             raise KeyboardInterrupt(f"run {result.run_id} for partition {key}")
         failures += 0 if result.success else 1
-        for event in result.get_asset_materialization_events():
-            mat = event.materialization
-            lines.append(_summary_line(mat.asset_key.to_user_string(), mat.partition, _metadata_numbers(mat.metadata)))
-        if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure:
-                    print(f"!! {key}: {event.step_key} failed: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+        made += materializations(result)
     release_name = declared.release_job_name
     if release and any(getattr(j, "name", None) == release_name for j in defs.jobs or []):
-        print(f"== {family}: release", flush=True)
-        result = defs.resolve_job_def(release_name).execute_in_process(instance=instance, raise_on_error=False)
+        result = execute(screen, defs.resolve_job_def(release_name), "release", instance, {})
         if _interrupted(result):
             raise KeyboardInterrupt(f"run {result.run_id} ({release_name})")
         failures += 0 if result.success else 1
-        for event in result.get_asset_materialization_events():
-            mat = event.materialization
-            lines.append(_summary_line(mat.asset_key.to_user_string(), mat.partition, _metadata_numbers(mat.metadata)))
+        made += materializations(result)
     elapsed = time.monotonic() - started
-    print(f"\n== {family} summary ({elapsed:.0f} s, {len(keys)} partitions, {failures} failed runs)")
-    print("\n".join(lines))
-    print(f"\nParquet assets:   {settings.storage_dir}")
-    print(f"Released data:    {settings.export_dir}")
-    print(f"Quarantine:       {settings.home / 'quarantine'}")
-    print(f"Dagster instance: {os.environ['DAGSTER_HOME']}  (make dev opens it in the UI)")
+    screen.print(f"\n[bold]{family} summary[/] ({elapsed:.0f} s, {len(keys)} partitions, {failures} failed runs): rows in→out per partition", highlight=False)
+    screen.print(summary_table(made))
+    print_outputs(screen, settings.export_dir, family, since=wall_started)
+    screen.print(f"\nParquet assets {settings.storage_dir} · quarantine {settings.home / 'quarantine'}", highlight=False)
     return failures
 
 
@@ -128,7 +101,7 @@ def _interrupted(result: Any) -> bool:
     return False
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     _interrupt_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     from assets.registry import FAMILIES
@@ -142,11 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         parser.error(f"unknown families {', '.join(unknown)}; registered: {', '.join(FAMILIES)}")
-    try:
-        failures = sum(run_family(f, release=not args.no_release, full=args.full) for f in families)
-    except KeyboardInterrupt as stopped:
-        print(f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume.", file=sys.stderr)
-        return 130
+    home = prepare_instance_home()
+    log_path = load_settings().home / "logs" / f"demo-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    with DemoScreen(log_path, console) as screen:
+        screen.print(f"Dagster event log (every event, DEBUG included): {log_path}", highlight=False)
+        try:
+            failures = sum(run_family(f, screen, release=not args.no_release, full=args.full) for f in families)
+        except KeyboardInterrupt as stopped:
+            screen.print(f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume.")
+            return 130
+        screen.print(f"Dagster instance {home}: `make dev` shows these runs in the UI", highlight=False)
     return 1 if failures else 0
 
 

@@ -32,6 +32,10 @@ SEED_SUFFIXES = (".jsonl", ".json")
 _VALID_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # A file younger than this may still be being copied in; look again next tick.
 MIN_AGE_S = 2.0
+# Seed files named demo_* are the examples shipped with assay, run by `make demo*` when the
+# user asks. Starting `make dev` must not queue model runs nobody asked for (on a laptop
+# CPU they hold every core for half an hour), so the sensors leave them alone and say so.
+DEMO_PREFIX = "demo_"
 
 
 def seed_files(
@@ -111,6 +115,8 @@ def build_seed_sensor(
     def _sensor(context: SensorEvaluationContext) -> SensorResult:
         seen: dict[str, object] = json.loads(context.cursor) if context.cursor else {}
         files, skipped = seed_files(directory)
+        shipped = [p.name for p in files if p.name.startswith(DEMO_PREFIX)]
+        files = [p for p in files if not p.name.startswith(DEMO_PREFIX)]
         for note in skipped:
             context.log.warning(f"{family.name} seed sensor skipped {note}")
         existing = set(context.instance.get_dynamic_partitions(partitions_def.name or ""))
@@ -141,8 +147,9 @@ def build_seed_sensor(
         cursor = json.dumps({**seen, **current}, sort_keys=True)
         if not new_keys and not requests:
             # Still store the cursor: a touched but unchanged file is not re-read next tick.
+            demos = f" (shipped demo files, run by make demo: {', '.join(shipped)})" if shipped else ""
             return SensorResult(
-                skip_reason=f"no new or changed seed files in {directory}", cursor=cursor
+                skip_reason=f"no new or changed seed files in {directory}{demos}", cursor=cursor
             )
         return SensorResult(
             run_requests=requests,

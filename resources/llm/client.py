@@ -12,6 +12,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
+from resources import progress
 from resources.llm.cache import AnswerCache, CachedAnswer, CacheWriter, SampleParams
 from resources.llm.types import BatchResult, BatchStats, Completion, LLMRequest
 
@@ -62,6 +63,11 @@ class Answer:
     completion_tokens: int
     model: str
     reasoning: str | None = None
+    # Server-side time split, when the server reports it (llama.cpp's `timings`): where a
+    # CPU model's time goes, prompt prefill or token generation. Not cached: a cache hit costs none.
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    reused_prompt_tokens: int = 0  # prompt tokens served from the server's prefix cache
 
 
 class Engine(Protocol):
@@ -180,6 +186,9 @@ class BatchRecorder:
             if answer is not None:
                 self.stats.prompt_tokens += answer.prompt_tokens
                 self.stats.completion_tokens += answer.completion_tokens
+                self.stats.prefill_s += answer.prefill_s
+                self.stats.decode_s += answer.decode_s
+                self.stats.reused_prompt_tokens += answer.reused_prompt_tokens
             completion = Completion(
                 key=unit.key,
                 sample_index=unit.params.sample_index,
@@ -205,7 +214,26 @@ class BatchRecorder:
                     self.stats.failure_reasons[reason] += 1
                 elif filled is not unit:
                     self.stats.cache_hits += 1
+        self.report()
         self.tick()
+
+    def report(self, finished: bool = False) -> None:
+        """Tell progress listeners (a live screen) where the batch stands."""
+        if not progress.listening():
+            return
+        with self._lock:
+            event = progress.Progress(
+                "llm",
+                self._done,
+                len(self._slots),
+                time.monotonic() - self._started,
+                cache_hits=self.stats.cache_hits,
+                failed=self.stats.failed,
+                prompt_tokens=self.stats.prompt_tokens,
+                completion_tokens=self.stats.completion_tokens,
+                finished=finished,
+            )
+        progress.report(event)
 
     def tick(self) -> None:
         """Log a progress line if the last one is older than the interval.
@@ -227,6 +255,7 @@ class BatchRecorder:
         fresh = self._done - self._done_at_start
         return (
             f"llm: {self._done}/{len(self._slots)} samples done, {fresh / elapsed:.1f} req/s, "
+            f"{self.stats.prompt_tokens / elapsed:.0f} prompt tok/s, "
             f"{self.stats.completion_tokens / elapsed:.0f} completion tok/s, "
             f"{self.stats.cache_hits} cache hits, {self.stats.retries} retries, {self.stats.failed} failed"
         )
@@ -260,6 +289,7 @@ def run_batch(
         if writer is not None:
             writer.close()  # every answer received is committed before the batch returns
     stats.elapsed_s = time.monotonic() - started
+    recorder.report(finished=True)
     if log is not None and asked:
         log.info(recorder.progress_line())
     return BatchResult(recorder.completions(), stats)
@@ -283,6 +313,7 @@ def _serve_and_send(
             recorder.cached(unit, hit)
         else:
             pending.append(unit)
+    recorder.report()
     if log is not None:
         log.info(
             f"llm: {len(units)} samples for {recorder.stats.requests} requests,"

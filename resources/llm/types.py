@@ -104,6 +104,11 @@ class BatchStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     elapsed_s: float = 0.0
+    # Summed over answers (they overlap in time on a server with parallel slots), from servers
+    # that report them (llama.cpp): prompt prefill vs generation, and prefix-cache reuse.
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    reused_prompt_tokens: int = 0
 
     @property
     def failed_share(self) -> float:
@@ -132,6 +137,14 @@ class BatchResult:
             "llm/completion_tokens": s.completion_tokens,
             "llm/elapsed_s": float(s.elapsed_s),
         }
+        if s.elapsed_s > 0 and s.sent:
+            # Wall-clock throughput of this step's answered requests (cache hits cost nothing).
+            meta["llm/prompt_tokens_per_s"] = round(s.prompt_tokens / s.elapsed_s, 1)
+            meta["llm/completion_tokens_per_s"] = round(s.completion_tokens / s.elapsed_s, 1)
+        if s.prefill_s or s.decode_s:
+            meta["llm/prefill_s"] = round(s.prefill_s, 2)
+            meta["llm/decode_s"] = round(s.decode_s, 2)
+            meta["llm/reused_prompt_tokens"] = s.reused_prompt_tokens
         for reason, count in sorted(s.failure_reasons.items()):
             meta[f"llm/failed/{reason}"] = count
         return meta

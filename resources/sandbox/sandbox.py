@@ -14,6 +14,8 @@ from typing import Any
 
 from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
 from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
+from resources import progress
+
 from .backends import make_backend
 from .jobs import finish_trace, invalid_result, problem
 from .pool import Pool
@@ -133,12 +135,12 @@ class _Progress:
         self._lock = threading.Lock()
 
     def tick(self, index: int, result: dict) -> None:
-        if self.log is None:
-            return
         with self._lock:
             self.done += 1
             now = time.monotonic()
-            if now - self.last >= PROGRESS_EVERY_S:
+            if progress.listening():
+                progress.report(progress.Progress("sandbox", self.done, self.total, now - self.started))
+            if self.log is not None and now - self.last >= PROGRESS_EVERY_S:
                 self.last = now
                 rate = self.done / max(now - self.started, 1e-9)
                 self.log.info("sandbox: %d/%d jobs done, %.1f jobs/s", self.done, self.total, rate)

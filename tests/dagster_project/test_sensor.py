@@ -121,3 +121,20 @@ def test_a_fresh_sensor_does_not_rerun_files_already_materialized_with_the_same_
 
     assert sorted(r.partition_key for r in result.run_requests) == ["edited.jsonl", "new.jsonl"]
     assert "done.jsonl" in json.loads(result.cursor), "remembered, so not looked up again"
+
+
+def test_shipped_demo_files_are_left_to_make_demo_and_the_skip_reason_says_so(tmp_path):
+    family = tmp_path / "kodcode"
+    family.mkdir()
+    for name in ("demo_platforms.jsonl", "mine.jsonl"):
+        (family / name).write_text('{"mode": "taco", "question": "q"}\n')
+        _age(family / name)
+    instance = DagsterInstance.ephemeral()
+    sensor = build_seed_sensor("kodcode", JOB, PARTS, tmp_path)
+    first = _tick(sensor, instance)
+    assert [r.partition_key for r in first.run_requests] == ["mine.jsonl"]
+    instance.add_dynamic_partitions(PARTS.name, ["mine.jsonl"])
+    second = _tick(sensor, instance, cursor=first.cursor)
+    assert not second.run_requests
+    reason = second.skip_reason.skip_message
+    assert "demo_platforms.jsonl" in reason and "make demo" in reason

@@ -145,6 +145,24 @@ def ensure_model_file(model: str) -> Path:
     return target
 
 
+def server_params(path: Path, model: str, slots: int):
+    """llama.cpp server settings for a CPU: one place, shared with bench/embedded_engine.py."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.model_alias = {model}
+    params.n_parallel = slots_for(slots)
+    params.n_ctx = CONTEXT_PER_SLOT * params.n_parallel
+    threads = os.cpu_count() or 1
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0  # a free port; the server reports which
+    params.verbosity = 1  # errors only; info level prints every slot event
+    return params
+
+
 _servers: dict[str, object] = {}
 _urls: dict[str, str] = {}
 _lock = threading.Lock()
@@ -165,17 +183,7 @@ def ensure_server(model: str, slots: int) -> str:
             raise EmbeddedModelError(
                 "the embedded engine needs the package 'xllamacpp' (pip install xllamacpp)"
             ) from None
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.model_alias = {model}
-        params.n_parallel = slots_for(slots)
-        params.n_ctx = CONTEXT_PER_SLOT * params.n_parallel
-        threads = os.cpu_count() or 1
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
-        params.hostnames = ["127.0.0.1"]
-        params.port = 0  # a free port; the server reports which
-        params.verbosity = 1  # errors only; info level prints every slot event
+        params = server_params(path, model, slots)
         try:
             server = xllamacpp.Server(params)
         except Exception as exc:

@@ -278,6 +278,9 @@ def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
         return None
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
     reasoning = message.get("reasoning_content")
+    # llama.cpp adds `timings`: prompt (prefill) and predicted (generation) milliseconds, and
+    # cache_n, the prompt tokens its prefix cache already held.
+    timings = payload.get("timings") if isinstance(payload.get("timings"), dict) else {}
     return Answer(
         text=text,
         finish_reason=str(finish),
@@ -285,4 +288,7 @@ def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
         completion_tokens=int(usage.get("completion_tokens") or 0),
         model=str(payload.get("model") or fallback_model),
         reasoning=reasoning if isinstance(reasoning, str) else None,
+        prefill_s=float(timings.get("prompt_ms") or 0.0) / 1000,
+        decode_s=float(timings.get("predicted_ms") or 0.0) / 1000,
+        reused_prompt_tokens=int(timings.get("cache_n") or 0),
     )
