@@ -105,12 +105,15 @@ def download_wheelhouse() -> None:
     WHEELHOUSE.mkdir(exist_ok=True)
     if any(WHEELHOUSE.glob("dagster_postgres-*.whl")):
         return
+    python = sys.executable
+    if subprocess.run([python, "-m", "pip", "--version"], capture_output=True, check=False).returncode:
+        python = shutil.which("python3") or "python3"  # a uv-made venv has no pip
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+            python, "-m", "pip", "download", "-q", "--disable-pip-version-check",
             "-d", str(WHEELHOUSE), "--only-binary=:all:", "--python-version", "3.11",
             "-r", str(DOCKER_DIR / "sandbox-requirements.txt"),
-            str(ROOT), "dagster-postgres==0.29.27", "setuptools>=68", "wheel",
+            str(ROOT), "dagster-postgres==0.29.27", "psycopg[binary]", "setuptools>=68", "wheel",
         ],
         check=True,
     )
@@ -164,7 +167,9 @@ def main() -> None:
 
     for phase, seconds in times.items():
         print(f"build: {phase}: {seconds:.0f} s", flush=True)
-    print(f"POSTGRES_IMAGE={postgres}")
+    # Compose reads docker/.env: the stack then uses exactly the images built here.
+    (DOCKER_DIR / ".env").write_text(f"ASSAY_TAG={args.tag}\nPOSTGRES_IMAGE={postgres}\nBASE_IMAGE={base}\n")
+    print(f"build: wrote docker/.env (ASSAY_TAG={args.tag}, POSTGRES_IMAGE={postgres})")
 
 
 if __name__ == "__main__":
