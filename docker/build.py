@@ -113,7 +113,7 @@ def download_wheelhouse() -> None:
             python, "-m", "pip", "download", "-q", "--disable-pip-version-check",
             "-d", str(WHEELHOUSE), "--only-binary=:all:", "--python-version", "3.11",
             "-r", str(DOCKER_DIR / "sandbox-requirements.txt"),
-            str(ROOT), "dagster-postgres==0.29.27", "psycopg[binary]", "setuptools>=68", "wheel",
+            str(ROOT), "dagster-postgres==0.29.27", "setuptools>=68", "wheel",
         ],
         check=True,
     )

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -162,19 +163,19 @@ def sandbox_containers() -> list[str]:
     return sh("docker", "ps", "-q", "--filter", "label=assay.sandbox", capture=True).stdout.split()
 
 
-def wait_for_run(stack: Stack, timeout_s: float, on_poll=None) -> dict:
-    """The sensor's run for our seed, once it has finished; seen sandbox containers noted."""
+def wait_for_run(stack: Stack, timeout_s: float, on_poll=None, run_id: str | None = None, until=("SUCCESS", "FAILURE", "CANCELED")) -> dict:
+    """The newest kodcode run (or `run_id`) once its status is in `until`; `on_poll` sees each poll."""
     deadline = time.monotonic() + timeout_s
     last = None
     while time.monotonic() < deadline:
-        runs = [r for r in stack.runs() if r["job"] == "kodcode_job"]
+        runs = [r for r in stack.runs() if r["job"] == "kodcode_job" and run_id in (None, r["id"])]
         run = runs[0] if runs else None
         if run and run["status"] != last:
             print(f"  run {run['id'][:8]} {run['status']}", flush=True)
             last = run["status"]
         if on_poll:
             on_poll(run)
-        if run and run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+        if run and run["status"] in until:
             return run
         time.sleep(5)
     raise SystemExit(f"no finished run within {timeout_s:.0f} s (last status {last})")
@@ -192,6 +193,65 @@ def llm_metadata(stack: Stack, run_id: str) -> dict[str, int]:
         "print(json.dumps(out))"
     )
     return json.loads(stack.python(code).strip().splitlines()[-1])
+
+
+def answered(deploy_dir: Path) -> int:
+    """LLM answers in the shared cache (each is stored the moment it arrives)."""
+    path = deploy_dir / "llm_cache.sqlite"
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+    finally:
+        conn.close()
+
+
+REEXECUTE = """
+mutation($p: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $p) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }
+"""
+
+
+def reexecute(port: str, run_id: str) -> str:
+    """Re-execute a failed run from its failure, through the webserver's GraphQL API."""
+    body = json.dumps({"query": REEXECUTE, "variables": {"p": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}}})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", body.encode(), {"Content-Type": "application/json"}
+    )
+    answer = json.loads(urllib.request.urlopen(request, timeout=120).read())
+    result = answer["data"]["launchRunReexecution"]
+    if result["__typename"] != "LaunchRunSuccess":
+        raise SystemExit(f"re-execution refused: {result}")
+    return result["run"]["runId"]
+
+
+def fault(stack: Stack, port: str, after_answers: int, on_poll=None) -> dict:
+    """Kill the run's container once `after_answers` LLM answers are cached, let run
+    monitoring fail the run, re-execute it; returns the figures of both tries."""
+    deploy_dir = stack.deploy_dir
+    run = wait_for_run(stack, RUN_TIMEOUT_S, on_poll, until=("STARTED",))
+    while answered(deploy_dir) < after_answers:
+        current = wait_for_run(stack, 60, on_poll, run_id=run["id"], until=("STARTED", "SUCCESS", "FAILURE"))
+        if current["status"] != "STARTED":
+            raise SystemExit(f"the run ended ({current['status']}) before {after_answers} answers were cached")
+        time.sleep(2)
+    container = run["tags"]["docker/container_id"]
+    sh("docker", "kill", container, capture=True)
+    killed_at = time.monotonic()
+    time.sleep(3)  # an answer in flight at the kill is lost, not cached
+    before = answered(deploy_dir)
+    print(f"  killed run container {container[:12]} with {before} LLM answers cached", flush=True)
+    failed = wait_for_run(stack, 300, run_id=run["id"], until=("FAILURE", "CANCELED"))
+    print(f"  run monitoring marked it {failed['status']} after {time.monotonic() - killed_at:.0f} s", flush=True)
+    new_id = reexecute(port, run["id"])
+    print(f"  re-executed as {new_id}", flush=True)
+    second = wait_for_run(stack, RUN_TIMEOUT_S, on_poll, run_id=new_id)
+    llm = llm_metadata(stack, new_id)
+    after = answered(deploy_dir)
+    return {"first": run["id"], "second": second, "cached_before": before, "cached_after": after, "llm": llm}
 
 
 def read_parquet(storage: Path, partition: str) -> dict[str, int]:
@@ -307,7 +367,19 @@ def main() -> int:
             def note(run: dict | None) -> None:
                 seen_sandboxes.update(sandbox_containers())
 
-            run = wait_for_run(stack, RUN_TIMEOUT_S, on_poll=note)
+            if args.fault:
+                figures = fault(stack, env["ASSAY_UI_PORT"], after_answers=3, on_poll=note)
+                run = figures["second"]
+                new_answers = figures["cached_after"] - figures["cached_before"]
+                sent = figures["llm"].get("llm/sent", 0)
+                print(
+                    f"fault: {figures['cached_before']} answers cached before the kill; the re-execution sent "
+                    f"{sent} request(s) and cached {new_answers} new answer(s); cache hits {figures['llm'].get('llm/cache_hits', 0)}"
+                )
+                if sent > new_answers + figures["llm"].get("llm/failed", 0):
+                    raise SystemExit("fault: the re-execution sent again requests that were already answered")
+            else:
+                run = wait_for_run(stack, RUN_TIMEOUT_S, on_poll=note)
         with phases.phase("checks"):
             container = run["tags"].get("docker/container_id", "")
             print(f"run {run['id']}: {run['status']}, launcher {run['launcher']}, container {container[:12]}")

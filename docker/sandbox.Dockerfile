@@ -12,8 +12,7 @@ COPY docker/wheelhouse /wheels
 COPY docker/sandbox-requirements.txt /requirements.txt
 RUN python3 -m venv /opt/venv \
     && if ls /wheels/*.whl >/dev/null 2>&1; then set -- --no-index --find-links /wheels; fi \
-    && /opt/venv/bin/pip install --no-cache-dir "$@" -r /requirements.txt \
-    && /opt/venv/bin/python -m compileall -q /opt/venv >/dev/null || true
+    && /opt/venv/bin/pip install --no-cache-dir "$@" -r /requirements.txt
 
 FROM ${BASE_IMAGE}
 # -I (isolated mode) ignores PYTHON* variables, so the worker's packages come from the venv

@@ -91,6 +91,8 @@ def test_the_instance_uses_postgres_and_launches_every_run_in_docker() -> None:
     for name in compose["x-assay-env"]:
         if name.startswith("ASSAY_") and name != "ASSAY_HOME" or name.startswith("DAGSTER_POSTGRES"):
             assert name in launcher["config"]["env_vars"], f"{name} does not reach run containers"
+    # The launcher refuses to start a run when a variable it forwards is not set at all.
+    assert set(launcher["config"]["env_vars"]) <= set(compose["x-assay-env"])
 
 
 def test_the_code_location_serves_the_deployment_definitions() -> None:
