@@ -37,7 +37,17 @@ import build
 ROOT = build.ROOT
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
 PROJECT = "assay"
-SEED = {"mode": "evol", "question": "Write a function that reverses the words in a sentence while keeping the words themselves unchanged."}
+# Case2Code is the family with the fewest model calls per seed (one LLM answer of example
+# inputs per function, then the sandbox runs them), so a CPU model on a shared machine
+# finishes it in minutes: one function, one seed file.
+FAMILY = "case2code"
+JOB = f"{FAMILY}_job"
+SEED = {
+    "id": "e2e-digital-root",
+    "content": "def digital_root(n):\n    if n < 0:\n        raise ValueError('n must be non-negative')\n"
+    "    while n >= 10:\n        n = sum(int(d) for d in str(n))\n    return n\n",
+    "import_code": [],
+}
 MODEL = "qwen2.5-coder-0.5b-instruct"
 RUN_TIMEOUT_S = 40 * 60
 OUR_LABELS = ("assay.deployment", "assay.sandbox")
@@ -164,11 +174,11 @@ def sandbox_containers() -> list[str]:
 
 
 def wait_for_run(stack: Stack, timeout_s: float, on_poll=None, run_id: str | None = None, until=("SUCCESS", "FAILURE", "CANCELED")) -> dict:
-    """The newest kodcode run (or `run_id`) once its status is in `until`; `on_poll` sees each poll."""
+    """The newest run of JOB (or `run_id`) once its status is in `until`; `on_poll` sees each poll."""
     deadline = time.monotonic() + timeout_s
     last = None
     while time.monotonic() < deadline:
-        runs = [r for r in stack.runs() if r["job"] == "kodcode_job" and run_id in (None, r["id"])]
+        runs = [r for r in stack.runs() if r["job"] == JOB and run_id in (None, r["id"])]
         run = runs[0] if runs else None
         if run and run["status"] != last:
             print(f"  run {run['id'][:8]} {run['status']}", flush=True)
@@ -324,7 +334,7 @@ def main() -> int:
                 postgres = build.LOCAL_POSTGRES
 
         deploy_dir = work / "data"
-        (deploy_dir / "seeds" / "kodcode").mkdir(parents=True)
+        (deploy_dir / "seeds" / FAMILY).mkdir(parents=True)
         model_cache = work / "models"
         model_cache.mkdir()
         # The joined weights from the embedded engine's cache (no copy: a hard link when possible).
@@ -344,7 +354,9 @@ def main() -> int:
             "ASSAY_MODEL_CACHE": str(model_cache),
             "ASSAY_LLM_MODEL": MODEL,
             "ASSAY_LLM_CONCURRENCY": "2",
-            "ASSAY_MODEL_THREADS": "2",
+            # One thread: llama.cpp's threads wait on each other, which costs dearly on a
+            # CPU that other programs share.
+            "ASSAY_MODEL_THREADS": "1",
             "ASSAY_LLM_MAX_TOKENS": "768",
             "ASSAY_REASONER_MAX_TOKENS": "768",
             "ASSAY_SANDBOX_WORKERS": "2",
@@ -360,7 +372,7 @@ def main() -> int:
 
         seen_sandboxes: set[str] = set()
         with phases.phase("first run"):
-            seed = deploy_dir / "seeds" / "kodcode" / "e2e_one.jsonl"
+            seed = deploy_dir / "seeds" / FAMILY / "e2e_one.jsonl"
             seed.write_text(json.dumps(SEED) + "\n")
             print(f"dropped {seed.relative_to(deploy_dir)} into the watched folder")
 
