@@ -244,9 +244,11 @@ def fault(stack: Stack, port: str, after_answers: int, on_poll=None) -> dict:
     deploy_dir = stack.deploy_dir
     run = wait_for_run(stack, RUN_TIMEOUT_S, on_poll, until=("STARTED",))
     while answered(deploy_dir) < after_answers:
-        current = wait_for_run(stack, 60, on_poll, run_id=run["id"], until=("STARTED", "SUCCESS", "FAILURE"))
+        (current,) = [r for r in stack.runs() if r["id"] == run["id"]]
         if current["status"] != "STARTED":
             raise SystemExit(f"the run ended ({current['status']}) before {after_answers} answers were cached")
+        if on_poll:
+            on_poll(current)
         time.sleep(2)
     container = run["tags"]["docker/container_id"]
     sh("docker", "kill", container, capture=True)
