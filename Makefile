@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null)
 export ASSAY_HOME ?= $(CURDIR)/.assay
 export DAGSTER_HOME ?= $(ASSAY_HOME)/dagster
 
-.PHONY: install system-deps browser-deps demo demo-all dev lint test test-fast bench bench-all clean
+.PHONY: install system-deps browser-deps deploy-deps images deploy deploy-down test-deploy demo demo-all dev lint test test-fast bench bench-all clean
 
 # bubblewrap is the local sandbox; install it from Debian when we can (root), else say how.
 system-deps:
@@ -78,3 +78,33 @@ bench-all: bench
 
 clean:
 	rm -rf $(ASSAY_HOME)
+
+# --- Deployment (docker/): Postgres instance, runs in containers, docker sandbox, model server.
+DEPLOY_DIR ?= $(ASSAY_HOME)/deploy
+COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose) -p assay -f docker/compose.yaml
+DEPLOY_MODEL ?= qwen2.5-coder-1.5b-instruct
+
+# Debian's Docker engine, docker-compose 1.29 and debootstrap (for a base image without Docker Hub).
+deploy-deps:
+	@command -v dockerd >/dev/null && command -v docker-compose >/dev/null && command -v debootstrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose debootstrap >/dev/null; \
+	  else echo "the deployment needs Docker: sudo apt-get install docker.io docker-compose debootstrap" >&2; exit 1; fi; }
+
+images: deploy-deps
+	python3 docker/build.py
+
+# Build, start, print the UI address. Data and the watched seed folder: $(DEPLOY_DIR).
+deploy: install images
+	@mkdir -p $(DEPLOY_DIR)/seeds
+	@$(PY) -c "from resources.llm.engines.embedded import ensure_model_file as f; f('$(DEPLOY_MODEL)')"
+	ASSAY_DEPLOY_DIR=$(DEPLOY_DIR) ASSAY_MODEL_CACHE=$${ASSAY_MODEL_DIR:-$$HOME/.cache/assay/models} ASSAY_LLM_MODEL=$(DEPLOY_MODEL) $(COMPOSE) up -d
+	@echo "assay UI: http://127.0.0.1:$${ASSAY_UI_PORT:-3000}  (drop seed files into $(DEPLOY_DIR)/seeds/<family>/)"
+
+deploy-down:
+	-for label in assay.deployment assay.sandbox; do docker ps -aq --filter label=$$label | xargs -r docker rm -f; done
+	ASSAY_DEPLOY_DIR=$(DEPLOY_DIR) $(COMPOSE) down --remove-orphans
+
+# The deployment end to end on a real engine (starts dockerd if none runs, builds, runs a seed).
+test-deploy: install deploy-deps
+	$(PY) docker/e2e.py

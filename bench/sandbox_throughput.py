@@ -1,6 +1,6 @@
 """Throughput: one pytest process per trial (KodCode's way) against the warm sandbox, side by side.
 
-    python bench/sandbox_throughput.py [--trials 80] [--workers 2] [--timeout 30]
+    python bench/sandbox_throughput.py [--trials 80] [--workers 2] [--timeout 30] [--backend bwrap,docker]
 
 Both sides run the same KodCode trials with the same concurrency: those that do not time
 out, i.e. neither recorded as timed out by KodCode nor timed out in this run's baseline
@@ -91,6 +91,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument(
+        "--backend",
+        default="bwrap",
+        help="sandbox backend(s), comma-separated, each measured against the same baseline",
+    )
+    parser.add_argument(
         "--heavy-s",
         type=float,
         default=2.0,
@@ -130,7 +135,21 @@ def main() -> int:
         )
         baseline_cpu = sum(cpu for _, _, cpu in timed)
 
-    with Sandbox(workers=args.workers, timeout_s=args.timeout) as sb:
+    for backend in args.backend.split(","):
+        measure(args, backend, candidates, jobs, timed, (baseline_s, baseline_how, baseline_cpu))
+    return 0
+
+
+def measure(
+    args: argparse.Namespace,
+    backend: str,
+    candidates: list[dict],
+    jobs: list[dict],
+    timed: list[tuple[str, float, float]],
+    baseline_run: tuple[float, str, float],
+) -> None:
+    """The sandbox side on one backend: start-up apart, then the batch, then the light batch."""
+    with Sandbox(backend=backend, workers=args.workers, timeout_s=args.timeout) as sb:
         started = time.monotonic()
         # Start-up, reported apart: the workers, and in each the heavy tier (pandas, scipy,
         # scikit-learn, sympy) that a trial importing one of them would otherwise start.
@@ -148,18 +167,19 @@ def main() -> int:
             light_s = time.monotonic() - started
     report(
         args,
+        backend,
         candidates,
         jobs,
         timed,
         results,
-        (baseline_s, baseline_how, baseline_cpu),
+        baseline_run,
         (sandbox_s, light_s, startup_s),
     )
-    return 0
 
 
 def report(
     args: argparse.Namespace,
+    backend: str,
     candidates: list[dict],
     jobs: list[dict],
     timed: list[tuple[str, float, float]],
@@ -186,7 +206,7 @@ def report(
         f"baseline  (pytest process per trial): {baseline_s:8.2f}s  {base_rate:8.2f} trials/s  ({baseline_how})"
     )
     print(
-        f"sandbox   (bwrap, warm, isolated)    : {sandbox_s:8.2f}s  {sandbox_rate:8.2f} trials/s  (wall clock; +{startup_s:.2f}s start-up of workers and heavy tiers, once)"
+        f"sandbox   ({backend + ', warm, isolated)':24s}: {sandbox_s:8.2f}s  {sandbox_rate:8.2f} trials/s  (wall clock; +{startup_s:.2f}s start-up of workers and heavy tiers, once)"
     )
     ratio = sandbox_rate / base_rate
     print(

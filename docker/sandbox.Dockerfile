@@ -3,21 +3,26 @@
 # pids/memory/CPU limits, all capabilities dropped except the six the zygote needs to run
 # each job under an unprivileged uid and to clean up after it (see backends.py).
 #
-# Build from the repository root:
-#   docker build -f docker/sandbox.Dockerfile -t assay-sandbox:latest .
-FROM python:3.11-slim
+# Build from the repository root (BASE_IMAGE: any Debian bookworm image with Python 3.11):
+#   docker build -f docker/sandbox.Dockerfile -t assay-sandbox:0.1.0 .
+ARG BASE_IMAGE=python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PIP_NO_CACHE_DIR=1 \
+FROM ${BASE_IMAGE} AS build
+COPY docker/wheelhouse /wheels
+COPY docker/sandbox-requirements.txt /requirements.txt
+RUN python3 -m venv /opt/venv \
+    && if ls /wheels/*.whl >/dev/null 2>&1; then set -- --no-index --find-links /wheels; fi \
+    && /opt/venv/bin/pip install --no-cache-dir "$@" -r /requirements.txt
+
+FROM ${BASE_IMAGE}
+# -I (isolated mode) ignores PYTHON* variables, so the worker's packages come from the venv
+# on PATH; the thread caps keep one job from taking every core of the host.
+ENV PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 \
     OMP_NUM_THREADS=1 \
     OPENBLAS_NUM_THREADS=1
-
-# The packages generated questions commonly use; the same set the local sandbox exposes.
-RUN pip install \
-        "pytest==9.2.0" "pluggy==1.7.0" "coverage==7.17.3" \
-        "numpy==2.4.6" "pandas==3.1.1" "scipy==1.17.1" "scikit-learn==1.9.1" "sympy==1.14.0" \
-    && python -m compileall -q /usr/local/lib/python3.11
+COPY --from=build /opt/venv /opt/venv
 
 # Only the in-sandbox runtime; nothing else of assay (no settings, no secrets) is in the image.
 COPY resources/sandbox/assay_runtime /opt/assay/assay_runtime

@@ -49,7 +49,19 @@ ZYGOTE_CAPS = (
     "CAP_FOWNER",
     "CAP_KILL",
 )
-DOCKER_IMAGE = "assay-sandbox:latest"
+
+
+def _image_tag() -> str:
+    """The sandbox image we build is tagged with the project's version (docker/build.py)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("assay")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+DOCKER_IMAGE = f"assay-sandbox:{_image_tag()}"
 GRACEFUL_EXIT_S = 2.0
 UNSAFE_WARNING = (
     "SANDBOX BACKEND 'process' IS UNSAFE: jobs run as ordinary processes with rlimits and a new "

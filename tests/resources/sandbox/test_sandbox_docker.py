@@ -1,4 +1,5 @@
-"""The docker backend, behind a fake Docker client: there is no Docker engine on our machines.
+"""The docker backend, behind a fake Docker client (the real engine runs in test_sandbox_hostile,
+test_sandbox_docker_engine and `make test-deploy`).
 
 What can be checked without one: the container is created with the isolation we promise
 (no network, read-only root, tmpfs scratch, pids/memory/CPU limits, capabilities dropped),
@@ -15,6 +16,7 @@ from typing import Any
 
 from resources.sandbox.assay_runtime import protocol
 from resources.sandbox.backends import (
+    DOCKER_IMAGE,
     DockerBackend,
     WorkerSpec,
     demux_docker_stream,
@@ -133,6 +135,11 @@ def test_a_worker_runs_over_the_container_channel() -> None:
 def test_the_image_carries_only_the_runtime_and_the_documented_packages() -> None:
     text = DOCKERFILE.read_text()
     assert "COPY resources/sandbox/assay_runtime /opt/assay/assay_runtime" in text
+    pins = (DOCKERFILE.parent / "sandbox-requirements.txt").read_text()
     for package in ("pytest", "coverage", "numpy", "pandas", "scipy", "scikit-learn", "sympy"):
-        assert f'"{package}==' in text
-    assert "FROM python:3.11" in text
+        assert f"\n{package}==" in pins
+    assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in text and "FROM ${BASE_IMAGE}" in text
+
+
+def test_the_default_image_is_tagged_with_the_project_version_not_latest() -> None:
+    assert DOCKER_IMAGE.startswith("assay-sandbox:") and not DOCKER_IMAGE.endswith(":latest")

@@ -1,4 +1,4 @@
-"""Hostile jobs, in one concurrent batch each, on the isolated default backend.
+"""Hostile jobs, in one concurrent batch each, on both isolated backends (bwrap and docker).
 
 Every expectation is checked, and so are the six host invariants of the security README:
 canaries untouched and nothing written outside scratch, no network, no secrets, no
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from sandbox_hostile import CASES, Host, job_for, meets, shuffled
-from sandbox_support import SECURITY, bwrap_usable, make_job
+from sandbox_support import SECURITY, make_job, usable
 
 from resources.sandbox import PASSED, Sandbox
 
@@ -26,13 +26,16 @@ def host() -> Iterator[Host]:
     h.close()
 
 
-@pytest.fixture
-def fresh_sandbox(host: Host) -> Iterator[Sandbox]:
-    """Started after the host canaries exist, so that the secrets are in its parent's environment."""
-    reason = bwrap_usable()
+@pytest.fixture(params=["bwrap", "docker"])
+def fresh_sandbox(request: pytest.FixtureRequest, host: Host) -> Iterator[Sandbox]:
+    """Started after the host canaries exist, so that the secrets are in its parent's environment.
+
+    Both isolated backends: bwrap (local default) and docker (deployment default, skipped
+    where no Docker engine with the sandbox image runs)."""
+    reason = usable(request.param)
     if reason:
         pytest.skip(reason)
-    with Sandbox(backend="bwrap", workers=WORKERS, timeout_s=3.0, memory_mb=512) as sb:
+    with Sandbox(backend=request.param, workers=WORKERS, timeout_s=3.0, memory_mb=512) as sb:
         yield sb
 
 
