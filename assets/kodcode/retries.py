@@ -15,6 +15,8 @@ from assets.kodcode import prompts
 from assets.kodcode.parsing import TrialParse
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.trials import (
+    SANDBOX_COLUMNS,
+    TRIAL_KEY,
     TRIPLET_SCHEMA,
     parse_answer,
     result_fields,
@@ -26,10 +28,10 @@ from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
 RETRY_SCHEMA = {
-    "trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64, "solution_code": pl.Utf8,
-    "test_code": pl.Utf8, "parse_error": pl.Utf8, "llm_error": pl.Utf8, "status": pl.Utf8,
-    "tests_collected": pl.Int64, "tests_passed": pl.Int64, "tests_failed": pl.Int64,
-    "coverage": pl.Float64, "failures_json": pl.Utf8, "model": pl.Utf8,
+    **TRIAL_KEY,
+    **{k: pl.Utf8 for k in ("solution_code", "test_code", "parse_error", "llm_error")},
+    **SANDBOX_COLUMNS,
+    "model": pl.Utf8,
 }
 TRIPLETS_SCHEMA = {
     "style": pl.Utf8, **TRIPLET_SCHEMA, "parent_question_id": pl.Utf8, "metadata": pl.Utf8,
