@@ -15,6 +15,7 @@ import json
 import sys
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -305,9 +306,7 @@ def print_outputs(screen: DemoScreen, export_dir: Path, family: str, since: floa
 
 def execute(screen: DemoScreen, job: Any, label: str, instance: Any, run_config: dict[str, Any], **kwargs: Any) -> Any:
     """`job.execute_in_process` with its events on `screen` and in the log file, not the terminal."""
-    from dagster._core.utils import make_new_run_id
-
-    run_id = make_new_run_id()
+    run_id = str(uuid.uuid4())  # what dagster's own (private) make_new_run_id returns
     with screen.run(label) as listener:
         instance.add_event_listener(run_id, listener)
         return job.execute_in_process(

@@ -12,10 +12,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
-from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
 from resources import progress
 
+from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
+from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
 from .backends import make_backend
 from .jobs import finish_trace, invalid_result, problem
 from .pool import Pool

@@ -130,7 +130,7 @@ def test_shipped_demo_files_are_left_to_make_demo_and_the_skip_reason_says_so(tm
         (family / name).write_text('{"mode": "taco", "question": "q"}\n')
         _age(family / name)
     instance = DagsterInstance.ephemeral()
-    sensor = build_seed_sensor("kodcode", JOB, PARTS, tmp_path)
+    sensor = build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path)
     first = _tick(sensor, instance)
     assert [r.partition_key for r in first.run_requests] == ["mine.jsonl"]
     instance.add_dynamic_partitions(PARTS.name, ["mine.jsonl"])
