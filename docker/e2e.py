@@ -322,7 +322,8 @@ def main() -> int:
             base = build.DEFAULT_BASE
             local = args.local_base or not build.pullable(base)
             if local:
-                print(f"{base} cannot be pulled here: building {build.LOCAL_BASE} from Debian packages")
+                how = "reusing" if build.has_image(build.LOCAL_BASE) else "building"
+                print(f"{base} cannot be pulled here: {how} {build.LOCAL_BASE} (Debian packages, debootstrap)")
                 base = build.build_local_base()
                 build.download_wheelhouse()
         names = build.images()
