@@ -170,6 +170,19 @@ class Stack:
         raise SystemExit(f"services not healthy within {timeout_s:.0f} s: {states}")
 
 
+def wait_for_ui(url: str, timeout_s: float) -> None:
+    """The webserver container runs before it listens: poll until it answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=30).read()
+            return
+        except OSError:  # refused, reset or closed while it starts
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(3)
+
+
 def sandbox_containers() -> list[str]:
     return sh("docker", "ps", "-q", "--filter", "label=assay.sandbox", capture=True).stdout.split()
 
@@ -371,7 +384,7 @@ def main() -> int:
             stack.compose("up", "-d", "--no-build")
             stack.wait_healthy(("postgres", "code-location", "webserver", "model"), timeout_s=600)
             port = env["ASSAY_UI_PORT"]
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=30).read()
+            wait_for_ui(f"http://127.0.0.1:{port}/server_info", timeout_s=300)
             print(f"UI answers on http://127.0.0.1:{port}")
 
         seen_sandboxes: set[str] = set()
