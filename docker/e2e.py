@@ -187,6 +187,18 @@ def sandbox_containers() -> list[str]:
     return sh("docker", "ps", "-q", "--filter", "label=assay.sandbox", capture=True).stdout.split()
 
 
+def sandbox_containers_created(since: int) -> list[str]:
+    """Sandbox worker containers the engine created since `since` (epoch s), removed or not:
+    they live only as long as a run's sandbox pool, often less than one poll."""
+    out = sh(
+        "docker", "events", "--since", str(since), "--until", str(int(time.time()) + 1),
+        "--filter", "type=container", "--filter", "event=create", "--filter", "label=assay.sandbox",
+        "--format", "{{.Actor.ID}} {{index .Actor.Attributes \"image\"}}",
+        capture=True,
+    ).stdout
+    return out.split("\n")[:-1] if out else []
+
+
 def wait_for_run(stack: Stack, timeout_s: float, on_poll=None, run_id: str | None = None, until=("SUCCESS", "FAILURE", "CANCELED")) -> dict:
     """The newest run of JOB (or `run_id`) once its status is in `until`; `on_poll` sees each poll."""
     deadline = time.monotonic() + timeout_s
@@ -389,6 +401,7 @@ def main() -> int:
 
         seen_sandboxes: set[str] = set()
         with phases.phase("first run"):
+            dropped_at = int(time.time()) - 1
             seed = deploy_dir / "seeds" / FAMILY / "e2e_one.jsonl"
             seed.write_text(json.dumps(SEED) + "\n")
             print(f"dropped {seed.relative_to(deploy_dir)} into the watched folder")
@@ -412,7 +425,9 @@ def main() -> int:
         with phases.phase("checks"):
             container = run["tags"].get("docker/container_id", "")
             print(f"run {run['id']}: {run['status']}, launcher {run['launcher']}, container {container[:12]}")
-            print(f"sandbox containers seen during the run: {len(seen_sandboxes)}")
+            created = sandbox_containers_created(dropped_at)
+            seen_sandboxes.update(line.split()[0] for line in created)
+            print(f"sandbox containers created during the run: {len(created)} ({', '.join(sorted({l.split()[-1] for l in created}))})")
             llm = llm_metadata(stack, run["id"])
             print(f"LLM metadata over the run: {llm}")
             rows = read_parquet(deploy_dir / "storage", "e2e_one.jsonl")
