@@ -161,7 +161,8 @@ class Stack:
                     continue
                 fmt = "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}"
                 states[service] = sh("docker", "inspect", "-f", fmt, cid, capture=True).stdout.strip()
-            if all(s.endswith("healthy") and "unhealthy" not in s for s in states.values()):
+            # Healthy where a health check is defined, running where none is (the webserver).
+            if all(s in ("running healthy", "running") for s in states.values()):
                 return
             if any(s.startswith("exited") for s in states.values()):
                 raise SystemExit(f"a service exited: {states}")
@@ -169,8 +170,33 @@ class Stack:
         raise SystemExit(f"services not healthy within {timeout_s:.0f} s: {states}")
 
 
+def wait_for_ui(url: str, timeout_s: float) -> None:
+    """The webserver container runs before it listens: poll until it answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=30).read()
+            return
+        except OSError:  # refused, reset or closed while it starts
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(3)
+
+
 def sandbox_containers() -> list[str]:
     return sh("docker", "ps", "-q", "--filter", "label=assay.sandbox", capture=True).stdout.split()
+
+
+def sandbox_containers_created(since: int) -> list[str]:
+    """Sandbox worker containers the engine created since `since` (epoch s), removed or not:
+    they live only as long as a run's sandbox pool, often less than one poll."""
+    out = sh(
+        "docker", "events", "--since", str(since), "--until", str(int(time.time()) + 1),
+        "--filter", "type=container", "--filter", "event=create", "--filter", "label=assay.sandbox",
+        "--format", "{{.Actor.ID}} {{index .Actor.Attributes \"image\"}}",
+        capture=True,
+    ).stdout
+    return out.split("\n")[:-1] if out else []
 
 
 def wait_for_run(stack: Stack, timeout_s: float, on_poll=None, run_id: str | None = None, until=("SUCCESS", "FAILURE", "CANCELED")) -> dict:
@@ -322,7 +348,8 @@ def main() -> int:
             base = build.DEFAULT_BASE
             local = args.local_base or not build.pullable(base)
             if local:
-                print(f"{base} cannot be pulled here: building {build.LOCAL_BASE} from Debian packages")
+                how = "reusing" if build.has_image(build.LOCAL_BASE) else "building"
+                print(f"{base} cannot be pulled here: {how} {build.LOCAL_BASE} (Debian packages, debootstrap)")
                 base = build.build_local_base()
                 build.download_wheelhouse()
         names = build.images()
@@ -369,11 +396,12 @@ def main() -> int:
             stack.compose("up", "-d", "--no-build")
             stack.wait_healthy(("postgres", "code-location", "webserver", "model"), timeout_s=600)
             port = env["ASSAY_UI_PORT"]
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=30).read()
+            wait_for_ui(f"http://127.0.0.1:{port}/server_info", timeout_s=300)
             print(f"UI answers on http://127.0.0.1:{port}")
 
         seen_sandboxes: set[str] = set()
         with phases.phase("first run"):
+            dropped_at = int(time.time()) - 1
             seed = deploy_dir / "seeds" / FAMILY / "e2e_one.jsonl"
             seed.write_text(json.dumps(SEED) + "\n")
             print(f"dropped {seed.relative_to(deploy_dir)} into the watched folder")
@@ -397,7 +425,9 @@ def main() -> int:
         with phases.phase("checks"):
             container = run["tags"].get("docker/container_id", "")
             print(f"run {run['id']}: {run['status']}, launcher {run['launcher']}, container {container[:12]}")
-            print(f"sandbox containers seen during the run: {len(seen_sandboxes)}")
+            created = sandbox_containers_created(dropped_at)
+            seen_sandboxes.update(line.split()[0] for line in created)
+            print(f"sandbox containers created during the run: {len(created)} ({', '.join(sorted({l.split()[-1] for l in created}))})")
             llm = llm_metadata(stack, run["id"])
             print(f"LLM metadata over the run: {llm}")
             rows = read_parquet(deploy_dir / "storage", "e2e_one.jsonl")
