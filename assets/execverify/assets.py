@@ -154,7 +154,7 @@ def execverify_programs(
         code = synthesized_code(c.text) if c.ok else None
         if code is None:
             report.drop(
-                "llm_failed" if not c.ok else "no_code_block",
+                f"llm_{c.failure}" if not c.ok else "no_code_block",
                 key=c.key,
                 detail=c.error or (c.text or "")[:200],
             )
@@ -225,7 +225,7 @@ def execverify_mutated_programs(
         code = synthesized_code(c.text) if c.ok else None
         if code is None:
             report.drop(
-                "llm_failed" if not c.ok else "no_code_block",
+                f"llm_{c.failure}" if not c.ok else "no_code_block",
                 key=c.key,
                 detail=c.error or (c.text or "")[:200],
             )
@@ -535,7 +535,8 @@ def _cot(
     for key, (r, mode, chat) in asked.items():
         c = by_key.get(key)
         if c is None or not c.ok:
-            report.drop("llm_failed", key=key, detail=(c.error if c else "no answer") or "")
+            reason = f"llm_{c.failure}" if c is not None else "llm_no_answer"
+            report.drop(reason, key=key, detail=(c.error if c else "no answer") or "")
             continue
         if not checks.get(key):
             report.drop(f"{mode}_answer_wrong", key=key, detail=(c.text or "")[-200:])
