@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import re
 import shutil
@@ -91,9 +92,6 @@ def scenario(family: str) -> Scenario:
     raise ValueError(f"unknown family {family!r}")
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
 def _plain(metadata: dict, home: Path) -> dict[str, Any]:
     """JSON values of a metadata dict: paths relative to the run's home, tables as their size."""
     out = {}
@@ -113,33 +111,10 @@ def _plain(metadata: dict, home: Path) -> dict[str, Any]:
 
 def run_family(family: str, home: Path) -> dict[str, Any]:
     """Materialize the family on the scripted server under `home`; return metadata by step."""
-    import importlib
-
-    from dagster import DagsterInstance, materialize
-
-    from io_managers import AtomicParquetIOManager
-    from resources.sandbox import SandboxResource
-    from resources.workspace import Workspace
+    from tests.fakes.family_run import family_run
     from tests.fakes.openai_server import OpenAIServer
-    from tests.fakes.scripted_llm import scripted_llm
 
     plan = scenario(family)
-    module = importlib.import_module(f"assets.{family}")
-    assets, checks = list(module.ASSETS), list(module.CHECKS)
-    partitioned = [a for a in assets if a.partitions_def is not None]
-    releases = [a for a in assets if a.partitions_def is None]
-    first = [a for a in releases if a.key.to_user_string() not in plan.late_releases]
-    late = [a for a in releases if a.key.to_user_string() in plan.late_releases]
-    partitioned_keys = {k for a in partitioned for k in a.keys}
-    partitioned_checks = [c for c in checks if set(c.check_keys) and all(
-        k.asset_key in partitioned_keys for k in c.check_keys)]
-
-    seed_dir = home / "seeds" / family
-    seed_dir.mkdir(parents=True, exist_ok=True)
-    for name, lines in plan.seeds.items():
-        (seed_dir / name).write_text("".join(line + "\n" for line in lines))
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(partitioned[0].partitions_def.name, list(plan.seeds))
     meta: dict[str, Any] = {}
 
     def record(label: str, result) -> None:
@@ -154,58 +129,26 @@ def run_family(family: str, home: Path) -> dict[str, Any]:
             }
 
     with OpenAIServer(plan.responder) as server:
-        llm = scripted_llm(server.base_url, home, max_retries=3, timeout_s=60)
-        resources = {
-            "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
-            "llm": llm,
-            "reasoner": llm,
-            "evaluator": llm,
-            "sandbox": SandboxResource(
-                backend="bwrap", workers=2, timeout_s=plan.sandbox_timeout_s, coverage=False
-            ),
-            "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
-        }
-        for key in plan.seeds:
-            config = {
-                "ops": {
-                    k: v
-                    for k, v in plan.run_config.get("ops", {}).items()
-                    if any(a.key.to_user_string() == k for a in partitioned)
-                }
-            }
-            record(
-                key,
-                materialize(
-                    partitioned + partitioned_checks,
-                    partition_key=key,
-                    instance=instance,
-                    resources=resources,
-                    run_config={**config, **QUIET},
-                ),
-            )
-        if first:
-            record(
-                "release",
-                materialize(
-                    assets + checks,
-                    selection=first,
-                    instance=instance,
-                    resources=resources,
-                    run_config=QUIET,
-                ),
-            )
-        for asset in late:
-            name = asset.key.to_user_string()
-            record(
-                name,
-                materialize(
-                    assets + checks,
-                    selection=[asset],
-                    instance=instance,
-                    resources=resources,
-                    run_config={**plan.late_releases[name](home), **QUIET},
-                ),
-            )
+        first = [
+            a.key.to_user_string()
+            for a in importlib.import_module(f"assets.{family}").FAMILY.release_assets
+            if a.key.to_user_string() not in plan.late_releases
+        ]
+        run = family_run(
+            family,
+            plan.seeds,
+            server.base_url,
+            home,
+            run_config=plan.run_config,
+            release=first,
+            sandbox_timeout_s=plan.sandbox_timeout_s,
+        )
+        for key, result in run.partitions.items():
+            record(key, result)
+        if run.release is not None:
+            record("release", run.release)
+        for name, config in plan.late_releases.items():
+            record(name, run.run_release([name], config(home)))
     return meta
 
 

@@ -6,7 +6,7 @@ from assets.common.family import Family
 
 # define_asset_job returns an UnresolvedAssetJobDefinition, which dagster exports under no
 # public name; the functions below leave their return type to inference rather than import it
-# from dagster._core.
+# from dagster's private modules.
 
 
 def family_job(family: Family):

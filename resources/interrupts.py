@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from dagster import DagsterExecutionInterruptedError
-
-# The one private Dagster import left, isolated here: dagster exports no public way to turn a
-# captured interrupt into DagsterExecutionInterruptedError inside a step (its public
-# `raise_execution_interrupts` only re-raises KeyboardInterrupt where capture is off, and
-# ends the run as failed, not canceled). Checked against dagster 1.13.27.
-from dagster._utils.interrupts import raise_interrupts_as
+from dagster import raise_execution_interrupts
 
 
 def interruptible() -> AbstractContextManager[None]:
-    """Context in which SIGINT/SIGTERM raise DagsterExecutionInterruptedError immediately."""
-    return raise_interrupts_as(DagsterExecutionInterruptedError)
+    """Context in which SIGINT/SIGTERM raise DagsterExecutionInterruptedError immediately
+    (dagster's public `raise_execution_interrupts`)."""
+    return raise_execution_interrupts()

@@ -1,6 +1,6 @@
 """Dependencies point one way: dagster_project -> assets -> resources / io_managers.
 
-And Dagster is used through its public API; the one private import left says why.
+And Dagster is used through its public API only.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Private Dagster imports with no public equivalent, each justified in a comment beside it.
-JUSTIFIED_PRIVATE = {"resources/interrupts.py"}
+JUSTIFIED_PRIVATE: set[str] = set()
 
 
 def _imports(folder: str, pattern: str) -> list[str]:

@@ -20,6 +20,8 @@ from assets.kodcode.trials import kodcode_verified_triplets
 from resources.sandbox import SandboxResource
 
 FAMILY_PARTITIONS = seed_partitions("kodcode")
+# Checks that re-run a row's code against its triplet's tests.
+RERUN = {"partitions_def": FAMILY_PARTITIONS, "additional_ins": {"kodcode_triplets": AssetIn()}}
 
 
 @asset_check(
@@ -76,8 +78,7 @@ def _failing(sandbox: SandboxResource, jobs: list[PytestJob]) -> list[str]:
 
 @asset_check(
     asset=kodcode_rl,
-    partitions_def=FAMILY_PARTITIONS,
-    additional_ins={"kodcode_triplets": AssetIn()},
+    **RERUN,
     description="Every RL row's ground-truth tests pass against its verified solution, re-run in the sandbox.",
 )
 def kodcode_rl_tests_pass(
@@ -95,8 +96,7 @@ def kodcode_rl_tests_pass(
 
 @asset_check(
     asset=kodcode_sft,
-    partitions_def=FAMILY_PARTITIONS,
-    additional_ins={"kodcode_triplets": AssetIn()},
+    **RERUN,
     description="Every SFT row labelled correct passes its question's tests again in the sandbox.",
 )
 def kodcode_sft_labels_verified(

@@ -134,6 +134,16 @@ def kodcode_release_selection(
     return report.emit(context, df, preview=preview)
 
 
+def _decided(
+    frames: Frames, schema: dict, sort_by: str, selection_df: pl.DataFrame
+) -> tuple[pl.DataFrame, StepReport]:
+    """Every partition's rows with their release decision, and the step's report (rows in:
+    all of them; near-duplicates dropped)."""
+    rows = released_frames(frames, schema, [sort_by])
+    report = StepReport(rows_in=rows.height)
+    return _with_decisions(rows, selection_df, pl.col("question_id"), report), report
+
+
 def _with_decisions(
     df: pl.DataFrame, selection_df: pl.DataFrame, key: pl.Expr, report: StepReport
 ) -> pl.DataFrame:
@@ -165,9 +175,9 @@ def kodcode_dataset(
     kodcode_triplets: Frames,
     kodcode_release_selection: pl.DataFrame,
 ) -> pl.DataFrame:
-    triplets = released_frames(kodcode_triplets, TRIPLETS_SCHEMA, ["question_id"])
-    report = StepReport(rows_in=triplets.height)
-    df = _with_decisions(triplets, kodcode_release_selection, pl.col("question_id"), report)
+    df, report = _decided(
+        kodcode_triplets, TRIPLETS_SCHEMA, "question_id", kodcode_release_selection
+    )
     df = df.with_columns(pl.col("decision").alias("split")).select(
         [*selection.TRIPLET_EXPORT, "split"]
     )
@@ -223,9 +233,7 @@ def kodcode_sft_dataset(
     kodcode_sft: Frames,
     kodcode_release_selection: pl.DataFrame,
 ) -> pl.DataFrame:
-    responses = released_frames(kodcode_sft, SFT_SCHEMA, ["sft_id"])
-    report = StepReport(rows_in=responses.height)
-    df = _with_decisions(responses, kodcode_release_selection, pl.col("question_id"), report)
+    df, report = _decided(kodcode_sft, SFT_SCHEMA, "sft_id", kodcode_release_selection)
     df = _train_only(df, report).select(SFT_EXPORT).sort("sft_id")
     correct = df.filter(pl.col("correct"))
     records = [

@@ -9,11 +9,14 @@ from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
 from assets.common.ask import ask, requests_from
-from assets.common.execute import PytestJob, run_jobs
+from assets.common.execute import PytestJob, PytestResult, run_jobs
 from assets.common.report import StepReport
 from assets.kodcode import prompts
+from assets.kodcode.parsing import TrialParse
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.trials import (
+    SANDBOX_COLUMNS,
+    TRIAL_KEY,
     TRIPLET_SCHEMA,
     parse_answer,
     result_fields,
@@ -21,14 +24,14 @@ from assets.kodcode.trials import (
     trials_by_question,
     verify_question,
 )
-from resources.llm import LLMResource
+from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
 RETRY_SCHEMA = {
-    "trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64, "solution_code": pl.Utf8,
-    "test_code": pl.Utf8, "parse_error": pl.Utf8, "llm_error": pl.Utf8, "status": pl.Utf8,
-    "tests_collected": pl.Int64, "tests_passed": pl.Int64, "tests_failed": pl.Int64,
-    "coverage": pl.Float64, "failures_json": pl.Utf8, "model": pl.Utf8,
+    **TRIAL_KEY,
+    **{k: pl.Utf8 for k in ("solution_code", "test_code", "parse_error", "llm_error")},
+    **SANDBOX_COLUMNS,
+    "model": pl.Utf8,
 }
 TRIPLETS_SCHEMA = {
     "style": pl.Utf8, **TRIPLET_SCHEMA, "parent_question_id": pl.Utf8, "metadata": pl.Utf8,
@@ -44,6 +47,21 @@ class RetryConfig(Config):
         default=1024,
         description="per trial; keep it equal to kodcode_solution_trials' max_tokens so the first trials come from the cache",
     )
+
+
+def retry_row(tid: str, c: Completion, p: TrialParse, result: PytestResult | None) -> dict:
+    """One extra trial as a row: its answer, parse and sandbox result."""
+    return {
+        "trial_id": tid,
+        "question_id": c.key,
+        "trial_index": c.sample_index,
+        "solution_code": p.solution,
+        "test_code": p.tests,
+        "parse_error": p.error,
+        "llm_error": c.error,
+        **result_fields(result, "llm_failed" if c.error else "unparsed"),
+        "model": c.model,
+    }
 
 
 @asset(
@@ -79,35 +97,15 @@ def kodcode_retry_trials(
     regenerated = sum(
         not c.cached for c in answers.completions if c.sample_index < attempts.get(c.key, 0)
     )
-    if regenerated:
+    if regenerated:  # the first trials are in the cache unless their sampling changed
         context.log.warning(
             f"{regenerated} of the first trials were generated again: set max_tokens to "
             "kodcode_solution_trials' value so they come from the cache"
         )
-    parsed = {(c.key, c.sample_index): parse_answer(c.text, not c.ok) for c in extra}
-    jobs = [
-        PytestJob(trial_id(c.key, c.sample_index), p.solution, p.tests)
-        for c in extra
-        if not (p := parsed[(c.key, c.sample_index)]).error
-    ]
+    parsed = {trial_id(c.key, c.sample_index): (c, parse_answer(c.text, not c.ok)) for c in extra}
+    jobs = [PytestJob(tid, p.solution, p.tests) for tid, (_, p) in parsed.items() if not p.error]
     results = run_jobs(sandbox, jobs, log=context.log)
-    rows = []
-    for c in extra:
-        p, tid = parsed[(c.key, c.sample_index)], trial_id(c.key, c.sample_index)
-        fallback = "llm_failed" if c.error else "unparsed"
-        rows.append(
-            {
-                "trial_id": tid,
-                "question_id": c.key,
-                "trial_index": c.sample_index,
-                "solution_code": p.solution,
-                "test_code": p.tests,
-                "parse_error": p.error,
-                "llm_error": c.error,
-                **result_fields(results.get(tid), fallback),
-                "model": c.model,
-            }
-        )
+    rows = [retry_row(tid, c, p, results.get(tid)) for tid, (c, p) in parsed.items()]
     df = pl.DataFrame(rows, schema=RETRY_SCHEMA)
     report = StepReport(rows_in=len(extra))
     rescued = df.filter(pl.col("status") == "passed")["question_id"].n_unique() if df.height else 0

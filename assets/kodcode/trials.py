@@ -30,11 +30,13 @@ TEST_INFO = pl.List(
         }
     )
 )
-RESULT_SCHEMA = {
-    "trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64, "status": pl.Utf8,
-    "tests_collected": pl.Int64, "tests_passed": pl.Int64, "tests_failed": pl.Int64,
-    "coverage": pl.Float64, "failures_json": pl.Utf8,
+TRIAL_KEY = {"trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64}
+# A trial's sandbox result as columns (result_fields fills them).
+SANDBOX_COLUMNS = {
+    "status": pl.Utf8, "tests_collected": pl.Int64, "tests_passed": pl.Int64,
+    "tests_failed": pl.Int64, "coverage": pl.Float64, "failures_json": pl.Utf8,
 }
+RESULT_SCHEMA = {**TRIAL_KEY, **SANDBOX_COLUMNS}
 TRIPLET_SCHEMA = {
     "question_id": pl.Utf8, "partition": pl.Utf8, "subset": pl.Utf8, "mode": pl.Utf8,
     "question": pl.Utf8, "solution": pl.Utf8, "test_code": pl.Utf8, "test_info": TEST_INFO,

@@ -1,4 +1,4 @@
-"""The sandbox's settings from `ASSAY_SANDBOX_*` variables (dagster_project.settings and
+"""The sandbox's settings from `ASSAY_SANDBOX_*` variables (the code location's settings and
 the verl reward function, which runs outside Dagster, both read them here)."""
 
 from __future__ import annotations

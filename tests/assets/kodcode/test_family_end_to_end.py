@@ -13,53 +13,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, materialize
 
-from assets import kodcode
-from assets.kodcode import release, release_checks
-from dagster_project.partitions import PARTITIONS
-from io_managers import AtomicParquetIOManager
-from resources.llm import LLMResource
-from resources.sandbox import SandboxResource
-from resources.workspace import Workspace
+from assets.kodcode import release_checks
 from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
+from tests.fakes.family_run import family_run
 from tests.fakes.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (the default sandbox) is not installed"
 )
 
-PARTITIONED = kodcode.FAMILY.partitioned_assets
-PARTITIONED_CHECKS = kodcode.FAMILY.partitioned_checks
 RELEASE_CHECKS = release_checks.RELEASE_CHECKS
 RUN_CONFIG = {"ops": {"kodcode_sft_responses": {"config": {"n_samples": 2, "max_tokens": 512}}}}
-
-
-def _write_seeds(seed_dir: Path, seeds: dict[str, list]) -> None:
-    seed_dir.mkdir(parents=True, exist_ok=True)
-    for name, lines in seeds.items():
-        (seed_dir / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
-
-
-def _resources(home: Path, server: OpenAIServer, cache: Path) -> dict:
-    def llm() -> LLMResource:
-        return LLMResource(
-            engine="openai",
-            model="scripted",
-            base_url=server.base_url,
-            api_key_env="NO_KEY",
-            cache_path=str(cache),
-            max_retries=3,
-            timeout_s=60,
-        )
-
-    return {
-        "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
-        "llm": llm(),
-        "reasoner": llm(),
-        "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
-        "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
-    }
 
 
 def run_family(
@@ -72,39 +37,19 @@ def run_family(
 ) -> dict:
     """Materialize every partition in `order` (with the partitioned checks unless `checks` is False), then the
     releases and their checks; return materialization metadata by (asset, partition)."""
-    _write_seeds(home / "seeds" / "kodcode", seeds)
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(PARTITIONS["kodcode"].name, list(order))
-    resources = _resources(home, server, cache)
+    run = family_run(
+        "kodcode", seeds, server.base_url, home, order=order, run_config=RUN_CONFIG,
+        checks=checks, cache=cache,
+    )
     meta: dict = {}
-    for key in order:
-        result = materialize(
-            PARTITIONED + (PARTITIONED_CHECKS if checks else []),
-            partition_key=key,
-            instance=instance,
-            resources=resources,
-            run_config=RUN_CONFIG,
-        )
-        assert result.success
-        failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-        assert not failed, f"checks failed on {key}: {failed}"
+    for key, result in [*run.partitions.items(), (None, run.release)]:
+        assert result is not None and result.success
+        assert not run.failed_checks(key), f"checks failed on {key}: {run.failed_checks(key)}"
         for event in result.get_asset_materialization_events():
             meta[(event.materialization.asset_key.to_user_string(), key)] = (
                 event.materialization.metadata
             )
-    result = materialize(
-        kodcode.ASSETS + kodcode.CHECKS,
-        instance=instance,
-        resources=resources,
-        selection=release.RELEASE_ASSETS,
-    )
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len(RELEASE_CHECKS) and all(c.passed for c in evaluations)
-    for event in result.get_asset_materialization_events():
-        meta[(event.materialization.asset_key.to_user_string(), None)] = (
-            event.materialization.metadata
-        )
+    assert len(run.release.get_asset_check_evaluations()) == len(RELEASE_CHECKS)
     return meta
 
 
