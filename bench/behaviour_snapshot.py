@@ -192,14 +192,17 @@ def compare(family: str, before: Path, after: Path) -> list[str]:
             )
         else:
             bad = [c for c in a.columns if not a[c].equals(b[c])]
-            problems.append(f"storage/{name}: values differ in {bad} ({a.height} vs {b.height} rows)")
+            problems.append(
+                f"storage/{name}: values differ in {bad} ({a.height} vs {b.height} rows)"
+            )
     old, new = _files(before / family / "datasets"), _files(after / family / "datasets")
     for name in sorted(set(old) | set(new)):
         if name not in new or name not in old:
             problems.append(f"datasets/{name}: only in {'before' if name in old else 'after'}")
-        elif hashlib.sha256(old[name].read_bytes()).digest() != hashlib.sha256(
-            new[name].read_bytes()
-        ).digest():
+        elif (
+            hashlib.sha256(old[name].read_bytes()).digest()
+            != hashlib.sha256(new[name].read_bytes()).digest()
+        ):
             problems.append(f"datasets/{name}: bytes differ")
     return problems
 

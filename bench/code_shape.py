@@ -19,7 +19,9 @@ DECORATORS = {"asset", "multi_asset", "asset_check", "multi_asset_check"}
 
 def code_lines(path: Path) -> int:
     return sum(
-        1 for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith("#")
+        1
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.strip().startswith("#")
     )
 
 

@@ -47,18 +47,33 @@ QUESTIONS = [
 
 
 def requests_for(count: int) -> list[LLMRequest]:
-    return [LLMRequest(key=f"q{i}", messages=trial_messages(QUESTIONS[i % len(QUESTIONS)] + f" (variant {i})"))
-            for i in range(count)]
+    return [
+        LLMRequest(
+            key=f"q{i}", messages=trial_messages(QUESTIONS[i % len(QUESTIONS)] + f" (variant {i})")
+        )
+        for i in range(count)
+    ]
 
 
 def run_assay(model: str, requests: list[LLMRequest], slots: int, max_tokens: int) -> dict:
-    resource = LLMResource(engine="embedded", model=model, concurrency=slots, cache_path="",
-                           temperature=0.0, max_tokens=max_tokens, failure_threshold=1.0)
+    resource = LLMResource(
+        engine="embedded",
+        model=model,
+        concurrency=slots,
+        cache_path="",
+        temperature=0.0,
+        max_tokens=max_tokens,
+        failure_threshold=1.0,
+    )
     started = time.monotonic()
     stats = resource.generate(requests).stats
     wall = time.monotonic() - started
-    return {"wall": wall, "prompt": stats.prompt_tokens, "completion": stats.completion_tokens,
-            "reused": stats.reused_prompt_tokens}
+    return {
+        "wall": wall,
+        "prompt": stats.prompt_tokens,
+        "completion": stats.completion_tokens,
+        "reused": stats.reused_prompt_tokens,
+    }
 
 
 def direct_server(model: str, slots: int):
@@ -70,8 +85,15 @@ def direct_server(model: str, slots: int):
 
 def run_direct(server, model: str, requests: list[LLMRequest], slots: int, max_tokens: int) -> dict:
     def one(request: LLMRequest) -> dict:
-        body = {"model": model, "messages": [dict(m) for m in request.messages], "temperature": 0.0,
-                "top_p": 0.95, "max_tokens": max_tokens, "n": 1, "seed": 0}
+        body = {
+            "model": model,
+            "messages": [dict(m) for m in request.messages],
+            "temperature": 0.0,
+            "top_p": 0.95,
+            "max_tokens": max_tokens,
+            "n": 1,
+            "seed": 0,
+        }
         return server.handle_chat_completions(body)
 
     started = time.monotonic()
@@ -79,14 +101,19 @@ def run_direct(server, model: str, requests: list[LLMRequest], slots: int, max_t
         answers = list(pool.map(one, requests))
     wall = time.monotonic() - started
     usage = [a.get("usage", {}) for a in answers]
-    return {"wall": wall, "prompt": sum(u.get("prompt_tokens", 0) for u in usage),
-            "completion": sum(u.get("completion_tokens", 0) for u in usage),
-            "reused": sum(a.get("timings", {}).get("cache_n", 0) for a in answers)}
+    return {
+        "wall": wall,
+        "prompt": sum(u.get("prompt_tokens", 0) for u in usage),
+        "completion": sum(u.get("completion_tokens", 0) for u in usage),
+        "reused": sum(a.get("timings", {}).get("cache_n", 0) for a in answers),
+    }
 
 
 def line(arm: str, r: dict) -> str:
-    return (f"{arm:<7} {r['wall']:6.1f} s  prompt {r['prompt']:5d} tok ({r['prompt'] / r['wall']:6.1f}/s, "
-            f"{r['reused']} from prefix cache)  completion {r['completion']:5d} tok ({r['completion'] / r['wall']:5.1f}/s)")
+    return (
+        f"{arm:<7} {r['wall']:6.1f} s  prompt {r['prompt']:5d} tok ({r['prompt'] / r['wall']:6.1f}/s, "
+        f"{r['reused']} from prefix cache)  completion {r['completion']:5d} tok ({r['completion'] / r['wall']:5.1f}/s)"
+    )
 
 
 def main() -> None:
@@ -95,27 +122,49 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--slots", type=int, default=4, help="parallel slots (the demo's LLM concurrency)")
+    parser.add_argument(
+        "--slots", type=int, default=4, help="parallel slots (the demo's LLM concurrency)"
+    )
     args = parser.parse_args()
     requests = requests_for(args.requests)
-    print(f"model {args.model}, {args.requests} requests x {args.max_tokens} max tokens, {args.slots} slots, "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"model {args.model}, {args.requests} requests x {args.max_tokens} max tokens, {args.slots} slots, "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+    )
     direct = direct_server(args.model, args.slots)
     ratios = []
     for round_ in range(args.rounds):
         # Different prompts per round: neither arm finds the previous round's prompts cached.
-        batch = [LLMRequest(r.key, (r.messages[0], {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}]"}))
-                 for r in requests]
+        batch = [
+            LLMRequest(
+                r.key,
+                (
+                    r.messages[0],
+                    {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}]"},
+                ),
+            )
+            for r in requests
+        ]
         a = run_assay(args.model, batch, args.slots, args.max_tokens)
-        batch = [LLMRequest(r.key, (r.messages[0], {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}b]"}))
-                 for r in requests]
+        batch = [
+            LLMRequest(
+                r.key,
+                (
+                    r.messages[0],
+                    {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}b]"},
+                ),
+            )
+            for r in requests
+        ]
         d = run_direct(direct, args.model, batch, args.slots, args.max_tokens)
         print(line("assay", a))
         print(line("direct", d))
         ratios.append((a["completion"] / a["wall"]) / (d["completion"] / d["wall"]))
         print(f"round {round_ + 1}: completion tok/s ratio assay/direct = {ratios[-1]:.2f}")
-    print(f"ratio (median of {len(ratios)} rounds): {statistics.median(ratios):.2f}  (target >= 0.9); "
-          f"load now {os.getloadavg()[0]:.1f}")
+    print(
+        f"ratio (median of {len(ratios)} rounds): {statistics.median(ratios):.2f}  (target >= 0.9); "
+        f"load now {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

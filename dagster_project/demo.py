@@ -54,7 +54,10 @@ def run_family(family: str, screen: DemoScreen, release: bool = True, full: bool
         instance.add_dynamic_partitions(partitions.name, new)
     made, failures = [], 0
     started, wall_started = time.monotonic(), time.time()
-    screen.print(f"[bold]{family}[/]: {len(keys)} seed files in {settings.seed_dir / family}", highlight=False)
+    screen.print(
+        f"[bold]{family}[/]: {len(keys)} seed files in {settings.seed_dir / family}",
+        highlight=False,
+    )
     job = defs.resolve_job_def(declared.job_name)
     for key in keys:
         # The demo runs on a CPU model in minutes: each family declares smaller sample counts
@@ -73,10 +76,16 @@ def run_family(family: str, screen: DemoScreen, release: bool = True, full: bool
         failures += 0 if result.success else 1
         made += materializations(result)
     elapsed = time.monotonic() - started
-    screen.print(f"\n[bold]{family} summary[/] ({elapsed:.0f} s, {len(keys)} partitions, {failures} failed runs): rows in→out per partition", highlight=False)
+    screen.print(
+        f"\n[bold]{family} summary[/] ({elapsed:.0f} s, {len(keys)} partitions, {failures} failed runs): rows in→out per partition",
+        highlight=False,
+    )
     screen.print(summary_table(made))
     print_outputs(screen, settings.export_dir, family, since=wall_started)
-    screen.print(f"\nParquet assets {settings.storage_dir} · quarantine {settings.home / 'quarantine'}", highlight=False)
+    screen.print(
+        f"\nParquet assets {settings.storage_dir} · quarantine {settings.home / 'quarantine'}",
+        highlight=False,
+    )
     return failures
 
 
@@ -106,10 +115,22 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     from assets.registry import FAMILIES
 
-    parser.add_argument("families", nargs="*", help=f"families to run (default: kodcode; registered: {', '.join(FAMILIES)})")
-    parser.add_argument("--all", action="store_true", help="every registered family, in registry order")
-    parser.add_argument("--no-release", action="store_true", help="skip the release (all-partitions) job")
-    parser.add_argument("--full", action="store_true", help="use the assets' default sample counts, not the demo's smaller ones")
+    parser.add_argument(
+        "families",
+        nargs="*",
+        help=f"families to run (default: kodcode; registered: {', '.join(FAMILIES)})",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="every registered family, in registry order"
+    )
+    parser.add_argument(
+        "--no-release", action="store_true", help="skip the release (all-partitions) job"
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="use the assets' default sample counts, not the demo's smaller ones",
+    )
     args = parser.parse_args(argv)
     families = list(FAMILIES) if args.all else args.families or ["kodcode"]
     unknown = [f for f in families if f not in FAMILIES]
@@ -118,13 +139,21 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     home = prepare_instance_home()
     log_path = load_settings().home / "logs" / f"demo-{time.strftime('%Y%m%d-%H%M%S')}.log"
     with DemoScreen(log_path, console) as screen:
-        screen.print(f"Dagster event log (every event, DEBUG included): {log_path}", highlight=False)
+        screen.print(
+            f"Dagster event log (every event, DEBUG included): {log_path}", highlight=False
+        )
         try:
-            failures = sum(run_family(f, screen, release=not args.no_release, full=args.full) for f in families)
+            failures = sum(
+                run_family(f, screen, release=not args.no_release, full=args.full) for f in families
+            )
         except KeyboardInterrupt as stopped:
-            screen.print(f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume.")
+            screen.print(
+                f"\n!! interrupted ({stopped}); every answer received is cached: run the same command to resume."
+            )
             return 130
-        screen.print(f"Dagster instance {home}: `make dev` shows these runs in the UI", highlight=False)
+        screen.print(
+            f"Dagster instance {home}: `make dev` shows these runs in the UI", highlight=False
+        )
     return 1 if failures else 0
 
 

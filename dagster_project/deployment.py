@@ -21,9 +21,14 @@ def step_executor():
         {
             "image": os.environ.get("ASSAY_IMAGE") or os.environ["DAGSTER_CURRENT_IMAGE"],
             "networks": [os.environ.get("ASSAY_DOCKER_NETWORK", "assay")],
-            "env_vars": sorted(k for k in os.environ if k.startswith(("ASSAY_", "DAGSTER_POSTGRES_"))),
+            "env_vars": sorted(
+                k for k in os.environ if k.startswith(("ASSAY_", "DAGSTER_POSTGRES_"))
+            ),
             "container_kwargs": {
-                "volumes": ["assay-data:/opt/assay/home", "/var/run/docker.sock:/var/run/docker.sock"],
+                "volumes": [
+                    "assay-data:/opt/assay/home",
+                    "/var/run/docker.sock:/var/run/docker.sock",
+                ],
                 "labels": {"assay.deployment": "step"},
             },
         },

@@ -42,7 +42,11 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             memory_mb=sandbox.memory_mb,
             coverage=sandbox.coverage,
         ),
-        "workspace": Workspace(seed_dir=str(settings.seed_dir), home=str(settings.home), global_seed=settings.global_seed),
+        "workspace": Workspace(
+            seed_dir=str(settings.seed_dir),
+            home=str(settings.home),
+            global_seed=settings.global_seed,
+        ),
     }
     for role, key in LLM_ROLE_KEYS.items():
         resources[key] = llm_resource(settings.llm[role], settings)

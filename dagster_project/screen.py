@@ -87,7 +87,9 @@ def progress_info(p: progress.Progress) -> str:
 def event_log_line(entry: Any) -> str:
     """One line of the event log file for one Dagster event or log message."""
     when = dt.datetime.fromtimestamp(entry.timestamp, dt.UTC).strftime("%H:%M:%S.%f")[:-3]
-    level = entry.level if isinstance(entry.level, str) else _LEVELS.get(entry.level, str(entry.level))
+    level = (
+        entry.level if isinstance(entry.level, str) else _LEVELS.get(entry.level, str(entry.level))
+    )
     kind = entry.dagster_event.event_type_value if entry.is_dagster_event else "LOG"
     message = (entry.message or "").replace("\n", "\n    ")
     return f"{when} {level:<7} {entry.step_key or '-':<32} {kind:<24} {message}"
@@ -168,7 +170,9 @@ class DemoScreen:
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step:
             if kind == "STEP_FAILURE":
                 error = getattr(event.event_specific_data, "error", None)
-                run.failed_steps[step] = (error.message.strip() if error else "failed").splitlines()[0][:200]
+                run.failed_steps[step] = (
+                    error.message.strip() if error else "failed"
+                ).splitlines()[0][:200]
             task = self._tasks.pop(step, None)
             if task is not None:
                 self._live.remove_task(task)
@@ -198,7 +202,9 @@ class DemoScreen:
         parts = [f"{mark} {Path(run.label).stem:<18} {_duration(elapsed):>6}"]
         if samples:
             rate = f" {completion / llm_s:.0f} tok/s" if completion and llm_s else ""
-            parts.append(f"LLM {_duration(llm_s)}: {samples} samples ({hits} cached), {_k(prompt)}/{_k(completion)} tok{rate}")
+            parts.append(
+                f"LLM {_duration(llm_s)}: {samples} samples ({hits} cached), {_k(prompt)}/{_k(completion)} tok{rate}"
+            )
         if jobs:
             parts.append(f"sandbox {_duration(sandbox_s)}: {jobs} jobs")
         if run.checks:
@@ -244,13 +250,26 @@ def summary_table(materializations: list[tuple[str, str | None, dict[str, Any]]]
             cells.append("" if meta is None else _rows_cell(meta))
         drops: Counter = Counter()
         for meta in metas.values():
-            drops.update({k.split("/", 1)[1]: v for k, v in meta.items() if k.startswith("dropped/") and v})
+            drops.update(
+                {k.split("/", 1)[1]: v for k, v in meta.items() if k.startswith("dropped/") and v}
+            )
         rates = [f"{meta[k]:.2f}" for meta in metas.values() for k in SUMMARY_KEYS[:1] if k in meta]
-        rates = rates or [f"{meta[k]:.2f}" for meta in metas.values() for k in SUMMARY_KEYS[1:] if k in meta][:2]
+        rates = (
+            rates
+            or [f"{meta[k]:.2f}" for meta in metas.values() for k in SUMMARY_KEYS[1:] if k in meta][
+                :2
+            ]
+        )
         prompt = sum(meta.get("llm/prompt_tokens", 0) for meta in metas.values())
         completion = sum(meta.get("llm/completion_tokens", 0) for meta in metas.values())
         tokens = f"{_k(prompt)}/{_k(completion)}" if prompt or completion else ""
-        table.add_row(asset, *cells, ", ".join(f"{k} {v}" for k, v in drops.most_common()), " ".join(rates), tokens)
+        table.add_row(
+            asset,
+            *cells,
+            ", ".join(f"{k} {v}" for k, v in drops.most_common()),
+            " ".join(rates),
+            tokens,
+        )
     return table
 
 
@@ -263,7 +282,10 @@ def released_files(folder: Path) -> list[tuple[Path, int]]:
     """Every Parquet file under `folder` with its row count, in path order."""
     import polars as pl
 
-    return [(path, pl.scan_parquet(path).select(pl.len()).collect().item()) for path in sorted(folder.rglob("*.parquet"))]
+    return [
+        (path, pl.scan_parquet(path).select(pl.len()).collect().item())
+        for path in sorted(folder.rglob("*.parquet"))
+    ]
 
 
 def example_row(path: Path, width: int = 100, fields: int = 6) -> list[str]:
@@ -273,13 +295,22 @@ def example_row(path: Path, width: int = 100, fields: int = 6) -> list[str]:
     frame = pl.read_parquet(path, n_rows=1)
     if frame.is_empty():
         return []
-    lines, items = [], [(k, v) for k, v in frame.row(0, named=True).items() if v not in (None, "", [], {})]
+    lines, items = (
+        [],
+        [(k, v) for k, v in frame.row(0, named=True).items() if v not in (None, "", [], {})],
+    )
     for name, value in items[:fields]:
-        text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+        text = (
+            value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+        )
         text, room = " ".join(text.split()), width - len(name) - 2
         lines.append(f"{name}: {text[:room]}{'…' if len(text) > room else ''}")
     if len(items) > fields:
-        lines.append(f"… and {len(items) - fields} more columns: {', '.join(k for k, _ in items[fields:])}"[:width])
+        lines.append(
+            f"… and {len(items) - fields} more columns: {', '.join(k for k, _ in items[fields:])}"[
+                :width
+            ]
+        )
     return lines
 
 
@@ -293,7 +324,9 @@ def print_outputs(screen: DemoScreen, export_dir: Path, family: str, since: floa
     examples = []
     for path, rows in files:
         fresh = "" if path.stat().st_mtime >= since else "  (unchanged)"
-        screen.print(f"  {path.relative_to(export_dir / family)}  {rows} rows{fresh}", highlight=False)
+        screen.print(
+            f"  {path.relative_to(export_dir / family)}  {rows} rows{fresh}", highlight=False
+        )
         dataset = path.parent.parent if path.parent.name == "data" else path.parent
         if rows and dataset not in shown:
             shown.add(dataset)
@@ -304,13 +337,24 @@ def print_outputs(screen: DemoScreen, export_dir: Path, family: str, since: floa
             screen.print(f"  {line}", highlight=False, markup=False)
 
 
-def execute(screen: DemoScreen, job: Any, label: str, instance: Any, run_config: dict[str, Any], **kwargs: Any) -> Any:
+def execute(
+    screen: DemoScreen,
+    job: Any,
+    label: str,
+    instance: Any,
+    run_config: dict[str, Any],
+    **kwargs: Any,
+) -> Any:
     """`job.execute_in_process` with its events on `screen` and in the log file, not the terminal."""
     run_id = str(uuid.uuid4())  # what dagster's own (private) make_new_run_id returns
     with screen.run(label) as listener:
         instance.add_event_listener(run_id, listener)
         return job.execute_in_process(
-            instance=instance, run_id=run_id, run_config={**run_config, **QUIET_CONSOLE}, raise_on_error=False, **kwargs
+            instance=instance,
+            run_id=run_id,
+            run_config={**run_config, **QUIET_CONSOLE},
+            raise_on_error=False,
+            **kwargs,
         )
 
 

@@ -147,7 +147,9 @@ def build_seed_sensor(
         cursor = json.dumps({**seen, **current}, sort_keys=True)
         if not new_keys and not requests:
             # Still store the cursor: a touched but unchanged file is not re-read next tick.
-            demos = f" (shipped demo files, run by make demo: {', '.join(shipped)})" if shipped else ""
+            demos = (
+                f" (shipped demo files, run by make demo: {', '.join(shipped)})" if shipped else ""
+            )
             return SensorResult(
                 skip_reason=f"no new or changed seed files in {directory}{demos}", cursor=cursor
             )

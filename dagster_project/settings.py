@@ -53,7 +53,9 @@ class LLMSettings:
             try:
                 return kind(raw)
             except ValueError as exc:
-                raise ValueError(f"ASSAY_{role.upper()}_{field_name} / ASSAY_LLM_{field_name}={raw!r} is not a number") from exc
+                raise ValueError(
+                    f"ASSAY_{role.upper()}_{field_name} / ASSAY_LLM_{field_name}={raw!r} is not a number"
+                ) from exc
 
         return cls(
             engine=get("ENGINE", "embedded"),

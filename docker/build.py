@@ -46,7 +46,9 @@ def images(tag: str | None = None) -> dict[str, str]:
     }
 
 
-def docker(*args: str, check: bool = True, quiet: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
+def docker(
+    *args: str, check: bool = True, quiet: bool = False, timeout: float | None = None
+) -> subprocess.CompletedProcess:
     out = subprocess.DEVNULL if quiet else None
     return subprocess.run(["docker", *args], check=check, stdout=out, stderr=out, timeout=timeout)
 
@@ -60,7 +62,9 @@ def pullable(name: str, timeout_s: float = 60) -> bool:
     if has_image(name):
         return True
     try:
-        return docker("pull", "-q", name, check=False, quiet=True, timeout=timeout_s).returncode == 0
+        return (
+            docker("pull", "-q", name, check=False, quiet=True, timeout=timeout_s).returncode == 0
+        )
     except subprocess.TimeoutExpired:
         return False
 
@@ -81,11 +85,20 @@ def build_local_base(name: str = LOCAL_BASE) -> str:
     if has_image(name):
         return name
     if shutil.which("debootstrap") is None:
-        raise SystemExit("building a local base image needs debootstrap: apt-get install debootstrap")
+        raise SystemExit(
+            "building a local base image needs debootstrap: apt-get install debootstrap"
+        )
     with tempfile.TemporaryDirectory(prefix="assay-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}", "bookworm", str(rootfs), debian_mirror()],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={BASE_PACKAGES}",
+                "bookworm",
+                str(rootfs),
+                debian_mirror(),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -95,7 +108,9 @@ def build_local_base(name: str = LOCAL_BASE) -> str:
                 if child.is_file():
                     child.unlink()
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        subprocess.run(["docker", "import", "-", name], stdin=tar.stdout, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["docker", "import", "-", name], stdin=tar.stdout, check=True, stdout=subprocess.DEVNULL
+        )
         tar.wait()
     return name
 
@@ -106,14 +121,29 @@ def download_wheelhouse() -> None:
     if any(WHEELHOUSE.glob("dagster_postgres-*.whl")):
         return
     python = sys.executable
-    if subprocess.run([python, "-m", "pip", "--version"], capture_output=True, check=False).returncode:
+    if subprocess.run(
+        [python, "-m", "pip", "--version"], capture_output=True, check=False
+    ).returncode:
         python = shutil.which("python3") or "python3"  # a uv-made venv has no pip
     subprocess.run(
         [
-            python, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-            "-d", str(WHEELHOUSE), "--only-binary=:all:", "--python-version", "3.11",
-            "-r", str(DOCKER_DIR / "sandbox-requirements.txt"),
-            str(ROOT), "dagster-postgres==0.29.27", "setuptools>=68", "wheel",
+            python,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--disable-pip-version-check",
+            "-d",
+            str(WHEELHOUSE),
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "-r",
+            str(DOCKER_DIR / "sandbox-requirements.txt"),
+            str(ROOT),
+            "dagster-postgres==0.29.27",
+            "setuptools>=68",
+            "wheel",
         ],
         check=True,
     )
@@ -127,11 +157,19 @@ def build(dockerfile: str, name: str, **build_args: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--base", default=DEFAULT_BASE, help="base image (Debian bookworm, Python 3.11)")
-    parser.add_argument("--local-base", action="store_true", help="build the base from Debian packages")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--base", default=DEFAULT_BASE, help="base image (Debian bookworm, Python 3.11)"
+    )
+    parser.add_argument(
+        "--local-base", action="store_true", help="build the base from Debian packages"
+    )
     parser.add_argument("--tag", default=version())
-    parser.add_argument("--model-extra", default="", help="bake weights into the model image: model or model-small")
+    parser.add_argument(
+        "--model-extra", default="", help="bake weights into the model image: model or model-small"
+    )
     args = parser.parse_args()
 
     times: dict[str, float] = {}
@@ -139,7 +177,10 @@ def main() -> None:
     base = args.base
     local = args.local_base or not pullable(base)
     if local:
-        print(f"build: {base} cannot be pulled here; building {LOCAL_BASE} from Debian packages", flush=True)
+        print(
+            f"build: {base} cannot be pulled here; building {LOCAL_BASE} from Debian packages",
+            flush=True,
+        )
         base = build_local_base()
     times["base image"] = time.monotonic() - start
 
@@ -152,7 +193,11 @@ def main() -> None:
     for key, dockerfile, extra in (
         ("sandbox", "sandbox.Dockerfile", {"BASE_IMAGE": base}),
         ("code", "Dockerfile", {"BASE_IMAGE": base}),
-        ("model", "model.Dockerfile", {"ASSAY_IMAGE": names["code"], "MODEL_EXTRA": args.model_extra}),
+        (
+            "model",
+            "model.Dockerfile",
+            {"ASSAY_IMAGE": names["code"], "MODEL_EXTRA": args.model_extra},
+        ),
     ):
         start = time.monotonic()
         build(dockerfile, names[key], **extra)
@@ -168,7 +213,9 @@ def main() -> None:
     for phase, seconds in times.items():
         print(f"build: {phase}: {seconds:.0f} s", flush=True)
     # Compose reads docker/.env: the stack then uses exactly the images built here.
-    (DOCKER_DIR / ".env").write_text(f"ASSAY_TAG={args.tag}\nPOSTGRES_IMAGE={postgres}\nBASE_IMAGE={base}\n")
+    (DOCKER_DIR / ".env").write_text(
+        f"ASSAY_TAG={args.tag}\nPOSTGRES_IMAGE={postgres}\nBASE_IMAGE={base}\n"
+    )
     print(f"build: wrote docker/.env (ASSAY_TAG={args.tag}, POSTGRES_IMAGE={postgres})")
 
 

@@ -74,8 +74,16 @@ class Phases:
         return "\n".join(f"  {name:<28} {seconds:7.0f} s" for name, seconds in self.times.items())
 
 
-def sh(*args: str, check: bool = True, capture: bool = False, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(list(args), check=check, capture_output=capture, text=True, env=env, timeout=timeout)
+def sh(
+    *args: str,
+    check: bool = True,
+    capture: bool = False,
+    env: dict | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        list(args), check=check, capture_output=capture, text=True, env=env, timeout=timeout
+    )
 
 
 def engine_up() -> bool:
@@ -91,13 +99,19 @@ def start_engine(log_dir: Path) -> subprocess.Popen | None:
         return None
     dockerd = shutil.which("dockerd")
     if dockerd is None or os.geteuid() != 0:
-        raise EngineUnavailable("no Docker engine runs and dockerd cannot be started here (install docker.io, run as root)")
+        raise EngineUnavailable(
+            "no Docker engine runs and dockerd cannot be started here (install docker.io, run as root)"
+        )
     with open(log_dir / "dockerd.log", "w") as log:
-        proc = subprocess.Popen([dockerd], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [dockerd], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise EngineUnavailable(f"dockerd exited ({proc.returncode}); see {log_dir / 'dockerd.log'}")
+            raise EngineUnavailable(
+                f"dockerd exited ({proc.returncode}); see {log_dir / 'dockerd.log'}"
+            )
         if engine_up():
             return proc
         time.sleep(1)
@@ -124,7 +138,9 @@ def compose_command() -> list[str]:
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    raise SystemExit("neither Docker's compose plugin nor docker-compose is installed (apt-get install docker-compose)")
+    raise SystemExit(
+        "neither Docker's compose plugin nor docker-compose is installed (apt-get install docker-compose)"
+    )
 
 
 class Stack:
@@ -133,7 +149,9 @@ class Stack:
         self.env = env
         self.base = [*compose_command(), "-p", PROJECT, "-f", str(COMPOSE_FILE)]
 
-    def compose(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
+    def compose(
+        self, *args: str, capture: bool = False, check: bool = True
+    ) -> subprocess.CompletedProcess:
         return sh(*self.base, *args, capture=capture, check=check, env=self.env)
 
     def python(self, code: str, service: str = "daemon") -> str:
@@ -160,7 +178,9 @@ class Stack:
                     states[service] = "absent"
                     continue
                 fmt = "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}"
-                states[service] = sh("docker", "inspect", "-f", fmt, cid, capture=True).stdout.strip()
+                states[service] = sh(
+                    "docker", "inspect", "-f", fmt, cid, capture=True
+                ).stdout.strip()
             # Healthy where a health check is defined, running where none is (the webserver).
             if all(s in ("running healthy", "running") for s in states.values()):
                 return
@@ -191,15 +211,32 @@ def sandbox_containers_created(since: int) -> list[str]:
     """Sandbox worker containers the engine created since `since` (epoch s), removed or not:
     they live only as long as a run's sandbox pool, often less than one poll."""
     out = sh(
-        "docker", "events", "--since", str(since), "--until", str(int(time.time()) + 1),
-        "--filter", "type=container", "--filter", "event=create", "--filter", "label=assay.sandbox",
-        "--format", "{{.Actor.ID}} {{index .Actor.Attributes \"image\"}}",
+        "docker",
+        "events",
+        "--since",
+        str(since),
+        "--until",
+        str(int(time.time()) + 1),
+        "--filter",
+        "type=container",
+        "--filter",
+        "event=create",
+        "--filter",
+        "label=assay.sandbox",
+        "--format",
+        '{{.Actor.ID}} {{index .Actor.Attributes "image"}}',
         capture=True,
     ).stdout
     return out.split("\n")[:-1] if out else []
 
 
-def wait_for_run(stack: Stack, timeout_s: float, on_poll=None, run_id: str | None = None, until=("SUCCESS", "FAILURE", "CANCELED")) -> dict:
+def wait_for_run(
+    stack: Stack,
+    timeout_s: float,
+    on_poll=None,
+    run_id: str | None = None,
+    until=("SUCCESS", "FAILURE", "CANCELED"),
+) -> dict:
     """The newest run of JOB (or `run_id`) once its status is in `until`; `on_poll` sees each poll."""
     deadline = time.monotonic() + timeout_s
     last = None
@@ -253,7 +290,12 @@ mutation($p: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $p) {
 
 def reexecute(port: str, run_id: str) -> str:
     """Re-execute a failed run from its failure, through the webserver's GraphQL API."""
-    body = json.dumps({"query": REEXECUTE, "variables": {"p": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}}})
+    body = json.dumps(
+        {
+            "query": REEXECUTE,
+            "variables": {"p": {"parentRunId": run_id, "strategy": "FROM_FAILURE"}},
+        }
+    )
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql", body.encode(), {"Content-Type": "application/json"}
     )
@@ -272,7 +314,9 @@ def fault(stack: Stack, port: str, after_answers: int, on_poll=None) -> dict:
     while answered(deploy_dir) < after_answers:
         (current,) = [r for r in stack.runs() if r["id"] == run["id"]]
         if current["status"] != "STARTED":
-            raise SystemExit(f"the run ended ({current['status']}) before {after_answers} answers were cached")
+            raise SystemExit(
+                f"the run ended ({current['status']}) before {after_answers} answers were cached"
+            )
         if on_poll:
             on_poll(current)
         time.sleep(2)
@@ -283,13 +327,22 @@ def fault(stack: Stack, port: str, after_answers: int, on_poll=None) -> dict:
     before = answered(deploy_dir)
     print(f"  killed run container {container[:12]} with {before} LLM answers cached", flush=True)
     failed = wait_for_run(stack, 300, run_id=run["id"], until=("FAILURE", "CANCELED"))
-    print(f"  run monitoring marked it {failed['status']} after {time.monotonic() - killed_at:.0f} s", flush=True)
+    print(
+        f"  run monitoring marked it {failed['status']} after {time.monotonic() - killed_at:.0f} s",
+        flush=True,
+    )
     new_id = reexecute(port, run["id"])
     print(f"  re-executed as {new_id}", flush=True)
     second = wait_for_run(stack, RUN_TIMEOUT_S, on_poll, run_id=new_id)
     llm = llm_metadata(stack, new_id)
     after = answered(deploy_dir)
-    return {"first": run["id"], "second": second, "cached_before": before, "cached_after": after, "llm": llm}
+    return {
+        "first": run["id"],
+        "second": second,
+        "cached_before": before,
+        "cached_after": after,
+        "llm": llm,
+    }
 
 
 def read_parquet(storage: Path, partition: str) -> dict[str, int]:
@@ -304,8 +357,23 @@ def read_parquet(storage: Path, partition: str) -> dict[str, int]:
 def leftovers() -> list[str]:
     out = []
     for label in OUR_LABELS:
-        out += [f"container {c} ({label})" for c in sh("docker", "ps", "-aq", "--filter", f"label={label}", capture=True).stdout.split()]
-    out += [f"container {c}" for c in sh("docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={PROJECT}", capture=True).stdout.split()]
+        out += [
+            f"container {c} ({label})"
+            for c in sh(
+                "docker", "ps", "-aq", "--filter", f"label={label}", capture=True
+            ).stdout.split()
+        ]
+    out += [
+        f"container {c}"
+        for c in sh(
+            "docker",
+            "ps",
+            "-aq",
+            "--filter",
+            f"label=com.docker.compose.project={PROJECT}",
+            capture=True,
+        ).stdout.split()
+    ]
     names = sh("docker", "volume", "ls", "-q", capture=True).stdout.split()
     out += [f"volume {v}" for v in names if v in OUR_VOLUMES]
     networks = sh("docker", "network", "ls", "--format", "{{.Name}}", capture=True).stdout.split()
@@ -323,10 +391,16 @@ def teardown(stack: Stack) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--keep", action="store_true", help="leave the stack up at the end")
-    parser.add_argument("--fault", action="store_true", help="kill the run's container mid-run and re-execute")
-    parser.add_argument("--local-base", action="store_true", help="build the local base even if the default pulls")
+    parser.add_argument(
+        "--fault", action="store_true", help="kill the run's container mid-run and re-execute"
+    )
+    parser.add_argument(
+        "--local-base", action="store_true", help="build the local base even if the default pulls"
+    )
     args = parser.parse_args()
     phases = Phases()
     work = Path(tempfile.mkdtemp(prefix="assay-deploy-"))
@@ -338,25 +412,34 @@ def main() -> int:
                 engine = start_engine(work)
             except EngineUnavailable as exc:
                 if os.environ.get("ASSAY_DEPLOY_ALLOW_SKIP") == "1":
-                    print("\n" + "!" * 78 + f"\n!! SKIPPED make test-deploy: {exc}\n" + "!" * 78, flush=True)
+                    print(
+                        "\n" + "!" * 78 + f"\n!! SKIPPED make test-deploy: {exc}\n" + "!" * 78,
+                        flush=True,
+                    )
                     return 0
                 raise SystemExit(f"test-deploy: {exc}") from None
             print("started dockerd" if engine else "a Docker engine already runs; using it")
             if "network " + PROJECT in leftovers():
-                raise SystemExit("a deployment named 'assay' already runs on this engine (make deploy-down first)")
+                raise SystemExit(
+                    "a deployment named 'assay' already runs on this engine (make deploy-down first)"
+                )
         with phases.phase("base image"):
             base = build.DEFAULT_BASE
             local = args.local_base or not build.pullable(base)
             if local:
                 how = "reusing" if build.has_image(build.LOCAL_BASE) else "building"
-                print(f"{base} cannot be pulled here: {how} {build.LOCAL_BASE} (Debian packages, debootstrap)")
+                print(
+                    f"{base} cannot be pulled here: {how} {build.LOCAL_BASE} (Debian packages, debootstrap)"
+                )
                 base = build.build_local_base()
                 build.download_wheelhouse()
         names = build.images()
         with phases.phase("images"):
             build.build("sandbox.Dockerfile", names["sandbox"], BASE_IMAGE=base)
             build.build("Dockerfile", names["code"], BASE_IMAGE=base)
-            build.build("model.Dockerfile", names["model"], ASSAY_IMAGE=names["code"], MODEL_EXTRA="")
+            build.build(
+                "model.Dockerfile", names["model"], ASSAY_IMAGE=names["code"], MODEL_EXTRA=""
+            )
             postgres = build.DEFAULT_POSTGRES
             if local or not build.pullable(postgres):
                 build.build("postgres.Dockerfile", build.LOCAL_POSTGRES, BASE_IMAGE=base)
@@ -419,15 +502,21 @@ def main() -> int:
                     f"{sent} request(s) and cached {new_answers} new answer(s); cache hits {figures['llm'].get('llm/cache_hits', 0)}"
                 )
                 if sent > new_answers + figures["llm"].get("llm/failed", 0):
-                    raise SystemExit("fault: the re-execution sent again requests that were already answered")
+                    raise SystemExit(
+                        "fault: the re-execution sent again requests that were already answered"
+                    )
             else:
                 run = wait_for_run(stack, RUN_TIMEOUT_S, on_poll=note)
         with phases.phase("checks"):
             container = run["tags"].get("docker/container_id", "")
-            print(f"run {run['id']}: {run['status']}, launcher {run['launcher']}, container {container[:12]}")
+            print(
+                f"run {run['id']}: {run['status']}, launcher {run['launcher']}, container {container[:12]}"
+            )
             created = sandbox_containers_created(dropped_at)
             seen_sandboxes.update(line.split()[0] for line in created)
-            print(f"sandbox containers created during the run: {len(created)} ({', '.join(sorted({l.split()[-1] for l in created}))})")
+            print(
+                f"sandbox containers created during the run: {len(created)} ({', '.join(sorted({l.split()[-1] for l in created}))})"
+            )
             llm = llm_metadata(stack, run["id"])
             print(f"LLM metadata over the run: {llm}")
             rows = read_parquet(deploy_dir / "storage", "e2e_one.jsonl")

@@ -29,7 +29,9 @@ def main() -> None:
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--slots", type=int, default=int(os.environ.get("ASSAY_MODEL_SLOTS", "4")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("ASSAY_MODEL_THREADS", "0")))
+    parser.add_argument(
+        "--threads", type=int, default=int(os.environ.get("ASSAY_MODEL_THREADS", "0"))
+    )
     args = parser.parse_args()
 
     path = ensure_model_file(args.model)
@@ -45,7 +47,10 @@ def main() -> None:
     params.port = args.port
     params.verbosity = 1
     server = xllamacpp.Server(params)
-    print(f"model server: {args.model} on {server.listening_address} ({params.n_parallel} slots)", flush=True)
+    print(
+        f"model server: {args.model} on {server.listening_address} ({params.n_parallel} slots)",
+        flush=True,
+    )
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

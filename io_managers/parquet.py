@@ -62,8 +62,4 @@ class AtomicParquetIOManager(PolarsParquetIOManager):
 
 def _reads_all_partitions(context: InputContext) -> bool:
     """An unpartitioned step reading a partitioned asset."""
-    return (
-        context.has_asset_key
-        and context.has_asset_partitions
-        and not context.has_partition_key
-    )
+    return context.has_asset_key and context.has_asset_partitions and not context.has_partition_key

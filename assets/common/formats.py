@@ -22,12 +22,16 @@ SHAREGPT_DTYPE = pl.List(pl.Struct({"from": pl.Utf8, "value": pl.Utf8}))
 REWARD_MODEL_DTYPE = pl.Struct({"style": pl.Utf8, "ground_truth": pl.Utf8})
 
 
-def chat_messages(prompt: Sequence[Mapping[str, str]], response: str | None = None) -> list[dict[str, str]]:
+def chat_messages(
+    prompt: Sequence[Mapping[str, str]], response: str | None = None
+) -> list[dict[str, str]]:
     """OpenAI `messages`: the prompt turns, plus the assistant's response when given."""
     messages = [{"role": str(m["role"]), "content": str(m["content"])} for m in prompt]
     for m in messages:
         if m["role"] not in SHAREGPT_FROM:
-            raise ValueError(f"unknown chat role {m['role']!r}; expected one of {sorted(SHAREGPT_FROM)}")
+            raise ValueError(
+                f"unknown chat role {m['role']!r}; expected one of {sorted(SHAREGPT_FROM)}"
+            )
     if response is not None:
         messages.append({"role": "assistant", "content": response})
     return messages
@@ -41,13 +45,19 @@ def sharegpt(messages: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     rule raises here rather than failing at training time.
     """
     system = [m["content"] for m in messages if m["role"] == "system"]
-    turns = [{"from": SHAREGPT_FROM[m["role"]], "value": m["content"]} for m in messages if m["role"] != "system"]
+    turns = [
+        {"from": SHAREGPT_FROM[m["role"]], "value": m["content"]}
+        for m in messages
+        if m["role"] != "system"
+    ]
     if len(system) > 1 or (system and messages[0]["role"] != "system"):
         raise ValueError("sharegpt allows one system prompt, as the first message")
     for i, turn in enumerate(turns):
         expected = ("human", "observation") if i % 2 == 0 else ("gpt",)
         if turn["from"] not in expected:
-            raise ValueError(f"sharegpt turn {i} is {turn['from']!r}; turns must alternate human/gpt starting with human")
+            raise ValueError(
+                f"sharegpt turn {i} is {turn['from']!r}; turns must alternate human/gpt starting with human"
+            )
     return {"conversations": turns, "system": system[0] if system else ""}
 
 
@@ -58,8 +68,13 @@ def llamafactory_dataset_info(name: str, file_name: str) -> dict[str, Any]:
             "file_name": file_name,
             "formatting": "sharegpt",
             "columns": {"messages": "conversations", "system": "system"},
-            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
-                     "observation_tag": "observation"},
+            "tags": {
+                "role_tag": "from",
+                "content_tag": "value",
+                "user_tag": "human",
+                "assistant_tag": "gpt",
+                "observation_tag": "observation",
+            },
         }
     }
 
@@ -77,7 +92,11 @@ def verl_row(
     verl hands `reward_model.ground_truth` to the reward function as is; structured
     ground truth is JSON-encoded so every row has the same (string) type.
     """
-    truth = ground_truth if isinstance(ground_truth, str) else json.dumps(ground_truth, ensure_ascii=False, sort_keys=True)
+    truth = (
+        ground_truth
+        if isinstance(ground_truth, str)
+        else json.dumps(ground_truth, ensure_ascii=False, sort_keys=True)
+    )
     return {
         "data_source": data_source,
         "prompt": chat_messages(prompt),

@@ -13,7 +13,7 @@ _THINK_END = "</think>"
 def strip_reasoning(text: str) -> str:
     """The answer after a reasoning model's `</think>`; the whole text if there is none."""
     idx = text.rfind(_THINK_END)
-    return text[idx + len(_THINK_END):].strip() if idx >= 0 else text.strip()
+    return text[idx + len(_THINK_END) :].strip() if idx >= 0 else text.strip()
 
 
 def extract_tag(text: str, tag: str) -> str | None:
@@ -29,7 +29,11 @@ def code_blocks(text: str, language: str | None = "python") -> list[str]:
     """Every fenced code block, optionally only those tagged `language` (or untagged)."""
     blocks = []
     for lang, body in _FENCE.findall(text):
-        if language is None or lang.lower() in ("", language, "py" if language == "python" else language):
+        if language is None or lang.lower() in (
+            "",
+            language,
+            "py" if language == "python" else language,
+        ):
             blocks.append(body.strip("\n"))
     return blocks
 
@@ -45,12 +49,14 @@ def section(text: str, header: str, headers: list[str]) -> str | None:
     match = pattern.search(text)
     if not match:
         return None
-    rest = text[match.end():]
+    rest = text[match.end() :]
     ends = []
     for other in headers:
         if other.lower() == header.lower():
             continue
-        m = re.compile(rf"^[#*\s]*{re.escape(other)}[*:\s]*$", re.IGNORECASE | re.MULTILINE).search(rest)
+        m = re.compile(rf"^[#*\s]*{re.escape(other)}[*:\s]*$", re.IGNORECASE | re.MULTILINE).search(
+            rest
+        )
         if m:
             ends.append(m.start())
     return rest[: min(ends)].strip() if ends else rest.strip()

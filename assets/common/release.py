@@ -41,7 +41,9 @@ def counts_table(df: pl.DataFrame, by: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in grouped.iter_rows()}
 
 
-def card_markdown(title: str, summary: str, sections: Mapping[str, str], counts: Mapping[str, Mapping[str, int]]) -> str:
+def card_markdown(
+    title: str, summary: str, sections: Mapping[str, str], counts: Mapping[str, Mapping[str, int]]
+) -> str:
     """A dataset card: what it is, counts by facet, and free-form sections (method, licence)."""
     lines = ["---", f"pretty_name: {title}", "---", "", f"# {title}", "", summary.strip(), ""]
     for facet, table in counts.items():
@@ -72,7 +74,11 @@ def export_parquet_dataset(
             shards = shard_count(frame.height, rows_per_shard)
             for index in range(shards):
                 part = frame.slice(index * rows_per_shard, rows_per_shard)
-                part.write_parquet(staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet", compression="zstd", statistics=False)
+                part.write_parquet(
+                    staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet",
+                    compression="zstd",
+                    statistics=False,
+                )
             meta[f"export/{split}_rows"] = frame.height
         (staging / "README.md").write_text(card)
         for name, text in (extra_files or {}).items():
@@ -100,7 +106,9 @@ def json_records(rows: Iterable[Mapping[str, Any]]) -> str:
     return f"[\n{body}\n]\n" if body else "[]\n"
 
 
-def combine_partitions(frames: Mapping[str, pl.DataFrame], sort_by: str | list[str]) -> pl.DataFrame:
+def combine_partitions(
+    frames: Mapping[str, pl.DataFrame], sort_by: str | list[str]
+) -> pl.DataFrame:
     """All partitions' rows in one frame, in an order that does not depend on dict order."""
     nonempty = [frames[k] for k in sorted(frames) if frames[k].height]
     if not nonempty:
@@ -160,7 +168,9 @@ def release_splits(df: pl.DataFrame, columns: Sequence[str]) -> dict[str, pl.Dat
     """The released rows of `df` (its `split` column holds each row's decision) as split ->
     frame of `columns`. `datasets` cannot load an empty split file, so an empty
     `use_with_caution` is left out; `train` stays, so readers still see the schema."""
-    splits = {name: df.filter(pl.col("split") == name).select(list(columns)) for name in (TRAIN, CAUTION)}
+    splits = {
+        name: df.filter(pl.col("split") == name).select(list(columns)) for name in (TRAIN, CAUTION)
+    }
     return {name: part for name, part in splits.items() if part.height or name == TRAIN}
 
 
@@ -252,16 +262,18 @@ def closest_match(item_id: str, texts: Sequence[str], index: DecontamIndex) -> M
     return max(matches, key=lambda m: m.similarity) if matches else None
 
 
-def released_frames(frames: Mapping[str, pl.DataFrame], schema: Mapping[str, pl.DataType],
-                    sort_by: str | list[str]) -> pl.DataFrame:
+def released_frames(
+    frames: Mapping[str, pl.DataFrame], schema: Mapping[str, pl.DataType], sort_by: str | list[str]
+) -> pl.DataFrame:
     """Every partition's rows in one frame sorted by `sort_by` (an empty frame of `schema`
     when there are none): what a release asset reads first."""
     combined = combine_partitions(frames, sort_by)
     return combined if combined.height else pl.DataFrame(schema=dict(schema))
 
 
-def sharegpt_files(name: str, records: Iterable[Mapping[str, Any]],
-                   file_name: str = "sft_sharegpt.json") -> dict[str, str]:
+def sharegpt_files(
+    name: str, records: Iterable[Mapping[str, Any]], file_name: str = "sft_sharegpt.json"
+) -> dict[str, str]:
     """The two files LLaMA-Factory reads: the sharegpt records and `dataset_info.json`."""
     info = llamafactory_dataset_info(name, file_name)
     return {

@@ -61,7 +61,11 @@ def _top_level_names(code: str) -> set[str]:
         tree = ast.parse(code)
     except SyntaxError:
         return set()
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return {
+        n.name
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
 
 
 def targets_from_test_info(test_info: Sequence[Mapping[str, str]]) -> list[Target]:
@@ -72,7 +76,11 @@ def targets_from_test_info(test_info: Sequence[Mapping[str, str]]) -> list[Targe
         if declaration.startswith("class "):
             out.append(Target(info["function_name"], "class"))
         else:
-            out.append(Target(info["function_name"], "function", _arity(info.get("parameter_list") or "()")))
+            out.append(
+                Target(
+                    info["function_name"], "function", _arity(info.get("parameter_list") or "()")
+                )
+            )
     return out
 
 
@@ -90,7 +98,9 @@ def _defined(tree: ast.Module) -> list[Target]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             a = node.args
-            out.append(Target(node.name, "function", len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs)))
+            out.append(
+                Target(node.name, "function", len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs))
+            )
         elif isinstance(node, ast.ClassDef):
             out.append(Target(node.name, "class"))
     return out
@@ -149,9 +159,19 @@ def rename(code: str, mapping: Mapping[str, str]) -> str:
     edits: list[tuple[int, int, int, str]] = []
     previous = None
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-        if tok.type == tokenize.NAME and tok.string in mapping and not (previous and previous.string == "."):
+        if (
+            tok.type == tokenize.NAME
+            and tok.string in mapping
+            and not (previous and previous.string == ".")
+        ):
             edits.append((tok.start[0], tok.start[1], tok.end[1], mapping[tok.string]))
-        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+        if tok.type not in (
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.COMMENT,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+        ):
             previous = tok
     for row, start, end, new in sorted(edits, reverse=True):
         line = lines[row - 1]
@@ -161,7 +181,11 @@ def rename(code: str, mapping: Mapping[str, str]) -> str:
 
 def ground_truth(test_code: str, test_info: Sequence[Mapping[str, str]]) -> str:
     """The RL ground truth: the tests plus what they import, as one JSON string."""
-    return json.dumps({"test_code": test_code, "test_info": [dict(i) for i in test_info]}, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {"test_code": test_code, "test_info": [dict(i) for i in test_info]},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 def parse_ground_truth(value: str) -> tuple[str, list[dict]]:
@@ -175,7 +199,9 @@ def parse_ground_truth(value: str) -> tuple[str, list[dict]]:
     return value, []
 
 
-def prepare(response: str, test_info: Sequence[Mapping[str, str]]) -> tuple[Alignment | None, str | None]:
+def prepare(
+    response: str, test_info: Sequence[Mapping[str, str]]
+) -> tuple[Alignment | None, str | None]:
     """(aligned code, None) ready for the sandbox, or (None, why the answer cannot be run)."""
     code = answer_code(response, [str(i["function_name"]) for i in test_info])
     if code is None:

@@ -4,7 +4,6 @@ The checks that re-run the sandbox do not trust a recorded status: RL tests must
 against their verified solution, and SFT answers labelled correct must pass again.
 """
 
-
 import polars as pl
 from dagster import AssetCheckResult, AssetIn, asset_check
 

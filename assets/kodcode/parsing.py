@@ -13,7 +13,9 @@ MIN_QUESTION_CHARS = 30
 MAX_QUESTION_CHARS = 8000
 _SPECIAL_TAG = re.compile(r"<\|[A-Za-z ]+\|>")
 _WORD = re.compile(r"[a-z0-9_]+")
-_LEADING_LABEL = re.compile(r"^\s*(?:\*\*|#+\s*)?(?:new\s+)?question\s*[:.]?\s*(?:\*\*)?\s*[:.]?\s*", re.IGNORECASE)
+_LEADING_LABEL = re.compile(
+    r"^\s*(?:\*\*|#+\s*)?(?:new\s+)?question\s*[:.]?\s*(?:\*\*)?\s*[:.]?\s*", re.IGNORECASE
+)
 
 
 def _marker(label: str, edge: str) -> re.Pattern[str]:
@@ -34,7 +36,7 @@ def _between(text: str, label: str) -> str | None:
     begins = list(_marker(label, "Begin").finditer(text))
     if not begins:
         return None
-    body = text[begins[-1].end():]
+    body = text[begins[-1].end() :]
     end = _marker(label, "End").search(body)
     return (body[: end.start()] if end else body).strip()
 

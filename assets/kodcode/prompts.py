@@ -104,14 +104,23 @@ def question_messages(seed: dict, examples: Sequence[str] = ()) -> tuple[dict, .
     """The chat that asks for a new question from one seed line (already validated)."""
     mode = seed["mode"]
     if mode in PLATFORM_STYLE:
-        user = QUESTION_TEMPLATE.format(style=PLATFORM_STYLE[mode], question=seed["question"].strip(), format=QUESTION_FORMAT)
+        user = QUESTION_TEMPLATE.format(
+            style=PLATFORM_STYLE[mode], question=seed["question"].strip(), format=QUESTION_FORMAT
+        )
     elif mode == "package":
         doc = (seed.get("doc") or "").strip()
         doc_block = f"Relevant documentation:\n{doc}\n\n" if doc else ""
-        user = PACKAGE_TEMPLATE.format(package=seed["package"], doc_block=doc_block, format=QUESTION_FORMAT)
+        user = PACKAGE_TEMPLATE.format(
+            package=seed["package"], doc_block=doc_block, format=QUESTION_FORMAT
+        )
     elif mode == "evol":
-        shown = "\n\n".join(f"Example {i + 1}:\n{q.strip()}" for i, q in enumerate(examples)) or "(none)"
-        user = EVOL_TEMPLATE.format(examples=shown, question=seed["question"].strip(), format=QUESTION_FORMAT)
+        shown = (
+            "\n\n".join(f"Example {i + 1}:\n{q.strip()}" for i, q in enumerate(examples))
+            or "(none)"
+        )
+        user = EVOL_TEMPLATE.format(
+            examples=shown, question=seed["question"].strip(), format=QUESTION_FORMAT
+        )
     elif mode in ("algorithm", "data_structure"):
         what = seed.get("name") or ("an algorithm" if mode == "algorithm" else "a data structure")
         user = SNIPPET_TEMPLATE.format(what=what, code=seed["code"].strip(), format=QUESTION_FORMAT)
@@ -159,7 +168,11 @@ Your code should be wrapped in a markdown code block."""
 
 
 def _declarations(test_info: Sequence[Mapping[str, str]]) -> list[str]:
-    return [info["function_declaration"].rstrip(":") for info in test_info if info.get("function_declaration")]
+    return [
+        info["function_declaration"].rstrip(":")
+        for info in test_info
+        if info.get("function_declaration")
+    ]
 
 
 # One worked exchange before the real one: without it the 1.5B demo model implemented the
@@ -206,13 +219,27 @@ def style_messages(question: str, test_info: Sequence[Mapping[str, str]]) -> tup
     )
 
 
-def solve_messages(question: str, style: str, test_info: Sequence[Mapping[str, str]]) -> tuple[dict, ...]:
+def solve_messages(
+    question: str, style: str, test_info: Sequence[Mapping[str, str]]
+) -> tuple[dict, ...]:
     """The user turn a solver (reasoning model, RL policy) answers, for either question style."""
     if style == "complete":
         return ({"role": "user", "content": SOLVE_COMPLETE.format(stub=question.strip())},)
     declarations = _declarations(test_info)
     if not declarations:
-        return ({"role": "user", "content": f"{question.strip()}\n\nYour code should be wrapped in a markdown code block."},)
+        return (
+            {
+                "role": "user",
+                "content": f"{question.strip()}\n\nYour code should be wrapped in a markdown code block.",
+            },
+        )
     what = "function declaration is" if len(declarations) == 1 else "declarations are"
     joined = ", ".join(f"`{d}`" for d in declarations)
-    return ({"role": "user", "content": SOLVE_INSTRUCT.format(question=question.strip(), what=what, declarations=joined)},)
+    return (
+        {
+            "role": "user",
+            "content": SOLVE_INSTRUCT.format(
+                question=question.strip(), what=what, declarations=joined
+            ),
+        },
+    )

@@ -1,6 +1,5 @@
 """KodCode's first step: seed prompts -> the generator's raw answers -> clean, distinct questions."""
 
-
 import json
 
 import polars as pl
@@ -23,8 +22,14 @@ FAMILY = "kodcode"
 PARTITIONED = partitioned(FAMILY)
 
 SEED_PROMPT_SCHEMA = {
-    "prompt_id": pl.Utf8, "partition": pl.Utf8, "seed_line": pl.Int64, "mode": pl.Utf8,
-    "subset": pl.Utf8, "prefix": pl.Utf8, "seed_text": pl.Utf8, "seed_json": pl.Utf8,
+    "prompt_id": pl.Utf8,
+    "partition": pl.Utf8,
+    "seed_line": pl.Int64,
+    "mode": pl.Utf8,
+    "subset": pl.Utf8,
+    "prefix": pl.Utf8,
+    "seed_text": pl.Utf8,
+    "seed_json": pl.Utf8,
     "messages": MESSAGES_DTYPE,
 }
 QUESTION_SCHEMA = {

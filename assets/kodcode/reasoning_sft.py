@@ -1,7 +1,6 @@
 """The reasoning-model SFT set: N reasoner answers per triplet, kept whole, then cross-verified
 against the triplet's tests (correctness label, OpenAI messages and sharegpt)."""
 
-
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field

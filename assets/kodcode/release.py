@@ -7,7 +7,6 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 `datasets.load_dataset("parquet", data_dir=<that folder>)` and Polars.
 """
 
-
 from pathlib import Path
 
 import polars as pl
@@ -110,7 +109,11 @@ def kodcode_release_selection(
         "benchmark_similarity", descending=True
     )
     match_columns = [
-        "question_id", "decision", "benchmark_task_id", "benchmark_similarity", "benchmark_jaccard",
+        "question_id",
+        "decision",
+        "benchmark_task_id",
+        "benchmark_similarity",
+        "benchmark_jaccard",
     ]
     report = StepReport(rows_in=triplets.height)
     report.tally("decision", df["decision"].to_list())
@@ -199,8 +202,20 @@ def kodcode_dataset(
 
 
 SFT_EXPORT = [
-    "sft_id", "question_id", "style", "subset", "difficulty", "sample_index", "correct",
-    "verify_status", "messages", "conversations", "system", "response", "answer_code", "model",
+    "sft_id",
+    "question_id",
+    "style",
+    "subset",
+    "difficulty",
+    "sample_index",
+    "correct",
+    "verify_status",
+    "messages",
+    "conversations",
+    "system",
+    "response",
+    "answer_code",
+    "model",
 ]
 SFT_METHOD = (
     "Each question (both styles) was sent to the reasoner role N times. The code after the "
@@ -289,7 +304,10 @@ def kodcode_rl_dataset(
     df = rl.reindexed(_train_only(df, report).select(list(rl.RL_SCHEMA)), TRAIN)
     extra = df["extra_info"].to_list()
     styles = report.tally("style", [e["style"] for e in extra])
-    difficulties = {d: sum(e["difficulty"] == d for e in extra) for d in sorted({e["difficulty"] for e in extra})}
+    difficulties = {
+        d: sum(e["difficulty"] == d for e in extra)
+        for d in sorted({e["difficulty"] for e in extra})
+    }
     card = card_markdown(
         "KodCode-style RL set (assay)",
         f"{df.height} verified questions in verl's Parquet shape (`data_source`, `prompt`, `ability`, `reward_model`, `extra_info`).",
@@ -303,4 +321,9 @@ def kodcode_rl_dataset(
     return report.emit(context, df, preview=["data_source", "extra_info"])
 
 
-RELEASE_ASSETS = [kodcode_release_selection, kodcode_dataset, kodcode_sft_dataset, kodcode_rl_dataset]
+RELEASE_ASSETS = [
+    kodcode_release_selection,
+    kodcode_dataset,
+    kodcode_sft_dataset,
+    kodcode_rl_dataset,
+]

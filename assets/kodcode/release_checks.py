@@ -1,7 +1,6 @@
 """Checks on the releases: no released item is as similar to a benchmark problem as the
 contamination threshold the selection was made with."""
 
-
 import polars as pl
 from dagster import AssetCheckResult, AssetIn, asset_check
 
@@ -58,21 +57,29 @@ SELECTION = {"kodcode_release_selection": AssetIn()}
 DESCRIPTION = "No released {} is as similar to a HumanEval problem as the contamination threshold."
 
 
-@asset_check(asset=kodcode_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("train triplet"))
+@asset_check(
+    asset=kodcode_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("train triplet")
+)
 def kodcode_dataset_uncontaminated(
     kodcode_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
 ) -> AssetCheckResult:
     return _contamination(_triplet_texts(kodcode_dataset), kodcode_release_selection)
 
 
-@asset_check(asset=kodcode_sft_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("SFT prompt"))
+@asset_check(
+    asset=kodcode_sft_dataset,
+    additional_ins=SELECTION,
+    description=DESCRIPTION.format("SFT prompt"),
+)
 def kodcode_sft_dataset_uncontaminated(
     kodcode_sft_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
 ) -> AssetCheckResult:
     return _contamination(_sft_texts(kodcode_sft_dataset), kodcode_release_selection)
 
 
-@asset_check(asset=kodcode_rl_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("RL prompt"))
+@asset_check(
+    asset=kodcode_rl_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("RL prompt")
+)
 def kodcode_rl_dataset_uncontaminated(
     kodcode_rl_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
 ) -> AssetCheckResult:

@@ -32,9 +32,17 @@ __all__ = ["CAUTION", "NEAR_DUPLICATE", "SELECTION_SCHEMA", "TRAIN", "select", "
 POLICY = ReleasePolicy()
 
 SELECTION_SCHEMA: dict[str, pl.DataType] = {
-    "question_id": pl.Utf8, "parent_question_id": pl.Utf8, "partition": pl.Utf8, "style": pl.Utf8,
-    "subset": pl.Utf8, "difficulty": pl.Utf8, "decision": pl.Utf8, "canonical_question_id": pl.Utf8,
-    "benchmark": pl.Utf8, "benchmark_task_id": pl.Utf8, "benchmark_similarity": pl.Float64,
+    "question_id": pl.Utf8,
+    "parent_question_id": pl.Utf8,
+    "partition": pl.Utf8,
+    "style": pl.Utf8,
+    "subset": pl.Utf8,
+    "difficulty": pl.Utf8,
+    "decision": pl.Utf8,
+    "canonical_question_id": pl.Utf8,
+    "benchmark": pl.Utf8,
+    "benchmark_task_id": pl.Utf8,
+    "benchmark_similarity": pl.Float64,
     "benchmark_jaccard": pl.Float64,
 }
 
@@ -79,8 +87,22 @@ def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) 
 
 
 TRIPLET_EXPORT = [
-    "style", "subset", "question_id", "question", "solution", "test_code", "test_info", "pass_sequence", "pass_count",
-    "trials", "pass_percentage", "difficulty", "chosen_trial", "metadata", "benchmark_similarity", "benchmark_task_id",
+    "style",
+    "subset",
+    "question_id",
+    "question",
+    "solution",
+    "test_code",
+    "test_info",
+    "pass_sequence",
+    "pass_count",
+    "trials",
+    "pass_percentage",
+    "difficulty",
+    "chosen_trial",
+    "metadata",
+    "benchmark_similarity",
+    "benchmark_task_id",
 ]
 
 METHOD = """\
@@ -122,7 +144,13 @@ problems used for decontamination (HumanEval, MIT) are not included.
 """
 
 
-def card_sections(policy: ReleasePolicy, benchmarks: list[str], extra: Mapping[str, str] | None = None
-                  ) -> dict[str, Any]:
-    return {"Splits": policy.splits_text(benchmarks), "How it was made": METHOD,
-            "Where this differs from KodCode": DIFFERENCES, **(extra or {}), "Licence": LICENCE}
+def card_sections(
+    policy: ReleasePolicy, benchmarks: list[str], extra: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "Splits": policy.splits_text(benchmarks),
+        "How it was made": METHOD,
+        "Where this differs from KodCode": DIFFERENCES,
+        **(extra or {}),
+        "Licence": LICENCE,
+    }

@@ -1,7 +1,6 @@
 """Hard questions get more trials: a question none of whose first trials passed is asked
 again, up to a cap, and the rescued ones join the verified instruct-style triplets."""
 
-
 import json
 
 import polars as pl
@@ -34,7 +33,10 @@ RETRY_SCHEMA = {
     "model": pl.Utf8,
 }
 TRIPLETS_SCHEMA = {
-    "style": pl.Utf8, **TRIPLET_SCHEMA, "parent_question_id": pl.Utf8, "metadata": pl.Utf8,
+    "style": pl.Utf8,
+    **TRIPLET_SCHEMA,
+    "parent_question_id": pl.Utf8,
+    "metadata": pl.Utf8,
 }
 
 

@@ -33,8 +33,13 @@ def _get_sandbox() -> Any:
             from resources.sandbox.settings import SandboxSettings
 
             settings = SandboxSettings.from_env()
-            _sandbox = Sandbox(backend=settings.backend, workers=settings.workers, timeout_s=settings.timeout_s,
-                               memory_mb=settings.memory_mb, coverage=False)
+            _sandbox = Sandbox(
+                backend=settings.backend,
+                workers=settings.workers,
+                timeout_s=settings.timeout_s,
+                memory_mb=settings.memory_mb,
+                coverage=False,
+            )
             atexit.register(_close)
         return _sandbox
 
@@ -61,11 +66,21 @@ def _job(index: int, solution_str: str, ground_truth: str) -> dict | None:
     alignment, _ = prepare(solution_str or "", test_info)
     if alignment is None:
         return None
-    return {"id": f"reward-{index}", "kind": "pytest", "solution_code": alignment.code, "test_code": test_code}
+    return {
+        "id": f"reward-{index}",
+        "kind": "pytest",
+        "solution_code": alignment.code,
+        "test_code": test_code,
+    }
 
 
-def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[str],
-                        extra_infos: Sequence[dict | None] | None = None, **_: Any) -> list[float]:
+def compute_score_batch(
+    data_sources: Sequence[str],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[str],
+    extra_infos: Sequence[dict | None] | None = None,
+    **_: Any,
+) -> list[float]:
     """Scores for many responses with one sandbox call: 1.0 when every test passed, else 0.0."""
     jobs = {i: _job(i, s, g) for i, (s, g) in enumerate(zip(solution_strs, ground_truths))}
     runnable = [j for j in jobs.values() if j is not None]
@@ -74,10 +89,16 @@ def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str
     for i in range(len(solution_strs)):
         job = jobs[i]
         result = results.get(job["id"]) if job else None
-        scores.append(1.0 if result and result["status"] == "passed" and result.get("tests_failed", 0) == 0 else 0.0)
+        scores.append(
+            1.0
+            if result and result["status"] == "passed" and result.get("tests_failed", 0) == 0
+            else 0.0
+        )
     return scores
 
 
-def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_info: dict | None = None, **_: Any) -> float:
+def compute_score(
+    data_source: str, solution_str: str, ground_truth: str, extra_info: dict | None = None, **_: Any
+) -> float:
     """verl's reward signature: 1.0 if the response's code passes the item's tests in the sandbox, else 0.0."""
     return compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info])[0]

@@ -21,8 +21,15 @@ DATA_SOURCE = "assay/kodcode"
 ABILITY = "code"
 
 EXTRA_INFO: dict[str, pl.DataType] = {
-    "split": pl.Utf8, "index": pl.Int64, "question_id": pl.Utf8, "parent_question_id": pl.Utf8, "partition": pl.Utf8,
-    "subset": pl.Utf8, "style": pl.Utf8, "difficulty": pl.Utf8, "pass_percentage": pl.Float64,
+    "split": pl.Utf8,
+    "index": pl.Int64,
+    "question_id": pl.Utf8,
+    "parent_question_id": pl.Utf8,
+    "partition": pl.Utf8,
+    "subset": pl.Utf8,
+    "style": pl.Utf8,
+    "difficulty": pl.Utf8,
+    "pass_percentage": pl.Float64,
 }
 RL_SCHEMA = verl_schema(EXTRA_INFO)
 
@@ -37,9 +44,17 @@ def rl_rows(triplets: Sequence[Mapping[str, Any]], split: str = "train") -> list
                 prompt=solve_messages(t["question"], t["style"], t["test_info"]),
                 ability=ABILITY,
                 ground_truth=ground_truth(t["test_code"], t["test_info"]),
-                extra_info={"split": split, "index": index, "question_id": t["question_id"],
-                            "parent_question_id": t["parent_question_id"], "partition": t["partition"], "subset": t["subset"],
-                            "style": t["style"], "difficulty": t["difficulty"], "pass_percentage": float(t["pass_percentage"])},
+                extra_info={
+                    "split": split,
+                    "index": index,
+                    "question_id": t["question_id"],
+                    "parent_question_id": t["parent_question_id"],
+                    "partition": t["partition"],
+                    "subset": t["subset"],
+                    "style": t["style"],
+                    "difficulty": t["difficulty"],
+                    "pass_percentage": float(t["pass_percentage"]),
+                },
             )
         )
     return rows

@@ -1,6 +1,5 @@
 """The RL set: one verl row per verified triplet, its tests as ground truth."""
 
-
 import polars as pl
 from dagster import AssetExecutionContext, asset
 

@@ -56,15 +56,22 @@ def stub_code(answer: str, names: Sequence[str] = ()) -> str | None:
 def _is_doc_or_pass(node: ast.stmt) -> bool:
     if isinstance(node, ast.Pass):
         return True
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and (
-        isinstance(node.value.value, str) or node.value.value is Ellipsis
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and (isinstance(node.value.value, str) or node.value.value is Ellipsis)
     )
 
 
 def _body_statements(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     """A def's statements after its docstring."""
     body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     return body
 
@@ -107,7 +114,9 @@ def solution_lines(solution: str, names: Sequence[str]) -> list[str]:
     return lines
 
 
-def _tested_defs(tree: ast.Module, names: Sequence[str]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+def _tested_defs(
+    tree: ast.Module, names: Sequence[str]
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
@@ -125,7 +134,11 @@ def leaked_lines(stub: str, solution: str, names: Sequence[str]) -> tuple[int, i
 
 
 def _declared(tree: ast.Module) -> dict[str, ast.AST]:
-    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return {
+        n.name: n
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
 
 
 def check_stub(stub: str | None, solution: str, tested_names: Sequence[str]) -> StubCheck:
@@ -150,15 +163,23 @@ def check_stub(stub: str | None, solution: str, tested_names: Sequence[str]) -> 
         return StubCheck(None, "no_docstring", ", ".join(undocumented))
     found, total = leaked_lines(stub, solution, tested_names)
     if found and (found >= 2 or found / total >= 0.5):
-        return StubCheck(None, "leaks_solution_lines", f"{found} of {total} solution lines appear in the stub")
-    return StubCheck(stub.strip() + "\n", None, has_examples=">>>" in stub or "example" in stub.lower())
+        return StubCheck(
+            None, "leaks_solution_lines", f"{found} of {total} solution lines appear in the stub"
+        )
+    return StubCheck(
+        stub.strip() + "\n", None, has_examples=">>>" in stub or "example" in stub.lower()
+    )
 
 
 def _documented(node: ast.AST) -> bool:
     if ast.get_docstring(node):  # type: ignore[arg-type]
         return True
     if isinstance(node, ast.ClassDef):
-        return any(ast.get_docstring(m) for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        return any(
+            ast.get_docstring(m)
+            for m in node.body
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
     return False
 
 
@@ -175,24 +196,44 @@ def graft(solution: str, stub: str) -> str:
     new_body: list[ast.stmt] = []
     for node in sol_tree.body:
         target = stub_defs.get(getattr(node, "name", ""))
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(
+            target, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
             node = _with_signature(node, target)
         elif isinstance(node, ast.ClassDef) and isinstance(target, ast.ClassDef):
-            methods = {m.name: m for m in target.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            methods = {
+                m.name: m
+                for m in target.body
+                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
             node = copy.deepcopy(node)
-            node.body = [_with_signature(m, methods[m.name]) if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in methods else m
-                         for m in node.body]
+            node.body = [
+                _with_signature(m, methods[m.name])
+                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in methods
+                else m
+                for m in node.body
+            ]
         new_body.append(node)
-    imports = [n for n in stub_tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", None) != "__future__"]
+    imports = [
+        n
+        for n in stub_tree.body
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        and getattr(n, "module", None) != "__future__"
+    ]
     head = 0
-    while head < len(new_body) and (isinstance(new_body[head], ast.ImportFrom) and new_body[head].module == "__future__"
-                                    or (head == 0 and _is_doc_or_pass(new_body[head]))):
+    while head < len(new_body) and (
+        isinstance(new_body[head], ast.ImportFrom)
+        and new_body[head].module == "__future__"
+        or (head == 0 and _is_doc_or_pass(new_body[head]))
+    ):
         head += 1
     module = ast.Module(body=new_body[:head] + imports + new_body[head:], type_ignores=[])
     return ast.unparse(ast.fix_missing_locations(module)) + "\n"
 
 
-def _with_signature(node: ast.FunctionDef | ast.AsyncFunctionDef, stub: ast.FunctionDef | ast.AsyncFunctionDef):
+def _with_signature(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, stub: ast.FunctionDef | ast.AsyncFunctionDef
+):
     grafted = copy.deepcopy(node)
     grafted.args = copy.deepcopy(stub.args)
     grafted.returns = copy.deepcopy(stub.returns)

@@ -2,7 +2,6 @@
 with docstrings, checked for leaks, and re-verified (the original solution, under the stub's
 signature, must pass the tests again)."""
 
-
 import json
 
 import polars as pl
@@ -21,14 +20,23 @@ from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
 CONVERSION_SCHEMA = {
-    "question_id": pl.Utf8, "parent_question_id": pl.Utf8, "stub": pl.Utf8, "drop_reason": pl.Utf8,
-    "detail": pl.Utf8, "reverify_status": pl.Utf8, "has_examples": pl.Boolean,
-    "llm_error": pl.Utf8, "completion_tokens": pl.Int64, "model": pl.Utf8,
+    "question_id": pl.Utf8,
+    "parent_question_id": pl.Utf8,
+    "stub": pl.Utf8,
+    "drop_reason": pl.Utf8,
+    "detail": pl.Utf8,
+    "reverify_status": pl.Utf8,
+    "has_examples": pl.Boolean,
+    "llm_error": pl.Utf8,
+    "completion_tokens": pl.Int64,
+    "model": pl.Utf8,
 }
 
 
 class StyleConfig(Config):
-    max_tokens: int = Field(default=384, description="per stub: a signature and a docstring with examples")
+    max_tokens: int = Field(
+        default=384, description="per stub: a signature and a docstring with examples"
+    )
 
 
 def check_answer(triplet: dict, answer: Completion | None) -> tuple[style.StubCheck, str | None]:

@@ -4,7 +4,6 @@ A triplet (question, solution, tests) is kept when at least one trial passed; th
 passing trial with the best coverage is chosen, and the pass rate sets the difficulty.
 """
 
-
 import json
 
 import polars as pl
@@ -33,16 +32,32 @@ TEST_INFO = pl.List(
 TRIAL_KEY = {"trial_id": pl.Utf8, "question_id": pl.Utf8, "trial_index": pl.Int64}
 # A trial's sandbox result as columns (result_fields fills them).
 SANDBOX_COLUMNS = {
-    "status": pl.Utf8, "tests_collected": pl.Int64, "tests_passed": pl.Int64,
-    "tests_failed": pl.Int64, "coverage": pl.Float64, "failures_json": pl.Utf8,
+    "status": pl.Utf8,
+    "tests_collected": pl.Int64,
+    "tests_passed": pl.Int64,
+    "tests_failed": pl.Int64,
+    "coverage": pl.Float64,
+    "failures_json": pl.Utf8,
 }
 RESULT_SCHEMA = {**TRIAL_KEY, **SANDBOX_COLUMNS}
 TRIPLET_SCHEMA = {
-    "question_id": pl.Utf8, "partition": pl.Utf8, "subset": pl.Utf8, "mode": pl.Utf8,
-    "question": pl.Utf8, "solution": pl.Utf8, "test_code": pl.Utf8, "test_info": TEST_INFO,
-    "pass_sequence": pl.List(pl.Boolean), "pass_count": pl.Int64, "trials": pl.Int64,
-    "pass_percentage": pl.Float64, "difficulty": pl.Utf8, "chosen_trial": pl.Int64,
-    "chosen_trial_id": pl.Utf8, "chosen_status": pl.Utf8, "chosen_coverage": pl.Float64,
+    "question_id": pl.Utf8,
+    "partition": pl.Utf8,
+    "subset": pl.Utf8,
+    "mode": pl.Utf8,
+    "question": pl.Utf8,
+    "solution": pl.Utf8,
+    "test_code": pl.Utf8,
+    "test_info": TEST_INFO,
+    "pass_sequence": pl.List(pl.Boolean),
+    "pass_count": pl.Int64,
+    "trials": pl.Int64,
+    "pass_percentage": pl.Float64,
+    "difficulty": pl.Utf8,
+    "chosen_trial": pl.Int64,
+    "chosen_trial_id": pl.Utf8,
+    "chosen_status": pl.Utf8,
+    "chosen_coverage": pl.Float64,
 }
 
 

@@ -129,7 +129,9 @@ class AnswerCache:
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(answers)")}
         if "reasoning" not in columns:  # a cache written before reasoning_content was kept
             try:
-                _retry_locked(lambda: self._conn.execute("ALTER TABLE answers ADD COLUMN reasoning TEXT"))
+                _retry_locked(
+                    lambda: self._conn.execute("ALTER TABLE answers ADD COLUMN reasoning TEXT")
+                )
             except sqlite3.OperationalError as exc:
                 if "duplicate column" not in str(exc):  # another process added it first
                     raise
@@ -154,7 +156,16 @@ class AnswerCache:
         """Commit answers in one transaction: one commit per answer costs far more than one per batch."""
         now = time.time()
         rows = [
-            (key, a.model, a.text, a.finish_reason, a.prompt_tokens, a.completion_tokens, now, a.reasoning)
+            (
+                key,
+                a.model,
+                a.text,
+                a.finish_reason,
+                a.prompt_tokens,
+                a.completion_tokens,
+                now,
+                a.reasoning,
+            )
             for key, a in answers
         ]
         with self._lock:

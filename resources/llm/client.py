@@ -31,6 +31,7 @@ def rejection(finish_reason: str | None) -> str | None:
     """The failure reason an answer with this finish reason is recorded under, if any."""
     return f"finish_reason={finish_reason}" if finish_reason in REJECTED_FINISH_REASONS else None
 
+
 T = TypeVar("T")
 
 
@@ -159,7 +160,9 @@ class BatchRecorder:
     def answer(self, unit: Unit, answer: Answer) -> None:
         """An answer arrived: cache it, and accept it or record why it is not acceptable."""
         reason = rejection(answer.finish_reason)
-        if self._writer is not None and (reason is None or answer.finish_reason in CACHED_REJECTIONS):
+        if self._writer is not None and (
+            reason is None or answer.finish_reason in CACHED_REJECTIONS
+        ):
             self._writer.submit(
                 unit.cache_key,
                 CachedAnswer(

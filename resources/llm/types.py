@@ -40,8 +40,18 @@ class LLMRequest:
     def __hash__(self) -> int:
         # Messages are dicts, so the generated hash would fail; hash their canonical JSON instead.
         messages = json.dumps(self.messages, sort_keys=True, default=str)
-        return hash((self.key, messages, self.n, self.max_tokens, self.temperature, self.stop, self.top_p,
-                     self.repetition_penalty))
+        return hash(
+            (
+                self.key,
+                messages,
+                self.n,
+                self.max_tokens,
+                self.temperature,
+                self.stop,
+                self.top_p,
+                self.repetition_penalty,
+            )
+        )
 
 
 # What went wrong with a sample, one word for every family: the answer was cut off at

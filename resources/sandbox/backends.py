@@ -261,7 +261,16 @@ def bwrap_argv(spec: WorkerSpec, as_root: bool, bwrap: str = "bwrap") -> list[st
     # The sandbox dies with the bwrap process, and bwrap with the host (see _Launcher).
     argv += ["--die-with-parent", "--new-session", "--clearenv"]
     argv += ["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8"]
-    argv += ["--setenv", "HOME", "/tmp", "--setenv", "PYTHONHASHSEED", HASH_SEED, "--hostname", "sandbox"]
+    argv += [
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "PYTHONHASHSEED",
+        HASH_SEED,
+        "--hostname",
+        "sandbox",
+    ]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -360,7 +369,12 @@ class ProcessBackend:
             "--heavy",
             ",".join(spec.heavy),
         ]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": base, "PYTHONHASHSEED": HASH_SEED}
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": base,
+            "PYTHONHASHSEED": HASH_SEED,
+        }
         return ProcessChannel(argv, env=env, cleanup=base)
 
 

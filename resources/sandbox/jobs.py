@@ -62,8 +62,14 @@ def failed_result(job: Any, status: str, message: str) -> dict:
         }
         base.update({"outcomes": [dict(outcome) for _ in range(n)], "error": message})
     elif kind == "trace":
-        base.update({"events": [{"event": "end", "stop": status}], "stop": status, "truncated": False,
-                     "error": message})
+        base.update(
+            {
+                "events": [{"event": "end", "stop": status}],
+                "stop": status,
+                "truncated": False,
+                "error": message,
+            }
+        )
     else:
         base.update(
             {

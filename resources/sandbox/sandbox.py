@@ -139,7 +139,9 @@ class _Progress:
             self.done += 1
             now = time.monotonic()
             if progress.listening():
-                progress.report(progress.Progress("sandbox", self.done, self.total, now - self.started))
+                progress.report(
+                    progress.Progress("sandbox", self.done, self.total, now - self.started)
+                )
             if self.log is not None and now - self.last >= PROGRESS_EVERY_S:
                 self.last = now
                 rate = self.done / max(now - self.started, 1e-9)

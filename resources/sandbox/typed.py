@@ -79,7 +79,9 @@ class TraceJob:
     entry_point: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     max_events: int | None = None
-    args_py: str | None = None  # the call's argument source instead of kwargs (evaluated before tracing)
+    args_py: str | None = (
+        None  # the call's argument source instead of kwargs (evaluated before tracing)
+    )
     args_line: int | None = None  # the line those arguments sit on in the script being reproduced
     eval_view: bool = False  # each local's eval(repr) value and type (ExecVerify's reading)
 

@@ -94,7 +94,9 @@ def test_a_cursor_written_before_stats_were_kept_requests_nothing_new(tmp_path):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(PARTS.name, ["a.jsonl"])
     old_cursor = json.dumps({"a.jsonl": fingerprint(family / "a.jsonl")})
-    result = _tick(build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path), instance, cursor=old_cursor)
+    result = _tick(
+        build_seed_sensor(FAMILIES["kodcode"], JOB, tmp_path), instance, cursor=old_cursor
+    )
     assert not result.run_requests
     assert json.loads(result.cursor)["a.jsonl"]["fp"] == fingerprint(family / "a.jsonl")
 

@@ -76,7 +76,9 @@ def test_nothing_we_build_is_tagged_latest() -> None:
         repo = image.split(":")[0].removeprefix("${POSTGRES_IMAGE:-")
         if repo in OURS:
             assert "${ASSAY_TAG:-" in image, name
-    for text in [p.read_text() for p in DOCKER.glob("*Dockerfile")] + [(ROOT / "Makefile").read_text()]:
+    for text in [p.read_text() for p in DOCKER.glob("*Dockerfile")] + [
+        (ROOT / "Makefile").read_text()
+    ]:
         assert not re.search(r"assay[-a-z]*:latest", text)
 
 
@@ -86,10 +88,17 @@ def test_the_instance_uses_postgres_and_launches_every_run_in_docker() -> None:
     launcher = instance["run_launcher"]
     assert launcher["class"] == "DockerRunLauncher" and launcher["config"]["network"] == "assay"
     volumes = launcher["config"]["container_kwargs"]["volumes"]
-    assert "assay-data:/opt/assay/home" in volumes and "/var/run/docker.sock:/var/run/docker.sock" in volumes
+    assert (
+        "assay-data:/opt/assay/home" in volumes
+        and "/var/run/docker.sock:/var/run/docker.sock" in volumes
+    )
     compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
     for name in compose["x-assay-env"]:
-        if name.startswith("ASSAY_") and name != "ASSAY_HOME" or name.startswith("DAGSTER_POSTGRES"):
+        if (
+            name.startswith("ASSAY_")
+            and name != "ASSAY_HOME"
+            or name.startswith("DAGSTER_POSTGRES")
+        ):
             assert name in launcher["config"]["env_vars"], f"{name} does not reach run containers"
     # The launcher refuses to start a run when a variable it forwards is not set at all.
     assert set(launcher["config"]["env_vars"]) <= set(compose["x-assay-env"])
@@ -99,6 +108,13 @@ def test_the_code_location_serves_the_deployment_definitions() -> None:
     compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
     assert "dagster_project.deployment" in compose["services"]["code-location"]["command"]
     dockerfile = (DOCKER / "Dockerfile").read_text()
-    assert "dagster-postgres==" in dockerfile and "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile
+    assert (
+        "dagster-postgres==" in dockerfile
+        and "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile
+    )
     workspace = yaml.safe_load((DOCKER / "workspace.yaml").read_text())
-    assert workspace["load_from"][0]["grpc_server"] == {"host": "code-location", "port": 4000, "location_name": "assay"}
+    assert workspace["load_from"][0]["grpc_server"] == {
+        "host": "code-location",
+        "port": 4000,
+        "location_name": "assay",
+    }

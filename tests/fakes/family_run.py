@@ -45,7 +45,9 @@ class FamilyRun:
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """A partition's stored frame, or the release asset's."""
         storage = self.home / "storage"
-        path = storage / asset / f"{partition}.parquet" if partition else storage / f"{asset}.parquet"
+        path = (
+            storage / asset / f"{partition}.parquet" if partition else storage / f"{asset}.parquet"
+        )
         return pl.read_parquet(path)
 
     def result(self, partition: str | None = None) -> ExecuteInProcessResult:
@@ -69,7 +71,9 @@ class FamilyRun:
     ) -> ExecuteInProcessResult:
         """Materialize the release assets (all, or those named) and their checks."""
         selected = [
-            a for a in self.family.release_assets if names is None or a.key.to_user_string() in names
+            a
+            for a in self.family.release_assets
+            if names is None or a.key.to_user_string() in names
         ]
         self.release = materialize(
             [*self.family.assets, *self.family.checks],
@@ -82,7 +86,11 @@ class FamilyRun:
         return self.release
 
     def failed_checks(self, partition: str | None = None) -> list[str]:
-        return [c.check_name for c in self.result(partition).get_asset_check_evaluations() if not c.passed]
+        return [
+            c.check_name
+            for c in self.result(partition).get_asset_check_evaluations()
+            if not c.passed
+        ]
 
 
 def write_seeds(seed_dir: Path, seeds: Mapping[str, Sequence[str | dict]]) -> None:
@@ -104,7 +112,12 @@ def family_resources(
     model = scripted_llm(
         base_url,
         home,
-        **{"max_retries": 3, "timeout_s": 60, **({"cache_path": str(cache)} if cache else {}), **(llm or {})},
+        **{
+            "max_retries": 3,
+            "timeout_s": 60,
+            **({"cache_path": str(cache)} if cache else {}),
+            **(llm or {}),
+        },
     )
     return {
         "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),

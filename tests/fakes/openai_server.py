@@ -384,7 +384,9 @@ class OpenAIServer:
                 {
                     "index": i,
                     # A responder may return the message's fields (e.g. reasoning_content too).
-                    "message": {"role": "assistant", **text} if isinstance(text, dict) else {"role": "assistant", "content": text},
+                    "message": {"role": "assistant", **text}
+                    if isinstance(text, dict)
+                    else {"role": "assistant", "content": text},
                     "finish_reason": finish_reason,
                 }
                 for i, text in enumerate(texts)

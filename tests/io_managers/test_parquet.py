@@ -44,10 +44,16 @@ def test_an_unpartitioned_reader_gets_a_dict_of_partitions_even_when_one_exists(
     io = AtomicParquetIOManager(base_dir=str(tmp_path))
     resources = {"io_manager": io}
     assets = [numbers, doubled, every_partition]
-    assert materialize(assets, partition_key="only.jsonl", instance=instance, resources=resources,
-                       selection=[numbers, doubled]).success
-    assert materialize(assets, instance=instance, resources=resources,
-                       selection=[every_partition]).success
+    assert materialize(
+        assets,
+        partition_key="only.jsonl",
+        instance=instance,
+        resources=resources,
+        selection=[numbers, doubled],
+    ).success
+    assert materialize(
+        assets, instance=instance, resources=resources, selection=[every_partition]
+    ).success
     assert pl.read_parquet(tmp_path / "every_partition.parquet")["partition"].to_list() == [
         "only.jsonl"
     ]

@@ -38,9 +38,19 @@ def webserver(env: dict[str, str], log: Path, timeout_s: float = 600.0) -> Itera
     """`dagster-webserver` on our code location and `env`'s instance; yields its base URL."""
     port = free_port()
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "dagster-webserver"), "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    command = [
+        str(bin_dir / "dagster-webserver"),
+        "-m",
+        "dagster_project.definitions",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -76,9 +86,16 @@ class Browser:
     def __init__(self, executable: str, profile: Path) -> None:
         self._process = subprocess.Popen(
             [
-                executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--hide-scrollbars", "--window-size=1400,900", "--remote-debugging-port=0",
-                f"--user-data-dir={profile}", "about:blank",
+                executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--hide-scrollbars",
+                "--window-size=1400,900",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                "about:blank",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -108,11 +125,18 @@ class Browser:
                 return message.get("result", {})
 
     def text(self) -> str:
-        result = self._call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
+        result = self._call(
+            "Runtime.evaluate", expression="document.body ? document.body.innerText : ''"
+        )
         return result.get("result", {}).get("value", "")
 
     def load(
-        self, url: str, expect: list[str], screenshot: Path, timeout_s: float = 120.0, scroll_to: str | None = None
+        self,
+        url: str,
+        expect: list[str],
+        screenshot: Path,
+        timeout_s: float = 120.0,
+        scroll_to: str | None = None,
     ) -> str:
         """Open `url`, wait until every string in `expect` is on the page (or time runs out),
         let it settle, scroll the heading `scroll_to` to the top, save a PNG; returns the page text."""

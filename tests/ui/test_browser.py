@@ -21,8 +21,14 @@ pytestmark = pytest.mark.browser
 
 LOCATION = "dagster_project.definitions"
 # What must never be on a page: Dagster's onboarding/newsletter modal, error banners.
-NEVER = ("Join the Dagster community", "Sign up for the Dagster newsletter", "Something went wrong",
-         "An error occurred", "Unexpected error", "PythonError")
+NEVER = (
+    "Join the Dagster community",
+    "Sign up for the Dagster newsletter",
+    "Something went wrong",
+    "An error occurred",
+    "Unexpected error",
+    "PythonError",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,23 +63,43 @@ def _page(ui, path: str, shot: str, expect: list[str], scroll_to: str | None = N
 
 def test_the_asset_graph_shows_the_kodcode_assets(ui):
     # Long names are shortened in the boxes (kodcode_so…_trials); these fit whole.
-    expect = ["kodcode_questions", "kodcode_triplets", "kodcode_rl", "kodcode_sft", "kodcode_dataset",
-              "kodcode_release_selection"]
+    expect = [
+        "kodcode_questions",
+        "kodcode_triplets",
+        "kodcode_rl",
+        "kodcode_sft",
+        "kodcode_dataset",
+        "kodcode_release_selection",
+    ]
     _page(ui, f"/locations/{LOCATION}/asset-groups/kodcode", "asset-graph.png", expect)
 
 
 def test_a_partitioned_asset_lists_the_seed_files_as_partitions(ui):
-    _page(ui, "/assets/kodcode_questions?view=partitions", "partitions.png",
-          ["demo_platforms.jsonl", "demo_snippets.jsonl"])
+    _page(
+        ui,
+        "/assets/kodcode_questions?view=partitions",
+        "partitions.png",
+        ["demo_platforms.jsonl", "demo_snippets.jsonl"],
+    )
 
 
 def test_an_asset_page_shows_its_metadata_as_labels(ui):
-    _page(ui, "/assets/kodcode_solution_trials", "asset-metadata.png",
-          ["rows_out", "llm/prompt_tokens", "llm/completion_tokens", "llm/cache_hits"], scroll_to="Metadata")
+    _page(
+        ui,
+        "/assets/kodcode_solution_trials",
+        "asset-metadata.png",
+        ["rows_out", "llm/prompt_tokens", "llm/completion_tokens", "llm/cache_hits"],
+        scroll_to="Metadata",
+    )
 
 
 def test_an_asset_page_lists_its_checks(ui):
-    _page(ui, "/assets/kodcode_questions?view=checks", "asset-checks.png", ["kodcode_questions_well_formed"])
+    _page(
+        ui,
+        "/assets/kodcode_questions?view=checks",
+        "asset-checks.png",
+        ["kodcode_questions_well_formed"],
+    )
 
 
 def test_the_runs_page_lists_the_demo_runs(ui):

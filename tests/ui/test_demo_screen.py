@@ -21,8 +21,14 @@ def test_the_screen_is_short_and_ends_with_what_was_released(demo_run):
     lines = screen.splitlines()
     assert code == 0
     assert len(lines) < 80, screen
-    assert re.search(r"✓ demo_platforms .*LLM .*samples.*tok/s.*sandbox .*jobs.*checks \d+/\d+", screen)
-    assert "kodcode summary" in screen and "kodcode_solution_trials" in screen and "dropped (why)" in screen
+    assert re.search(
+        r"✓ demo_platforms .*LLM .*samples.*tok/s.*sandbox .*jobs.*checks \d+/\d+", screen
+    )
+    assert (
+        "kodcode summary" in screen
+        and "kodcode_solution_trials" in screen
+        and "dropped (why)" in screen
+    )
     for dataset in ("rl", "sft", "triplets"):
         assert re.search(rf"{dataset}/data/train-00000-of-00001.parquet\s+\d+ rows", screen)
         assert f"{dataset}, first row:" in screen
@@ -30,13 +36,23 @@ def test_the_screen_is_short_and_ends_with_what_was_released(demo_run):
 
 def test_dagster_events_and_warnings_go_to_the_log_file_not_the_screen(demo_run):
     home, _, screen = demo_run
-    log_path = Path(re.search(r"Dagster event log \(every event, DEBUG included\): (\S+)", screen).group(1))
+    log_path = Path(
+        re.search(r"Dagster event log \(every event, DEBUG included\): (\S+)", screen).group(1)
+    )
     log = log_path.read_text()
     assert log_path.parent == home / "logs"
-    for event in ("STEP_START", "LOADED_INPUT", "HANDLED_OUTPUT", "ASSET_MATERIALIZATION", "PIPELINE_SUCCESS"):
+    for event in (
+        "STEP_START",
+        "LOADED_INPUT",
+        "HANDLED_OUTPUT",
+        "ASSET_MATERIALIZATION",
+        "PIPELINE_SUCCESS",
+    ):
         assert event in log and event not in screen
     assert "DEBUG" in log and "llm:" in log  # the resources' own progress lines
-    assert "Warning:" not in screen and " - dagster - " not in screen  # no warnings, no console logger
+    assert (
+        "Warning:" not in screen and " - dagster - " not in screen
+    )  # no warnings, no console logger
 
 
 def test_a_rerun_sends_no_llm_request_and_writes_identical_datasets(demo_run):

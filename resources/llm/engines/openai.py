@@ -104,7 +104,9 @@ class OpenAIEngine:
         self.retry = retry
         self.breaker_threshold = breaker_threshold
         self.send_seed = send_seed
-        self.penalty_field = penalty_field  # vLLM and SGLang servers: repetition_penalty; llama.cpp: repeat_penalty
+        self.penalty_field = (
+            penalty_field  # vLLM and SGLang servers: repetition_penalty; llama.cpp: repeat_penalty
+        )
 
     def run(self, units: Sequence[Unit], recorder: BatchRecorder) -> None:
         run_coroutine(self._run(units, recorder))

@@ -415,7 +415,9 @@ def job_wall_s(job: dict, request: dict) -> float:
     timeout_s = float(request.get("timeout_s") or 10.0)
     if job.get("kind") == "call":
         return timeout_s * (len(job.get("inputs_py") or job.get("inputs") or []) + 1) + 1.0
-    return timeout_s + 1.0 if job.get("kind") == "trace" else timeout_s  # a trace reports its own timeout
+    return (
+        timeout_s + 1.0 if job.get("kind") == "trace" else timeout_s
+    )  # a trace reports its own timeout
 
 
 def job_environment(scratch: str) -> dict[str, str]:

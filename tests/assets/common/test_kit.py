@@ -38,8 +38,12 @@ def test_ask_gives_one_row_per_sample_with_the_shared_answer_columns(tmp_path):
     with OpenAIServer(_echo) as server:
         answers = ask(
             scripted_llm(server.base_url, tmp_path),
-            [LLMRequest(key=r["question_id"], messages=[{"role": "user", "content": r["text"]}], n=2)
-             for r in rows.iter_rows(named=True)],
+            [
+                LLMRequest(
+                    key=r["question_id"], messages=[{"role": "user", "content": r["text"]}], n=2
+                )
+                for r in rows.iter_rows(named=True)
+            ],
         )
     df = answers.frame(rows, key="question_id", keep=["subset"])
     assert df.columns == ["question_id", "subset", *ANSWER_SCHEMA]
@@ -92,17 +96,19 @@ def test_a_count_check_passes_only_when_every_count_is_zero():
 
 
 def _index() -> DecontamIndex:
-    text = "check if in given list of numbers are any two numbers closer to each other than threshold"
+    text = (
+        "check if in given list of numbers are any two numbers closer to each other than threshold"
+    )
     return DecontamIndex([BenchmarkProblem("bench", "B/0", text)])
 
 
-CLOSE = (
-    "Check if in given list of numbers are any two numbers closer to each other than threshold, please"
-)
+CLOSE = "Check if in given list of numbers are any two numbers closer to each other than threshold, please"
 
 
 def test_the_release_policy_keeps_one_canonical_member_and_sends_contamination_to_caution():
-    question = "Write a function that counts how many vowels the given string contains and returns it"
+    question = (
+        "Write a function that counts how many vowels the given string contains and returns it"
+    )
     items = [
         ReleaseItem("b", question + ".", [question + "."]),
         ReleaseItem("a", question + "!", [question + "!"]),
@@ -139,7 +145,11 @@ def test_run_jobs_returns_typed_results_by_job_id():
         results = run_jobs(
             sandbox,
             [
-                PytestJob("t", "def f():\n    return 1", "from solution import f\n\ndef test_f():\n    assert f() == 1"),
+                PytestJob(
+                    "t",
+                    "def f():\n    return 1",
+                    "from solution import f\n\ndef test_f():\n    assert f() == 1",
+                ),
                 CallJob("c", "def g(x):\n    return (x, x)", "g", inputs=[{"x": 1}, {"x": "a"}]),
             ],
         )

@@ -38,8 +38,14 @@ def run_family(
     """Materialize every partition in `order` (with the partitioned checks unless `checks` is False), then the
     releases and their checks; return materialization metadata by (asset, partition)."""
     run = family_run(
-        "kodcode", seeds, server.base_url, home, order=order, run_config=RUN_CONFIG,
-        checks=checks, cache=cache,
+        "kodcode",
+        seeds,
+        server.base_url,
+        home,
+        order=order,
+        run_config=RUN_CONFIG,
+        checks=checks,
+        cache=cache,
     )
     meta: dict = {}
     for key, result in [*run.partitions.items(), (None, run.release)]:

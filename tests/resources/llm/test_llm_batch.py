@@ -171,7 +171,9 @@ def test_progress_keeps_coming_while_answers_are_slow(cache_path, caplog):
     assert recorder.completions()[0].ok
 
 
-def test_per_request_top_p_and_repetition_penalty_reach_the_server_and_the_cache_key(cache_path, make_resource):
+def test_per_request_top_p_and_repetition_penalty_reach_the_server_and_the_cache_key(
+    cache_path, make_resource
+):
     seen: list[dict] = []
 
     def responder(body: dict) -> str:
@@ -183,7 +185,9 @@ def test_per_request_top_p_and_repetition_penalty_reach_the_server_and_the_cache
     with OpenAIServer(responder=responder) as fake:
         resource = make_resource(fake.base_url, cache_path, top_p=1.0)
         resource.generate([plain])
-        resource.generate([tuned])  # a different request: not served from the first one's cache entry
+        resource.generate(
+            [tuned]
+        )  # a different request: not served from the first one's cache entry
         resource.generate([tuned])  # the same one again: served from the cache
     assert len(seen) == 2
     assert seen[0]["top_p"] == 1.0 and "repetition_penalty" not in seen[0]

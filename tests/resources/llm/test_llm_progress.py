@@ -24,7 +24,9 @@ def test_every_outcome_reaches_progress_listeners_and_the_last_report_says_finis
     assert not progress.listening()
 
 
-def test_a_cached_rerun_reports_cache_hits_and_no_tokens(server, cache_path, make_resource, prompts):
+def test_a_cached_rerun_reports_cache_hits_and_no_tokens(
+    server, cache_path, make_resource, prompts
+):
     resource = make_resource(server.base_url, cache_path)
     resource.generate(prompts(3))
     seen: list[progress.Progress] = []
@@ -61,7 +63,13 @@ def test_llama_cpp_timings_split_prefill_from_generation():
         "model": "m",
         "choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 300, "completion_tokens": 20},
-        "timings": {"cache_n": 250, "prompt_n": 50, "prompt_ms": 400.0, "predicted_n": 20, "predicted_ms": 900.0},
+        "timings": {
+            "cache_n": 250,
+            "prompt_n": 50,
+            "prompt_ms": 400.0,
+            "predicted_n": 20,
+            "predicted_ms": 900.0,
+        },
     }
     answer = answer_from_payload(payload, "m")
     assert answer is not None

@@ -130,7 +130,9 @@ def test_a_trace_records_exceptions_and_is_bounded_in_events_and_time(sandbox: S
     assert any(
         e["event"] == "exception" and e["exception_type"] == "IndexError" for e in raised["events"]
     )
-    assert bounded["truncated"] and bounded["stop"] == "event_limit" and bounded["status"] == TIMEOUT
+    assert (
+        bounded["truncated"] and bounded["stop"] == "event_limit" and bounded["status"] == TIMEOUT
+    )
     assert len(bounded["events"]) == 51 and bounded["events"][-1]["event"] == "end"
 
 
@@ -148,7 +150,9 @@ def trace(code: str, **fields: object) -> dict:
     return {"id": "t", "kind": "trace", "code": code, "entry_point": "f", **fields}
 
 
-def test_arguments_as_python_source_keep_tuples_sets_and_lambdas_at_their_line(sandbox: Sandbox) -> None:
+def test_arguments_as_python_source_keep_tuples_sets_and_lambdas_at_their_line(
+    sandbox: Sandbox,
+) -> None:
     code = "def f(t, s, g):\n    n = g(len(t))\n    return (n, sorted(s))\n"
     (r,) = sandbox.run([trace(code, args_py="(1, 2), {3}, lambda x: x + 1", args_line=7)])
     assert r["status"] == PASSED and r["return_repr"] == "(3, [3])"
@@ -185,7 +189,10 @@ def test_string_sets_iterate_in_the_same_order_in_every_worker_and_run(sandbox: 
 
 
 HOSTILE_TRACES = {
-    "infinite_loop": ("def f():\n    i = 0\n    while True:\n        i += 1\n", {"event_limit", "timeout"}),
+    "infinite_loop": (
+        "def f():\n    i = 0\n    while True:\n        i += 1\n",
+        {"event_limit", "timeout"},
+    ),
     "loop_in_c": ("import itertools\ndef f():\n    return sum(itertools.count())\n", {"timeout"}),
     "deep_recursion": ("def f(n=0):\n    return f(n + 1)\n", {"raised", "event_limit"}),
     "endless_generator": (
@@ -200,10 +207,22 @@ HOSTILE_TRACES = {
         "class Slow:\n    def __repr__(self):\n        while True:\n            pass\n\ndef f():\n    b = Slow()\n    return 1\n",
         {"timeout"},
     ),
-    "huge_repr": ("def f():\n    s = 'a' * (10 ** 8)\n    t = [s] * 10\n    u = t\n    return len(u)\n", {"returned"}),
-    "settrace": ("import sys\ndef f():\n    sys.settrace(None)\n    x = 1\n    return x\n", {"tampered"}),
-    "frame_f_trace": ("import sys\ndef f():\n    sys._getframe().f_trace = None\n    x = 1\n    return x\n", {"tampered"}),
-    "f_trace_lines": ("import sys\ndef f():\n    sys._getframe().f_trace_lines = False\n    x = 1\n    return x\n", {"tampered"}),
+    "huge_repr": (
+        "def f():\n    s = 'a' * (10 ** 8)\n    t = [s] * 10\n    u = t\n    return len(u)\n",
+        {"returned"},
+    ),
+    "settrace": (
+        "import sys\ndef f():\n    sys.settrace(None)\n    x = 1\n    return x\n",
+        {"tampered"},
+    ),
+    "frame_f_trace": (
+        "import sys\ndef f():\n    sys._getframe().f_trace = None\n    x = 1\n    return x\n",
+        {"tampered"},
+    ),
+    "f_trace_lines": (
+        "import sys\ndef f():\n    sys._getframe().f_trace_lines = False\n    x = 1\n    return x\n",
+        {"tampered"},
+    ),
     "catches_the_stop": (
         "def f():\n    n = 0\n    while True:\n        try:\n            n += 1\n        except BaseException:\n            pass\n",
         {"event_limit", "timeout"},
@@ -216,7 +235,9 @@ def test_hostile_traces_end_in_bounded_time_with_a_clear_stop(sandbox: Sandbox) 
 
     names = list(HOSTILE_TRACES)
     started = time.perf_counter()
-    results = sandbox.run([{**trace(HOSTILE_TRACES[n][0], max_events=5000), "id": n} for n in names])
+    results = sandbox.run(
+        [{**trace(HOSTILE_TRACES[n][0], max_events=5000), "id": n} for n in names]
+    )
     elapsed = time.perf_counter() - started
     for name, r in zip(names, results):
         assert r["stop"] in HOSTILE_TRACES[name][1], (name, r["stop"], r["status"], r.get("error"))
