@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assets.execverify.sandboxing import shared_sandbox, use_sandbox
+from assets.common.sandboxing import shared_sandbox, use_sandbox
 
 __all__ = ["compute_score", "compute_score_batch", "use_sandbox"]
 

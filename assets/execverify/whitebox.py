@@ -503,7 +503,7 @@ def _run(jobs: Iterable[dict], sandbox: Any) -> list[dict]:
         return []
     if sandbox is not None:
         return sandbox.run(jobs)
-    from assets.execverify.sandboxing import shared_sandbox
+    from assets.common.sandboxing import shared_sandbox
 
     return shared_sandbox().run(jobs)
 

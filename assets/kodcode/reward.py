@@ -14,51 +14,13 @@ as everywhere else in assay.
 
 from __future__ import annotations
 
-import atexit
-import threading
 from collections.abc import Sequence
 from typing import Any
 
+from assets.common.sandboxing import shared_sandbox, use_sandbox
 from assets.kodcode.answers import parse_ground_truth, prepare
 
-_lock = threading.Lock()
-_sandbox: Any = None
-
-
-def _get_sandbox() -> Any:
-    global _sandbox
-    with _lock:
-        if _sandbox is None:
-            from resources.sandbox import Sandbox
-            from resources.sandbox.settings import SandboxSettings
-
-            settings = SandboxSettings.from_env()
-            _sandbox = Sandbox(
-                backend=settings.backend,
-                workers=settings.workers,
-                timeout_s=settings.timeout_s,
-                memory_mb=settings.memory_mb,
-                coverage=False,
-            )
-            atexit.register(_close)
-        return _sandbox
-
-
-def _close() -> None:
-    global _sandbox
-    with _lock:
-        if _sandbox is not None:
-            try:
-                _sandbox.close()
-            finally:
-                _sandbox = None
-
-
-def use_sandbox(sandbox: Any) -> None:
-    """Score with an already running sandbox (tests, benches, an asset that owns one) instead of starting one."""
-    global _sandbox
-    with _lock:
-        _sandbox = sandbox
+__all__ = ["compute_score", "compute_score_batch", "use_sandbox"]
 
 
 def _job(index: int, solution_str: str, ground_truth: str) -> dict | None:
@@ -84,7 +46,7 @@ def compute_score_batch(
     """Scores for many responses with one sandbox call: 1.0 when every test passed, else 0.0."""
     jobs = {i: _job(i, s, g) for i, (s, g) in enumerate(zip(solution_strs, ground_truths))}
     runnable = [j for j in jobs.values() if j is not None]
-    results = {r["id"]: r for r in _get_sandbox().run(runnable)} if runnable else {}
+    results = {r["id"]: r for r in shared_sandbox().run(runnable)} if runnable else {}
     scores = []
     for i in range(len(solution_strs)):
         job = jobs[i]

@@ -65,14 +65,14 @@ def test_the_batch_entry_point_scores_many_responses_in_input_order():
     assert scores == [0.0, 1.0, 0.0, 1.0]
 
 
-def test_the_module_loads_by_file_path_as_verls_custom_reward_function_does():
+def test_the_module_loads_by_file_path_as_verls_custom_reward_function_does(sandbox):
     import importlib.util
 
     path = Path(reward.__file__)
     spec = importlib.util.spec_from_file_location("custom_module", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.use_sandbox(reward._sandbox)
+    module.use_sandbox(sandbox)
     assert (
         module.compute_score(
             data_source="assay/kodcode", solution_str=CORRECT, ground_truth=TRUTH, extra_info=None

@@ -1,4 +1,4 @@
-"""One sandbox per process for the command line and the reward (verl imports the reward
+"""One sandbox per process for command lines and rewards (verl imports a family's reward
 module and calls it once per response): started on first use, closed at exit; the
 `ASSAY_SANDBOX_*` variables choose its backend and limits, as everywhere in assay."""
 
