@@ -50,7 +50,7 @@ def ui(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
             print(f"screenshots in {shots}")
 
 
-def _page(ui, path: str, shot: str, expect: list[str], scroll_to: str | None = None) -> str:
+def _expect_page(ui, path: str, shot: str, expect: list[str], scroll_to: str | None = None) -> str:
     url, browser, shots = ui
     text = browser.load(url + path, expect, shots / shot, scroll_to=scroll_to)
     assert (shots / shot).stat().st_size > 10_000
@@ -71,11 +71,11 @@ def test_the_asset_graph_shows_the_kodcode_assets(ui):
         "kodcode_dataset",
         "kodcode_release_selection",
     ]
-    _page(ui, f"/locations/{LOCATION}/asset-groups/kodcode", "asset-graph.png", expect)
+    _expect_page(ui, f"/locations/{LOCATION}/asset-groups/kodcode", "asset-graph.png", expect)
 
 
 def test_a_partitioned_asset_lists_the_seed_files_as_partitions(ui):
-    _page(
+    _expect_page(
         ui,
         "/assets/kodcode_questions?view=partitions",
         "partitions.png",
@@ -84,7 +84,7 @@ def test_a_partitioned_asset_lists_the_seed_files_as_partitions(ui):
 
 
 def test_an_asset_page_shows_its_metadata_as_labels(ui):
-    _page(
+    _expect_page(
         ui,
         "/assets/kodcode_solution_trials",
         "asset-metadata.png",
@@ -94,7 +94,7 @@ def test_an_asset_page_shows_its_metadata_as_labels(ui):
 
 
 def test_an_asset_page_lists_its_checks(ui):
-    _page(
+    _expect_page(
         ui,
         "/assets/kodcode_questions?view=checks",
         "asset-checks.png",
@@ -103,4 +103,6 @@ def test_an_asset_page_lists_its_checks(ui):
 
 
 def test_the_runs_page_lists_the_demo_runs(ui):
-    _page(ui, "/runs", "runs.png", ["kodcode_job", "kodcode_release_job", "demo_platforms.jsonl"])
+    _expect_page(
+        ui, "/runs", "runs.png", ["kodcode_job", "kodcode_release_job", "demo_platforms.jsonl"]
+    )
