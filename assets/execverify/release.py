@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
 from assets.common.family import release_group
-from assets.common.formats import verl_row, verl_schema
+from assets.common.formats import chat_messages, sharegpt, verl_row, verl_schema
 from assets.common.release import (
     CAUTION,
     TRAIN,
@@ -19,6 +19,7 @@ from assets.common.release import (
     card_markdown,
     counts_table,
     export_parquet_dataset,
+    release_splits,
     released_frames,
     sharegpt_files,
 )
@@ -89,10 +90,7 @@ def execverify_sft_release(
     records = [
         {
             "id": r["record_id"],
-            "conversations": [
-                {"from": "human", "value": r["human"]},
-                {"from": "gpt", "value": r["gpt"]},
-            ],
+            **sharegpt(chat_messages([{"role": "user", "content": r["human"]}], r["gpt"])),
         }
         for r in train.sort("record_id").iter_rows(named=True)
     ]
@@ -104,7 +102,7 @@ def execverify_sft_release(
     )
     out = workspace.export_dir / config.dataset_name / "sft"
     meta = export_parquet_dataset(
-        {s: df.filter(pl.col("split") == s) for s in (TRAIN, CAUTION)},
+        release_splits(df, df.columns),
         out,
         card,
         "record_id",

@@ -217,6 +217,10 @@ def test_released_files_exist_and_a_rerun_asks_nothing_and_writes_the_same_bytes
         root / "sft" / "dataset_info.json"
     ).is_file()
     assert list((root / "rl" / "data").glob("train-*.parquet"))
+    records = json.loads((root / "sft" / "sft_sharegpt.json").read_text())
+    for record in records:  # the shared sharegpt builder's shape, as in every family
+        assert set(record) == {"id", "conversations", "system"}
+        assert [t["from"] for t in record["conversations"]] == ["human", "gpt"]
     assert run["resent"] == 0
     assert _digest(run["tmp"] / "datasets") == run["first"]
 
