@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assets.common.profiles import Profile, resource_key
 from dagster_project.settings import LLMSettings, Settings
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
@@ -50,4 +51,6 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     }
     for role, key in LLM_ROLE_KEYS.items():
         resources[key] = llm_resource(settings.llm[role], settings)
+    for family, profile in settings.profiles.items():
+        resources[resource_key(family)] = Profile(name=profile)
     return resources

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assets.common.profiles import ASSAY, PROFILES, env_var
+from assets.registry import FAMILIES
 from resources.env import env_float, env_int, env_str
 from resources.sandbox.settings import SandboxSettings
 
@@ -80,6 +82,8 @@ class Settings:
     global_seed: int
     llm: dict[str, LLMSettings] = field(default_factory=dict)
     sandbox: SandboxSettings | None = None
+    # family -> profile (`assay` or `original`) from ASSAY_<FAMILY>_PROFILE; absent means assay.
+    profiles: dict[str, str] = field(default_factory=dict)
 
     @property
     def cache_path(self) -> Path:
@@ -108,4 +112,17 @@ def load_settings() -> Settings:
         global_seed=_env_int("ASSAY_SEED", 0),
         llm={role: LLMSettings.for_role(role, _ROLE_DEFAULTS.get(role)) for role in ROLES},
         sandbox=SandboxSettings.from_env(),
+        profiles=_profiles(),
     )
+
+
+def _profiles() -> dict[str, str]:
+    """Each family's default profile; a bad value fails here, naming the variable."""
+    out = {}
+    for family in FAMILIES:
+        name = env_var(family)
+        value = _env(name, ASSAY)
+        if value not in PROFILES:
+            raise ValueError(f"{name}={value!r}: expected one of {', '.join(PROFILES)}")
+        out[family] = value
+    return out

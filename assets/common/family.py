@@ -15,13 +15,14 @@ partitions) carry group `<name>_release`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from dagster import AssetChecksDefinition, AssetKey, AssetsDefinition, DynamicPartitionsDefinition
 
+from assets.common.fidelity import Finding
 from assets.common.seeds import Validator
 
 
@@ -52,6 +53,8 @@ class Family:
     validate_seed: Validator
     # Run config `make demo-<name>` uses (smaller sample counts for a CPU model).
     demo_run_config: Mapping[str, Any] = field(default_factory=dict)
+    # The fidelity report's findings for a profile (`assay` or `original`); see fidelity.py.
+    fidelity: Callable[[str], Sequence[Finding]] | None = None
 
     @property
     def partitions(self) -> DynamicPartitionsDefinition:

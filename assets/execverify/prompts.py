@@ -11,7 +11,6 @@ the module-level generator; `random.seed(s)` there equals `random.Random(s)` her
 
 from __future__ import annotations
 
-import ast
 import random
 import string
 import textwrap
@@ -48,25 +47,11 @@ class Chat:
 
 # ---------------------------------------------------------------------------- the checkout's words
 def _call_arg(relpath: str, function: str, callee: str, position: int) -> str:
-    fn = src._function(relpath, function)
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == callee:
-            arg = node.args[position]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                return arg.value
-    raise src.MissingCheckout(
-        f"{relpath}:{function} has no {callee}(...) with a literal argument {position}"
-    )
+    return src.CHECKOUT.call_argument(relpath, function, callee, position)
 
 
 def _assigned(relpath: str, function: str, name: str) -> object:
-    fn = src._function(relpath, function)
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Assign) and any(
-            getattr(t, "id", None) == name for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise src.MissingCheckout(f"{relpath}:{function} assigns no literal {name!r}")
+    return src.CHECKOUT.literal(relpath, function, name)
 
 
 def _with(templates: Sequence[src.Template], *fields: str) -> src.Template:

@@ -34,3 +34,19 @@ def test_a_malformed_number_names_the_variable(monkeypatch):
     monkeypatch.setenv("ASSAY_SANDBOX_WORKERS", "many")
     with pytest.raises(ValueError, match="ASSAY_SANDBOX_WORKERS"):
         load_settings()
+
+
+def test_each_family_has_a_profile_resource_set_by_its_environment_variable(monkeypatch):
+    from assets.common.profiles import Profile
+    from dagster_project.resources import build_resources
+    from dagster_project.settings import load_settings
+
+    monkeypatch.setenv("ASSAY_CODEIO_PROFILE", "original")
+    resources = build_resources(load_settings())
+    assert resources["codeio_profile"] == Profile(name="original")
+    assert resources["kodcode_profile"] == Profile(name="assay")
+    monkeypatch.setenv("ASSAY_CODEIO_PROFILE", "paper")
+    with pytest.raises(
+        ValueError, match="ASSAY_CODEIO_PROFILE='paper': expected one of assay, original"
+    ):
+        load_settings()
