@@ -13,12 +13,13 @@ planted pairs are at or above a threshold.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assets.common.dedup import jaccard
+from assets.common.dedup import jaccard, shingles
 
 _WORDS = [
     "array",
@@ -284,3 +285,64 @@ def recall(
     similar = [(a, b) for a, b in pairs if jaccard(texts[a], texts[b]) >= threshold]
     hit = sum(predicted[a] == predicted[b] for a, b in similar)
     return (hit / len(similar) if similar else 1.0), len(similar)
+
+
+WORD = re.compile(r"\w+")
+
+
+def exact_check(
+    predicted: np.ndarray, texts: Sequence[str], threshold: float
+) -> tuple[float, float, int]:
+    """Against exact Jaccard over every pair of `texts` (no sketch): the share of pairs at or
+    above `threshold` that share a predicted cluster, the share of predicted same-cluster
+    pairs at or above it (a cluster chained through similar pairs may hold pairs below),
+    and how many pairs are at or above it.
+
+    All pairs without a quadratic scan: a pair at Jaccard >= t shares at least t·|A| shingles,
+    so when every text has fewer than that among the shingles in over 1% of texts, every
+    such pair shares a rarer shingle, and pairs sharing one come from a sparse product.
+    """
+    from scipy.sparse import csr_matrix
+
+    sets = [shingles(t, 3) for t in texts]
+    vocab: dict[bytes, int] = {}
+    rows, cols = [], []
+    for k, grams in enumerate(sets):
+        for g in grams:
+            rows.append(k)
+            cols.append(vocab.setdefault(g, len(vocab)))
+    incidence = csr_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(texts), len(vocab))
+    )
+    frequency = np.asarray(incidence.sum(axis=0)).ravel()
+    common = frequency > max(2, 0.01 * len(texts))
+    per_text = np.asarray(incidence[:, np.flatnonzero(common)].sum(axis=1)).ravel()
+    sizes = np.asarray([len(s) for s in sets])
+    assert (per_text < threshold * sizes).all() or not sizes.any(), "common shingles dominate"
+    rare = incidence[:, np.flatnonzero(~common)]
+    product = (rare @ rare.T).tocoo()
+    upper = product.row < product.col
+    candidates = zip(product.row[upper].tolist(), product.col[upper].tolist(), strict=True)
+
+    def similar(a: int, b: int) -> bool:
+        union = len(sets[a] | sets[b])
+        return union > 0 and len(sets[a] & sets[b]) / union >= threshold
+
+    truth = {(a, b) for a, b in candidates if similar(a, b)}
+    hit = sum(predicted[a] == predicted[b] for a, b in truth)
+    order = np.argsort(predicted, kind="stable")
+    ranked = predicted[order]
+    starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
+    ends = np.append(starts[1:], ranked.size)
+    claimed = [
+        (min(order[x], order[y]), max(order[x], order[y]))
+        for s, e in zip(starts, ends, strict=True)
+        for x in range(s, e)
+        for y in range(x + 1, e)
+    ]
+    right = sum((int(a), int(b)) in truth for a, b in claimed)
+    return (
+        hit / len(truth) if truth else 1.0,
+        right / len(claimed) if claimed else 1.0,
+        len(truth),
+    )
