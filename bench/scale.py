@@ -29,7 +29,6 @@ import numpy as np
 
 from bench import near_duplicates
 
-
 COUNT_CHILDREN = (
     False  # datatrove may run stages in child processes; --compare children aren't ours
 )
