@@ -49,7 +49,7 @@ def load() -> str:
 
 
 def emit(figures: dict[str, object]) -> None:
-    figures = {**figures, "peak_rss_mib": round(peak_rss_mib()), "load": load()}
+    figures = {"peak_rss_mib": round(peak_rss_mib()), **figures, "load": load()}
     print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
 
 
@@ -233,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--recall-pairs", type=int, default=50_000)
     parser.add_argument("--exact-sample", type=int, default=20_000)
     parser.add_argument("--rows", type=int, default=1000, help="release: rows per partition")
+    parser.add_argument("--concurrency", type=int, default=16, help="partition: LLM requests")
     args = parser.parse_args(argv)
     global COUNT_CHILDREN
     COUNT_CHILDREN = args.impl == "datatrove"
