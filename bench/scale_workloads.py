@@ -87,7 +87,7 @@ def release(args: argparse.Namespace) -> dict[str, object]:
         rss_before = peak_rss_mib()
         instance = DagsterInstance.ephemeral()
         instance.add_dynamic_partitions(FAMILY.partitions.name, keys)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = materialize(
             FAMILY.assets,
             selection=[stages.kodcode_release_selection, stages.kodcode_dataset],
@@ -96,6 +96,7 @@ def release(args: argparse.Namespace) -> dict[str, object]:
             run_config={"ops": {"kodcode_release_selection": {"config": {}}}},
         )
         seconds = _phase("release", started)
+        cpu_s = time.process_time() - cpu
         steps = {
             e.step_key: e.event_specific_data.duration_ms / 1000  # type: ignore[union-attr]
             for e in result.all_events
@@ -109,6 +110,7 @@ def release(args: argparse.Namespace) -> dict[str, object]:
         "n": args.n,
         "rows": args.n * args.rows,
         "seconds": round(seconds, 1),
+        "cpu_s": round(cpu_s, 1),
         "selection_s": round(steps.get("kodcode_release_selection", 0.0), 1),
         "export_s": round(steps.get("kodcode_dataset", 0.0), 1),
         "rows_per_s": round(args.n * args.rows / seconds),
@@ -193,6 +195,8 @@ def partition(args: argparse.Namespace) -> dict[str, object]:
             print(f"  {asset}: rows_out={figures.get('rows_out')} "
                   f"sent={figures.get('llm/sent', '-')} cache_hits={figures.get('llm/cache_hits', '-')}")  # fmt: skip
     verified = meta.get("kodcode_verified_triplets", {}).get("rows_out", 0)
+    sandbox = {k: v for k, v in meta.get("kodcode_test_results", {}).items() if "sandbox" in k}
+    print(f"  sandbox figures: {sandbox}")
     return {
         "workload": "partition",
         "n": args.n,
@@ -204,6 +208,7 @@ def partition(args: argparse.Namespace) -> dict[str, object]:
         "sent_after_resume": len(sent),
         "asked_twice": len(answered_before & set(sent)),
         "verified": verified,
+        "job_s_median": sandbox.get("sandbox/job_s_median", ""),
     }
 
 

@@ -54,3 +54,21 @@ def test_copies_of_one_text_form_one_cluster():
 def test_no_items_and_one_item():
     assert canonical_members([]) == {}
     assert canonical_members([("a", A)]) == {"a": "a"}
+
+
+def test_a_release_over_several_partitions_keeps_the_first_files_copy_whatever_the_order():
+    from assets.common.decontam import DecontamIndex
+    from assets.common.release import NEAR_DUPLICATE, ReleaseItem, ReleasePolicy, first_file_id
+
+    corpus = near_duplicates.corpus(300, seed=5)
+    items = [
+        ReleaseItem(first_file_id(f"p{k % 3}", item_id), text, [text])
+        for k, (item_id, text) in enumerate(zip(corpus.ids, corpus.texts, strict=True))
+    ]
+    policy, index = ReleasePolicy(), DecontamIndex([])
+    decisions = policy.decide(items, index)
+    assert decisions == policy.decide(list(reversed(items)), index)
+    dropped = [d for d in decisions.values() if d.decision == NEAR_DUPLICATE]
+    assert dropped and all(d.canonical_id < d.id for d in dropped)
+    kept_clusters = {corpus.cluster[k] for k, i in enumerate(items) if decisions[i.id].released}
+    assert kept_clusters == set(corpus.cluster.tolist()), "every planted cluster keeps a member"
