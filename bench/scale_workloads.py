@@ -257,6 +257,7 @@ def seeds(args: argparse.Namespace) -> dict[str, object]:
             path = folder / f"seed-{k:05d}.jsonl"
             path.write_text(line * 3)
             os.utime(path, (past, past))
+        (home / "dagster").mkdir()
         with DagsterInstance.local_temp(tempdir=str(home / "dagster")) as instance:
             sensor = build_seed_sensor(family, define_asset_job(family.job_name), home / "seeds")
             started = time.perf_counter()
