@@ -60,7 +60,7 @@ def ngrams(text: str, n: int = DEFAULT_NGRAM) -> frozenset[str]:
         return frozenset()
     if len(tokens) < n:
         return frozenset({" ".join(tokens)})
-    return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return frozenset(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
 
 
 class DecontamIndex:

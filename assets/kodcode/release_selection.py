@@ -53,9 +53,17 @@ def trainer_texts(triplet: Mapping[str, Any]) -> list[str]:
     return [triplet["question"], "\n".join(m["content"] for m in prompt if m["role"] == "user")]
 
 
+DECISION_INPUTS = [
+    "question_id", "parent_question_id", "partition", "style", "subset", "difficulty",
+    "question", "test_info",
+]  # fmt: skip
+
+
 def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) -> pl.DataFrame:
     """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not released)."""
-    rows = sorted(triplets.iter_rows(named=True), key=lambda r: r["question_id"])
+    # Only the columns a decision reads: Python rows of every column cost ~8 KiB a triplet
+    # (bench/scale.py release), the largest share of a release's peak memory.
+    rows = list(triplets.select(DECISION_INPUTS).sort("question_id").iter_rows(named=True))
     items = [
         ReleaseItem(
             id=r["question_id"],
