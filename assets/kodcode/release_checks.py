@@ -34,16 +34,20 @@ def _contamination(texts: list[tuple[str, str]], selection: pl.DataFrame) -> Ass
     )
 
 
-def _user_text(messages: list[dict]) -> str:
-    return "\n".join(m["content"] for m in messages if m["role"] == "user")
-
-
 def _triplet_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
     return list(df.filter(pl.col("split") == TRAIN).select("question_id", "question").iter_rows())
 
 
 def _sft_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
-    return [(r["sft_id"], _user_text(r["messages"])) for r in df.iter_rows(named=True)]
+    """The prompts of the SFT set's training split (use_with_caution is there to be inspected)."""
+    train = df.filter(pl.col("split") == TRAIN)
+    return [
+        (
+            r["question_id"],
+            "\n".join(t["value"] for t in r["conversations"] if t["from"] == "human"),
+        )
+        for r in train.iter_rows(named=True)
+    ]
 
 
 def _rl_texts(df: pl.DataFrame) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ together with the complete-style items derived from them; SFT/RL releases take `
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from assets.common.decontam import DecontamIndex
 from assets.common.release import (
     CAUTION,
+    DROP_ALL,
     NEAR_DUPLICATE,
     TRAIN,
     ReleaseItem,
@@ -28,8 +30,18 @@ from assets.kodcode.prompts import solve_messages
 
 __all__ = ["CAUTION", "NEAR_DUPLICATE", "SELECTION_SCHEMA", "TRAIN", "select", "trainer_texts"]
 
-# KodCode's release is the shared policy as it stands (contaminated items -> use_with_caution).
+# KodCode's release is the shared policy as it stands (contaminated items -> use_with_caution);
+# `assay` keeps one canonical member per near-duplicate cluster (keeps coverage), `original`
+# drops every member, as KodCode's step1.3 does.
 POLICY = ReleasePolicy()
+ORIGINAL_POLICY = replace(POLICY, near_duplicates=DROP_ALL)
+
+
+def instruct_texts(triplets: pl.DataFrame) -> list[tuple[str, str]]:
+    """(id, question) of the items near-duplicates are found among: instruct questions."""
+    rows = triplets.filter(pl.col("style") == "instruct").select("question_id", "question")
+    return sorted(rows.iter_rows())
+
 
 SELECTION_SCHEMA: dict[str, pl.DataType] = {
     "question_id": pl.Utf8,
@@ -53,8 +65,14 @@ def trainer_texts(triplet: Mapping[str, Any]) -> list[str]:
     return [triplet["question"], "\n".join(m["content"] for m in prompt if m["role"] == "user")]
 
 
-def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) -> pl.DataFrame:
-    """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not released)."""
+def select(
+    triplets: pl.DataFrame,
+    policy: ReleasePolicy,
+    index: DecontamIndex,
+    canonical: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not
+    released). `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
     rows = sorted(triplets.iter_rows(named=True), key=lambda r: r["question_id"])
     items = [
         ReleaseItem(
@@ -65,7 +83,7 @@ def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) 
         )
         for r in rows
     ]
-    decisions = policy.decide(items, index)
+    decisions = policy.decide(items, index, canonical)
     out = []
     for r in rows:
         d = decisions[r["question_id"]]

@@ -22,6 +22,7 @@ import polars as pl
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
 from assets.common.family import Family
+from assets.common.profiles import Profile, resource_key
 from assets.registry import FAMILIES
 from io_managers import AtomicParquetIOManager
 from resources.sandbox import SandboxResource
@@ -128,6 +129,8 @@ def family_resources(
             backend="bwrap", workers=2, timeout_s=sandbox_timeout_s, coverage=False
         ),
         "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
+        # Every family's profile (assay, the default) unless a test passes another.
+        **{resource_key(name): Profile() for name in FAMILIES},
     }
 
 

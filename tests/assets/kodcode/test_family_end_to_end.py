@@ -204,7 +204,7 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
     assert loaded["use_with_caution"].num_rows == close.height
     assert set(loaded["train"]["style"]) == {"instruct", "complete"}
     card = (out / "triplets" / "README.md").read_text()
-    assert "## Counts by difficulty" in card and "use_with_caution" in card
+    assert "## Counts by gpt_difficulty" in card and "use_with_caution" in card
     assert (
         pl.read_parquet(out / "triplets" / "data" / "*.parquet").height
         == loaded["train"].num_rows + close.height
@@ -214,7 +214,8 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
         "parquet", data_dir=str(out / "sft"), cache_dir=str(family["root"] / "hf")
     )["train"]
     sharegpt = json.loads((out / "sft" / "sft_sharegpt.json").read_text())
-    assert len(sharegpt) == sum(sft["correct"]) > 0
+    assert len(sharegpt) == sft.num_rows > 0
+    assert set(sft["r1_correctness"]) == {"True"}, "the train split holds the correct questions"
     info = json.loads((out / "sft" / "dataset_info.json").read_text())
     assert info["kodcode_sft"]["formatting"] == "sharegpt"
 
