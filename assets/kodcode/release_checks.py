@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetIn, asset_check
 from assets.common.checks import count_check
 from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.common.release import TRAIN
+from assets.kodcode import release_schema as shape
 from assets.kodcode.release import kodcode_dataset, kodcode_rl_dataset, kodcode_sft_dataset
 
 
@@ -90,8 +91,35 @@ def kodcode_rl_dataset_uncontaminated(
     return _contamination(_rl_texts(kodcode_rl_dataset), kodcode_release_selection)
 
 
+def _shaped(df: pl.DataFrame, fields: dict[str, str]) -> AssetCheckResult:
+    """Passes when every field of the original's card is there with its type."""
+    problems = shape.field_problems(df, fields)
+    return count_check(
+        {"field_problems": len(problems)},
+        info={"fields": len(fields), "rows": df.height, "problems": "; ".join(problems[:10])},
+    )
+
+
+@asset_check(
+    asset=kodcode_dataset,
+    description="The triplets carry every KodCode-V1 field with its type (ours come after).",
+)
+def kodcode_dataset_has_kodcode_v1_fields(kodcode_dataset: pl.DataFrame) -> AssetCheckResult:
+    return _shaped(kodcode_dataset, shape.KODCODE_V1_FIELDS)
+
+
+@asset_check(
+    asset=kodcode_sft_dataset,
+    description="The SFT set carries every KodCode-V1-SFT-R1 field with its type (ours come after).",
+)
+def kodcode_sft_dataset_has_sft_r1_fields(kodcode_sft_dataset: pl.DataFrame) -> AssetCheckResult:
+    return _shaped(kodcode_sft_dataset, shape.KODCODE_SFT_R1_FIELDS)
+
+
 RELEASE_CHECKS = [
     kodcode_dataset_uncontaminated,
     kodcode_sft_dataset_uncontaminated,
     kodcode_rl_dataset_uncontaminated,
+    kodcode_dataset_has_kodcode_v1_fields,
+    kodcode_sft_dataset_has_sft_r1_fields,
 ]
