@@ -340,7 +340,7 @@ def kodcode_sft_dataset(
 ) -> pl.DataFrame:
     answers = released_frames(kodcode_sft, SFT_SCHEMA, ["sft_id"])
     asked = set(answers["question_id"].to_list())
-    released = set(kodcode_dataset["question_id"].to_list())
+    released = set(kodcode_dataset["assay_question_id"].to_list())
     report = StepReport(rows_in=len(asked))
     report.drop(NEAR_DUPLICATE, n=len(asked - released))
     df = release_records.sft_r1_rows(answers, kodcode_dataset, kodcode_profile.name)

@@ -18,6 +18,7 @@ from assets.kodcode.trials import TEST_INFO
 
 # Our columns after KodCode's: the split our policy chose, the partition and our metadata.
 V1_EXTRA: dict[str, pl.DataType] = {
+    "assay_question_id": pl.Utf8,
     "parent_question_id": pl.Utf8,
     "partition": pl.Utf8,
     "benchmark": pl.Utf8,
@@ -97,7 +98,11 @@ def v1_rows(
                 "version": f"assay-{profile}",
                 "style": "instruct" if profile == "original" else t["style"],
                 "subset": shape.subset_name(t["mode"]) if profile == "original" else t["subset"],
-                "question_id": t["question_id"],
+                "question_id": (
+                    kodcode_question_id(t, source.get("prompt_id"))
+                    if profile == "original"
+                    else t["question_id"]
+                ),
                 "question": t["question"],
                 "solution": t["solution"],
                 "test": t["test_code"],
@@ -120,6 +125,7 @@ def v1_rows(
                     if caution
                     else None
                 ),
+                "assay_question_id": t["question_id"],
                 "parent_question_id": t["parent_question_id"],
                 "partition": t["partition"],
                 "benchmark": t["benchmark"],
@@ -130,6 +136,12 @@ def v1_rows(
             }
         )
     return pl.DataFrame(rows, schema=v1_schema(records))
+
+
+def kodcode_question_id(triplet: Mapping[str, Any], prompt_id: str | None) -> str:
+    """KodCode's id: subset, prompt id, and I (instruct) or C (complete) (step3.2:66,100)."""
+    suffix = "C" if triplet["style"] == "complete" else "I"
+    return f"{shape.subset_name(triplet['mode'])}_{prompt_id or triplet['question_id']}_{suffix}"
 
 
 def _chosen_trial_id(triplet: Mapping[str, Any]) -> str | None:
@@ -164,6 +176,7 @@ def v1_schema(records: Sequence[Mapping[str, Any]] = ()) -> dict[str, pl.DataTyp
 
 
 SFT_EXTRA: dict[str, pl.DataType] = {
+    "assay_question_id": pl.Utf8,
     "r1_chosen_trial_key": pl.Utf8,
     "r1_samples": pl.Int64,
     "system": pl.Utf8,
@@ -184,7 +197,7 @@ def sft_r1_rows(answers: pl.DataFrame, v1: pl.DataFrame, profile: str) -> pl.Dat
         by_question.setdefault(a["question_id"], []).append(a)
     rows = []
     for q in v1.sort("question_id").iter_rows(named=True):
-        samples = by_question.get(q["question_id"])
+        samples = by_question.get(q["assay_question_id"])
         if not samples:
             continue
         sequence = [1 if s["correct"] else 0 for s in samples]
@@ -208,6 +221,7 @@ def sft_r1_rows(answers: pl.DataFrame, v1: pl.DataFrame, profile: str) -> pl.Dat
                     else chosen["conversations"]
                 ),
                 "system": chosen["system"],
+                "assay_question_id": q["assay_question_id"],
                 "r1_chosen_trial_key": f"trial_r1_{chosen['sample_index']}",
                 "r1_samples": len(samples),
                 "split": split,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -341,6 +342,7 @@ def test_the_original_profile_drops_every_near_duplicate_and_labels_as_kodcode(t
     assert set(triplets["style"]) == {"instruct"}, "step3.2 labels complete items instruct too"
     assert set(triplets["subset"]) <= set(shape.SUBSET_NAMES.values())
     assert set(triplets["version"]) == {"assay-original"}
+    assert all(re.fullmatch(r"[A-Z][A-Za-z_]+_[0-9a-f]+_[IC]", q) for q in triplets["question_id"])
     sft = pl.read_parquet(out / "sft" / "data" / "*.parquet")
     assert shape.field_problems(sft, shape.KODCODE_SFT_R1_FIELDS) == []
     for row in sft.iter_rows(named=True):
