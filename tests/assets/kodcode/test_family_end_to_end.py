@@ -331,7 +331,9 @@ def test_the_original_profile_drops_every_near_duplicate_and_labels_as_kodcode(t
     assert run.release.success and not run.failed_checks()
     selection = run.read("kodcode_release_selection")
     vowels = selection.filter(pl.col("style") == "instruct").join(
-        run.read("kodcode_dataset").select("question_id"), on="question_id", how="anti"
+        run.read("kodcode_dataset").select(pl.col("assay_question_id").alias("question_id")),
+        on="question_id",
+        how="anti",
     )
     assert vowels.height == 2 and set(vowels["decision"]) == {"near_duplicate"}, (
         "both members of the near-duplicate pair go"
