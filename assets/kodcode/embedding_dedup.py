@@ -43,7 +43,8 @@ def model_dir() -> Path:
             f"KodCode's `original` near-duplicate removal embeds questions with {MODEL_NAME}, "
             f"which cannot be downloaded here: put a local copy of the model directory "
             f"somewhere and set {MODEL_ENV} to it (and install assay's `embeddings` extra), or "
-            "set the release selection's dedup_method to `minhash`"
+            "choose MinHash explicitly: the release selection's dedup_method: minhash "
+            "(or ASSAY_KODCODE_DEDUP_METHOD=minhash)"
         )
     path = Path(value).expanduser()
     if not (path / "modules.json").is_file():

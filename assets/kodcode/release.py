@@ -7,6 +7,7 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 `datasets.load_dataset("parquet", data_dir=<that folder>)` and Polars.
 """
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -59,10 +60,10 @@ class SelectionConfig(Config):
     )
 
     dedup_method: str = Field(
-        default="",
+        default=os.environ.get("ASSAY_KODCODE_DEDUP_METHOD", ""),
         description="how near-duplicates are found: empty for the profile's (assay: minhash, "
         "original: embeddings, KodCode's all-mpnet-base-v2 from ASSAY_EMBEDDING_MODEL), or "
-        "`minhash` / `embeddings` explicitly",
+        "`minhash` / `embeddings` explicitly (default from ASSAY_KODCODE_DEDUP_METHOD)",
     )
 
     def policy(self, profile: Profile | None = None) -> ReleasePolicy:
