@@ -8,6 +8,7 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 """
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -286,6 +287,8 @@ def kodcode_dataset(
     shape.validate_release(df, shape.KODCODE_V1_FIELDS, "kodcode_dataset")
     splits = {name: df.filter(pl.col("split") == name).drop("split") for name in (TRAIN, CAUTION)}
     policy, benchmarks = _recorded_policy(kodcode_release_selection)
+    if kodcode_profile.original:
+        policy = replace(policy, near_duplicates=selection.ORIGINAL_POLICY.near_duplicates)
     counts = {f: counts_table(df, f) for f in ("split", "style", "subset", "gpt_difficulty")}
     card = card_markdown(
         "KodCode-style verified triplets (assay)",

@@ -139,19 +139,19 @@ the solution (a stub with a body, or solution lines in the docstring) were
 dropped, and each survivor was re-verified: the original solution, given the
 stub's signature, passed the tests again in the sandbox.
 
-Across seed files, near-duplicate instruct questions were clustered and one
-canonical member (smallest id) kept; a complete item follows its parent.
+Across seed files, near-duplicate instruct questions were clustered and {kept};
+a complete item follows its parent.
 Every item was compared with public benchmarks by word 5-gram overlap;
 `benchmark_similarity` is the share of the shorter text's 5-grams found in the
 closest benchmark problem (`benchmark_task_id`).
 """
 
 DIFFERENCES = """\
-- Complete-style items are re-verified under their own signature, and labelled
-  `complete` (KodCode-V1 labels both styles `instruct` and reuses the tests unchecked).
+- Complete-style items are re-verified under their own signature (KodCode reuses the tests
+  unchecked); under the `assay` profile they are also labelled `complete`.
 - Hard questions are retried automatically up to a cap instead of being left to a manual rerun.
-- Near-duplicate pairs keep one canonical member instead of losing both, and the
-  result does not depend on the order partitions were processed in.
+- Under the `assay` profile near-duplicate clusters keep one canonical member instead of
+  losing all; in both the result does not depend on the order partitions were processed in.
 - `test_info` lists every function the tests import, not only the first.
 """
 
@@ -165,9 +165,14 @@ problems used for decontamination (HumanEval, MIT) are not included.
 def card_sections(
     policy: ReleasePolicy, benchmarks: list[str], extra: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
+    kept = (
+        "every member of a cluster dropped, as KodCode does"
+        if policy.near_duplicates == DROP_ALL
+        else "one canonical member (smallest id) kept"
+    )
     return {
         "Splits": policy.splits_text(benchmarks),
-        "How it was made": METHOD,
+        "How it was made": METHOD.format(kept=kept),
         "Where this differs from KodCode": DIFFERENCES,
         **(extra or {}),
         "Licence": LICENCE,
