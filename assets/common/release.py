@@ -215,6 +215,10 @@ class ReleasePolicy:
     contaminated: str = CAUTION
     near_duplicates: str = KEEP_CANONICAL  # or DROP_ALL
 
+    def __post_init__(self) -> None:
+        if self.near_duplicates not in (KEEP_CANONICAL, DROP_ALL):
+            raise ValueError(f"near_duplicates {self.near_duplicates!r}: {KEEP_CANONICAL} or {DROP_ALL}")
+
     @property
     def minhash(self) -> MinHashParams:
         return MinHashParams(threshold=self.dedup_threshold, num_perm=self.num_perm)
