@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -148,13 +149,57 @@ def jsonl_benchmark(
 BENCHMARKS = {"humaneval": humaneval}
 
 
+@dataclass(frozen=True)
+class LocalBenchmark:
+    """A benchmark no PyPI package ships (their evaluation packages download the problems at
+    run time: evalplus 0.3.1 for MBPP, bigcodebench 0.2.5, nvidia-livecodebench 26.3), read from
+    a JSON Lines file the user has, named by an environment variable."""
+
+    env: str
+    id_field: str
+    text_fields: tuple[str, ...]
+    source: str
+
+    def load(self, name: str) -> list[BenchmarkProblem]:
+        path = os.environ.get(self.env)
+        if not path:
+            raise ValueError(
+                f"benchmark {name!r}: no installable package ships its problems; download "
+                f"{self.source} and set {self.env} to the JSON Lines file"
+            )
+        return jsonl_benchmark(Path(path), name, self.id_field, self.text_fields)
+
+
+# The benchmarks KodCode's paper decontaminates against besides HumanEval (section 3).
+LOCAL_BENCHMARKS = {
+    "mbpp": LocalBenchmark(
+        "ASSAY_BENCHMARK_MBPP", "task_id", ("text", "prompt"), "MBPP's mbpp.jsonl (google-research)"
+    ),
+    "bigcodebench": LocalBenchmark(
+        "ASSAY_BENCHMARK_BIGCODEBENCH",
+        "task_id",
+        ("instruct_prompt", "complete_prompt"),
+        "BigCodeBench-<version>.jsonl (bigcode-project/bigcodebench-annotation releases)",
+    ),
+    "livecodebench": LocalBenchmark(
+        "ASSAY_BENCHMARK_LIVECODEBENCH",
+        "question_id",
+        ("question_title", "question_content"),
+        "LiveCodeBench code_generation_lite test*.jsonl",
+    ),
+}
+
+
 def load_benchmarks(names: Sequence[str]) -> list[BenchmarkProblem]:
-    """Built-in benchmarks by name; unknown names raise with the list of known ones."""
+    """Benchmarks by name (built in, or local files by environment variable); unknown names
+    raise with the list of known ones."""
     problems: list[BenchmarkProblem] = []
     for name in names:
-        if name not in BENCHMARKS:
-            raise ValueError(
-                f"unknown benchmark {name!r}; built in: {', '.join(sorted(BENCHMARKS))} (others: jsonl_benchmark)"
-            )
-        problems += BENCHMARKS[name]()
+        if name in BENCHMARKS:
+            problems += BENCHMARKS[name]()
+        elif name in LOCAL_BENCHMARKS:
+            problems += LOCAL_BENCHMARKS[name].load(name)
+        else:
+            known = ", ".join(sorted([*BENCHMARKS, *LOCAL_BENCHMARKS]))
+            raise ValueError(f"unknown benchmark {name!r}; known: {known} (others: jsonl_benchmark)")
     return problems

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,8 @@ TRAIN = "train"
 CAUTION = "use_with_caution"
 NEAR_DUPLICATE = "near_duplicate"
 CONTAMINATED = "contaminated"  # the decision when a policy drops contaminated items
+KEEP_CANONICAL = "keep_canonical"  # a near-duplicate cluster keeps its canonical member
+DROP_ALL = "drop_all"  # every member of a near-duplicate cluster goes (KodCode's step1.3)
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,7 @@ class Decision:
 @dataclass(frozen=True)
 class ReleasePolicy:
     """Cross-partition near-duplicates (MinHash; each cluster keeps its canonical member, the
-    smallest id), benchmark decontamination (contaminated items go to `use_with_caution`
+    smallest id, or with `near_duplicates=DROP_ALL` loses every member, as KodCode does), benchmark decontamination (contaminated items go to `use_with_caution`
     unless `contaminated` says CONTAMINATED, i.e. dropped), and the splits released.
 
     A family whose release differs says so here, in one line, e.g.
@@ -210,6 +213,11 @@ class ReleasePolicy:
     benchmarks: tuple[str, ...] = ("humaneval",)
     contamination_threshold: float = 0.5
     contaminated: str = CAUTION
+    near_duplicates: str = KEEP_CANONICAL  # or DROP_ALL
+
+    def __post_init__(self) -> None:
+        if self.near_duplicates not in (KEEP_CANONICAL, DROP_ALL):
+            raise ValueError(f"near_duplicates {self.near_duplicates!r}: {KEEP_CANONICAL} or {DROP_ALL}")
 
     @property
     def minhash(self) -> MinHashParams:
@@ -218,12 +226,23 @@ class ReleasePolicy:
     def index(self, extra: Sequence[BenchmarkProblem] = ()) -> DecontamIndex:
         return DecontamIndex([*load_benchmarks(list(self.benchmarks)), *extra])
 
-    def decide(self, items: Sequence[ReleaseItem], index: DecontamIndex) -> dict[str, Decision]:
-        """Every item's decision; depends only on the set of items, never on their order."""
+    def decide(
+        self,
+        items: Sequence[ReleaseItem],
+        index: DecontamIndex,
+        canonical: Mapping[str, str] | None = None,
+    ) -> dict[str, Decision]:
+        """Every item's decision; depends only on the set of items, never on their order.
+
+        `canonical` (id -> its cluster's canonical id) replaces the MinHash clustering, for a
+        family that finds near-duplicates another way (KodCode's `original`: embeddings)."""
         ordered = sorted(items, key=lambda i: i.id)
-        canonical = canonical_members(
-            [(i.id, i.dedup_text) for i in ordered if i.dedup_text is not None], self.minhash
-        )
+        if canonical is None:
+            canonical = canonical_members(
+                [(i.id, i.dedup_text) for i in ordered if i.dedup_text is not None], self.minhash
+            )
+        # Canonical ids of clusters with more than one member (DROP_ALL drops those too).
+        clustered = {c for c, n in Counter(canonical.values()).items() if n > 1}
         matches = {i.id: closest_match(i.id, i.texts, index) for i in ordered}
         contaminated = {
             i.root
@@ -233,7 +252,7 @@ class ReleasePolicy:
         out = {}
         for i in ordered:
             root = canonical.get(i.root, i.root)
-            if root != i.root:
+            if root != i.root or (self.near_duplicates == DROP_ALL and root in clustered):
                 decision = NEAR_DUPLICATE
             elif i.root in contaminated:
                 decision = self.contaminated

@@ -3,6 +3,7 @@ retries, complete style, reasoning SFT (cross-verified), RL, and the releases.
 
 Modules, in the order of the chain:
   questions.py         kodcode_seed_prompts, kodcode_raw_questions, kodcode_questions
+  tagging.py           kodcode_question_tags (LLM quality / category tags, KodCode's unitag)
   trials.py            kodcode_solution_trials, kodcode_test_results, kodcode_verified_triplets
   retries.py           kodcode_retry_trials, kodcode_instruct_triplets
   style_conversion.py  kodcode_style_conversions, kodcode_triplets (both styles)
@@ -24,6 +25,7 @@ from assets.kodcode.release_checks import RELEASE_CHECKS
 from assets.kodcode.retries import kodcode_instruct_triplets, kodcode_retry_trials
 from assets.kodcode.rl_set import kodcode_rl
 from assets.kodcode.style_conversion import kodcode_style_conversions, kodcode_triplets
+from assets.kodcode.tagging import kodcode_question_tags
 from assets.kodcode.trials import (
     kodcode_solution_trials,
     kodcode_test_results,
@@ -34,6 +36,7 @@ ASSETS = [
     kodcode_seed_prompts,
     kodcode_raw_questions,
     kodcode_questions,
+    kodcode_question_tags,
     kodcode_solution_trials,
     kodcode_test_results,
     kodcode_verified_triplets,
@@ -62,6 +65,8 @@ FAMILY = Family(
             "kodcode_solution_trials": {"config": {"n_trials": 2}},
             "kodcode_retry_trials": {"config": {"max_trials": 4}},
             "kodcode_sft_responses": {"config": {"n_samples": 1}},
+            # Two LLM calls per tagged question: the demo tags at most two per seed file.
+            "kodcode_question_tags": {"config": {"max_questions": 2}},
         }
     },
 )

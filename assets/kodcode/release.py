@@ -7,13 +7,17 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 `datasets.load_dataset("parquet", data_dir=<that folder>)` and Polars.
 """
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, MetadataValue, asset
 from pydantic import Field
 
+from assets.common.decontam import load_benchmarks
 from assets.common.family import release_group
+from assets.common.profiles import Profile
 from assets.common.release import (
     CAUTION,
     NEAR_DUPLICATE,
@@ -26,10 +30,13 @@ from assets.common.release import (
     sharegpt_files,
 )
 from assets.common.report import StepReport, preview_markdown
+from assets.kodcode import embedding_dedup, release_records, rl
+from assets.kodcode import release_schema as shape
 from assets.kodcode import release_selection as selection
-from assets.kodcode import rl
 from assets.kodcode.cross_verification import SFT_SCHEMA
-from assets.kodcode.retries import TRIPLETS_SCHEMA
+from assets.kodcode.questions import QUESTION_SCHEMA, SEED_PROMPT_SCHEMA
+from assets.kodcode.retries import RETRY_SCHEMA, TRIPLETS_SCHEMA
+from assets.kodcode.trials import RESULT_SCHEMA
 from resources.workspace import Workspace
 
 FAMILY = "kodcode"
@@ -53,14 +60,30 @@ class SelectionConfig(Config):
         description="benchmark similarity (share of shared word 5-grams) at which an item goes to use_with_caution",
     )
 
-    def policy(self) -> ReleasePolicy:
+    dedup_method: str = Field(
+        default=os.environ.get("ASSAY_KODCODE_DEDUP_METHOD", ""),
+        description="how near-duplicates are found: empty for the profile's (assay: minhash, "
+        "original: embeddings, KodCode's all-mpnet-base-v2 from ASSAY_EMBEDDING_MODEL), or "
+        "`minhash` / `embeddings` explicitly (default from ASSAY_KODCODE_DEDUP_METHOD)",
+    )
+
+    def policy(self, profile: Profile | None = None) -> ReleasePolicy:
+        base = selection.ORIGINAL_POLICY if profile and profile.original else selection.POLICY
         return ReleasePolicy(
             dedup_threshold=self.dedup_threshold,
             num_perm=self.num_perm,
             benchmarks=tuple(self.benchmarks),
             contamination_threshold=self.contamination_threshold,
-            contaminated=selection.POLICY.contaminated,
+            contaminated=base.contaminated,
+            near_duplicates=base.near_duplicates,
         )
+
+    def method(self, profile: Profile | None = None) -> str:
+        if self.dedup_method:
+            if self.dedup_method not in ("minhash", "embeddings"):
+                raise ValueError(f"dedup_method {self.dedup_method!r}: minhash or embeddings")
+            return self.dedup_method
+        return "embeddings" if profile and profile.original else "minhash"
 
 
 class ExportConfig(Config):
@@ -96,12 +119,23 @@ def _recorded_policy(selection_df: pl.DataFrame) -> tuple[ReleasePolicy, list[st
     description="Each triplet's release decision across all partitions: train, use_with_caution, or near_duplicate.",
 )
 def kodcode_release_selection(
-    context: AssetExecutionContext, config: SelectionConfig, kodcode_triplets: Frames
+    context: AssetExecutionContext,
+    config: SelectionConfig,
+    kodcode_profile: Profile,
+    kodcode_triplets: Frames,
 ) -> pl.DataFrame:
     triplets = released_frames(kodcode_triplets, TRIPLETS_SCHEMA, ["question_id"])
-    policy = config.policy()
+    policy = config.policy(kodcode_profile)
     index = policy.index()
-    df = selection.select(triplets, policy, index).with_columns(
+    method = config.method(kodcode_profile)
+    canonical = (
+        embedding_dedup.embedding_canonical(
+            selection.instruct_texts(triplets), embedding_dedup.sentence_embedder()
+        )
+        if method == "embeddings" and triplets.height
+        else None
+    )
+    df = selection.select(triplets, policy, index, canonical).with_columns(
         pl.lit(config.contamination_threshold).alias("contamination_threshold"),
         pl.lit(",".join(index.benchmarks)).alias("decontam_benchmarks"),
     )
@@ -119,7 +153,16 @@ def kodcode_release_selection(
     report.tally("decision", df["decision"].to_list())
     report.add(
         {
-            **policy.minhash.as_metadata(),
+            "dedup/method": method,
+            "dedup/near_duplicates": policy.near_duplicates,
+            **(
+                policy.minhash.as_metadata()
+                if method == "minhash"
+                else {
+                    "dedup/model": embedding_dedup.MODEL_NAME,
+                    "dedup/squared_l2_at_most": embedding_dedup.DISTANCE_THRESHOLD,
+                }
+            ),
             "decontam/benchmarks": ", ".join(index.benchmarks),
             "decontam/problems": len(index.problems),
             "decontam/threshold": config.contamination_threshold,
@@ -152,7 +195,12 @@ def _with_decisions(
 ) -> pl.DataFrame:
     """`df` with its decision attached; rows dropped as near-duplicates are reported."""
     decisions = selection_df.select(
-        "question_id", "decision", "benchmark_task_id", "benchmark_similarity"
+        "question_id",
+        "decision",
+        "benchmark",
+        "benchmark_task_id",
+        "benchmark_similarity",
+        "contamination_threshold",
     )
     joined = df.with_columns(key.alias("_qid")).join(
         decisions.rename({"question_id": "_qid"}), on="_qid", how="left"
@@ -166,30 +214,86 @@ def _with_decisions(
     return joined.filter(pl.col("decision") != NEAR_DUPLICATE).drop("_qid")
 
 
+# The columns of kodcode_solution_trials the release reads (for the empty frame when none ran).
+SOLUTION_TRIALS_SCHEMA = {
+    "trial_id": pl.Utf8,
+    "question_id": pl.Utf8,
+    "trial_index": pl.Int64,
+    "solution_code": pl.Utf8,
+    "test_code": pl.Utf8,
+    "model": pl.Utf8,
+}
+
+
+def _frames(frames: Frames, schema: dict, sort_by: list[str]) -> pl.DataFrame:
+    return released_frames(frames, schema, sort_by)
+
+
+def benchmark_texts(selection_df: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """(benchmark, problem id) -> the problem's text, for KodCode-V1's benchmark_instruction."""
+    _, names = _recorded_policy(selection_df)
+    matched = set(selection_df.filter(pl.col("benchmark").is_not_null())["benchmark"].to_list())
+    problems = load_benchmarks([n for n in names if n in matched]) if matched else []
+    return {(p.benchmark, p.problem_id): p.text for p in problems}
+
+
 @asset(
     **RELEASE,
-    ins={"kodcode_triplets": ALL_PARTITIONS},
-    description="KodCode-V1-shaped triplets as Parquet shards with train / use_with_caution splits and a dataset card.",
+    ins={
+        name: ALL_PARTITIONS
+        for name in (
+            "kodcode_triplets",
+            "kodcode_seed_prompts",
+            "kodcode_questions",
+            "kodcode_solution_trials",
+            "kodcode_test_results",
+            "kodcode_retry_trials",
+        )
+    },
+    description="KodCode-V1-shaped triplets (its fields and types, then ours) as Parquet shards with train / use_with_caution splits and a dataset card.",
 )
 def kodcode_dataset(
     context: AssetExecutionContext,
     config: ExportConfig,
     workspace: Workspace,
+    kodcode_profile: Profile,
     kodcode_triplets: Frames,
+    kodcode_seed_prompts: Frames,
+    kodcode_questions: Frames,
+    kodcode_solution_trials: Frames,
+    kodcode_test_results: Frames,
+    kodcode_retry_trials: Frames,
     kodcode_release_selection: pl.DataFrame,
 ) -> pl.DataFrame:
-    df, report = _decided(
+    decided, report = _decided(
         kodcode_triplets, TRIPLETS_SCHEMA, "question_id", kodcode_release_selection
     )
-    df = df.with_columns(pl.col("decision").alias("split")).select(
-        [*selection.TRIPLET_EXPORT, "split"]
+    trials = release_records.all_trials(
+        _frames(kodcode_solution_trials, SOLUTION_TRIALS_SCHEMA, ["trial_id"]),
+        _frames(kodcode_test_results, RESULT_SCHEMA, ["trial_id"]),
+        _frames(kodcode_retry_trials, RETRY_SCHEMA, ["trial_id"]),
     )
+    sources = release_records.question_sources(
+        _frames(kodcode_seed_prompts, SEED_PROMPT_SCHEMA, ["prompt_id"]),
+        _frames(kodcode_questions, QUESTION_SCHEMA, ["question_id"]),
+    )
+    df = release_records.v1_rows(
+        list(decided.sort("question_id").iter_rows(named=True)),
+        trials,
+        sources,
+        benchmark_texts(kodcode_release_selection),
+        kodcode_profile.name,
+    )
+    shape.validate_release(df, shape.KODCODE_V1_FIELDS, "kodcode_dataset")
     splits = {name: df.filter(pl.col("split") == name).drop("split") for name in (TRAIN, CAUTION)}
     policy, benchmarks = _recorded_policy(kodcode_release_selection)
-    counts = {f: counts_table(df, f) for f in ("split", "style", "subset", "difficulty")}
+    if kodcode_profile.original:
+        policy = replace(policy, near_duplicates=selection.ORIGINAL_POLICY.near_duplicates)
+    counts = {f: counts_table(df, f) for f in ("split", "style", "subset", "gpt_difficulty")}
     card = card_markdown(
         "KodCode-style verified triplets (assay)",
-        f"{df.height} question / solution / test triplets verified by execution, in KodCode-V1's record shape. "
+        f"{df.height} question / solution / test triplets verified by execution, with KodCode-V1's "
+        f"fields and types (profile `{kodcode_profile.name}`), then assay's own columns. "
         'Load with `datasets.load_dataset("parquet", data_dir=<this folder>)` or `polars.read_parquet("data/*.parquet")`.',
         selection.card_sections(policy, benchmarks),
         counts,
@@ -198,40 +302,29 @@ def kodcode_dataset(
     report.add(export_parquet_dataset(_nonempty_splits(splits), out, card, sort_by="question_id"))
     report.add({f"split/{k}": v for k, v in counts["split"].items()})
     report.add({f"style/{k}": v for k, v in counts["style"].items()})
+    report.add(
+        {"schema/kodcode_v1_fields": len(shape.KODCODE_V1_FIELDS), "profile": kodcode_profile.name}
+    )
     return report.emit(context, df, preview=["split", "style", "subset", "question"])
 
 
-SFT_EXPORT = [
-    "sft_id",
-    "question_id",
-    "style",
-    "subset",
-    "difficulty",
-    "sample_index",
-    "correct",
-    "verify_status",
-    "messages",
-    "conversations",
-    "system",
-    "response",
-    "answer_code",
-    "model",
-]
 SFT_METHOD = (
     "Each question (both styles) was sent to the reasoner role N times. The code after the "
     "reasoning (`</think>`) was extracted, every function or class the tests import was aligned "
     "by name (entry points first, then arity and name similarity), and the result ran against the "
-    "triplet's tests in the sandbox. `correct` is true only when every test passed; `response` "
-    "keeps the whole answer, reasoning included. Only `train` questions of the triplet release are here."
+    "triplet's tests in the sandbox. One row per question, as KodCode-V1-SFT-R1: `r1_pass_sequence` "
+    'lists each answer\'s verdict, `r1_correctness` is "True" when any passed, and the chosen answer '
+    "(the first correct one, else the first) is `r1_solution` and the `conversations` reply."
 )
 SFT_FILES = (
-    "`data/train-*.parquet` (all responses, `correct` label, `messages` in OpenAI form and `conversations` in "
-    "sharegpt form); `sft_sharegpt.json` (correct responses only) and `dataset_info.json` for LLaMA-Factory."
+    "`data/{train,incorrect,use_with_caution}-*.parquet` (KodCode-V1-SFT-R1's fields, then ours); "
+    "`sft_sharegpt.json` (the train split's conversations) and `dataset_info.json` for LLaMA-Factory."
 )
+SFT_SPLITS = (TRAIN, "incorrect", CAUTION)
 
 
 def _train_only(df: pl.DataFrame, report: StepReport) -> pl.DataFrame:
-    """SFT and RL sets take `train` items only; the others are reported as use_with_caution."""
+    """The RL set takes `train` items only; the others are reported as use_with_caution."""
     report.drop(CAUTION, n=df.filter(pl.col("decision") == CAUTION).height)
     return df.filter(pl.col("decision") == TRAIN)
 
@@ -239,42 +332,46 @@ def _train_only(df: pl.DataFrame, report: StepReport) -> pl.DataFrame:
 @asset(
     **RELEASE,
     ins={"kodcode_sft": ALL_PARTITIONS},
-    description="Reasoning-model SFT set (train questions only): Parquet with correctness labels, LLaMA-Factory sharegpt JSON of the correct ones.",
+    description="Reasoning-model SFT set shaped like KodCode-V1-SFT-R1 (one row per question, r1_* fields; train / incorrect / use_with_caution), plus LLaMA-Factory sharegpt JSON of the train split.",
 )
 def kodcode_sft_dataset(
     context: AssetExecutionContext,
     config: ExportConfig,
     workspace: Workspace,
+    kodcode_profile: Profile,
     kodcode_sft: Frames,
-    kodcode_release_selection: pl.DataFrame,
+    kodcode_dataset: pl.DataFrame,
 ) -> pl.DataFrame:
-    df, report = _decided(kodcode_sft, SFT_SCHEMA, "sft_id", kodcode_release_selection)
-    df = _train_only(df, report).select(SFT_EXPORT).sort("sft_id")
-    correct = df.filter(pl.col("correct"))
+    answers = released_frames(kodcode_sft, SFT_SCHEMA, ["sft_id"])
+    asked = set(answers["question_id"].to_list())
+    released = set(kodcode_dataset["assay_question_id"].to_list())
+    report = StepReport(rows_in=len(asked))
+    report.drop(NEAR_DUPLICATE, n=len(asked - released))
+    df = release_records.sft_r1_rows(answers, kodcode_dataset, kodcode_profile.name)
+    shape.validate_release(df, shape.KODCODE_SFT_R1_FIELDS, "kodcode_sft_dataset")
+    train = df.filter(pl.col("split") == TRAIN)
     records = [
-        {"id": r["sft_id"], "conversations": r["conversations"], "system": r["system"]}
-        for r in correct.iter_rows(named=True)
+        {"id": r["question_id"], "conversations": r["conversations"], "system": r["system"]}
+        for r in train.iter_rows(named=True)
     ]
-    counts = {
-        "correct": counts_table(df.with_columns(pl.col("correct").cast(pl.Utf8)), "correct"),
-        "style": counts_table(df, "style"),
-        "difficulty": counts_table(df, "difficulty"),
-    }
-    questions = df["question_id"].n_unique() if df.height else 0
+    counts = {f: counts_table(df, f) for f in ("split", "style", "gpt_difficulty")}
     card = card_markdown(
         "KodCode-style reasoning SFT (assay)",
-        f"{df.height} reasoning-model responses to {questions} verified questions, "
-        f'{correct.height} of them cross-verified correct. Load with `datasets.load_dataset("parquet", data_dir=<this folder>)`; '
+        f"{df.height} verified questions with reasoning-model answers, {train.height} of them "
+        f"cross-verified correct, with KodCode-V1-SFT-R1's fields and types (profile "
+        f'`{kodcode_profile.name}`). Load with `datasets.load_dataset("parquet", data_dir=<this folder>)`; '
         "LLaMA-Factory reads `sft_sharegpt.json` through `dataset_info.json`.",
         {"How it was made": SFT_METHOD, "Files": SFT_FILES, "Licence": selection.LICENCE},
         counts,
     )
+    splits = {name: df.filter(pl.col("split") == name).drop("split") for name in SFT_SPLITS}
+    splits = {k: v for k, v in splits.items() if v.height or k == TRAIN}
     out = _out_dir(workspace, config, "sft")
     files = sharegpt_files("kodcode_sft", records)
-    report.add(export_parquet_dataset({TRAIN: df}, out, card, sort_by="sft_id", extra_files=files))
-    report.add({"correct": correct.height})
-    report.share("pass_rate", correct.height, df.height)
-    return report.emit(context, df, preview=["style", "correct", "verify_status", "response"])
+    report.add(export_parquet_dataset(splits, out, card, sort_by="question_id", extra_files=files))
+    report.add({f"split/{k}": v for k, v in counts["split"].items()})
+    report.share("pass_rate", train.height, df.height)
+    return report.emit(context, df, preview=["split", "r1_correctness", "question"])
 
 
 RL_REWARD = (

@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetIn, asset_check
 from assets.common.checks import count_check
 from assets.common.decontam import DecontamIndex, load_benchmarks
 from assets.common.release import TRAIN
+from assets.kodcode import release_schema as shape
 from assets.kodcode.release import kodcode_dataset, kodcode_rl_dataset, kodcode_sft_dataset
 
 
@@ -34,16 +35,20 @@ def _contamination(texts: list[tuple[str, str]], selection: pl.DataFrame) -> Ass
     )
 
 
-def _user_text(messages: list[dict]) -> str:
-    return "\n".join(m["content"] for m in messages if m["role"] == "user")
-
-
 def _triplet_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
     return list(df.filter(pl.col("split") == TRAIN).select("question_id", "question").iter_rows())
 
 
 def _sft_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
-    return [(r["sft_id"], _user_text(r["messages"])) for r in df.iter_rows(named=True)]
+    """The prompts of the SFT set's training split (use_with_caution is there to be inspected)."""
+    train = df.filter(pl.col("split") == TRAIN)
+    return [
+        (
+            r["question_id"],
+            "\n".join(t["value"] for t in r["conversations"] if t["from"] == "human"),
+        )
+        for r in train.iter_rows(named=True)
+    ]
 
 
 def _rl_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
@@ -86,8 +91,35 @@ def kodcode_rl_dataset_uncontaminated(
     return _contamination(_rl_texts(kodcode_rl_dataset), kodcode_release_selection)
 
 
+def _shaped(df: pl.DataFrame, fields: dict[str, str]) -> AssetCheckResult:
+    """Passes when every field of the original's card is there with its type."""
+    problems = shape.field_problems(df, fields)
+    return count_check(
+        {"field_problems": len(problems)},
+        info={"fields": len(fields), "rows": df.height, "problems": "; ".join(problems[:10])},
+    )
+
+
+@asset_check(
+    asset=kodcode_dataset,
+    description="The triplets carry every KodCode-V1 field with its type (ours come after).",
+)
+def kodcode_dataset_has_kodcode_v1_fields(kodcode_dataset: pl.DataFrame) -> AssetCheckResult:
+    return _shaped(kodcode_dataset, shape.KODCODE_V1_FIELDS)
+
+
+@asset_check(
+    asset=kodcode_sft_dataset,
+    description="The SFT set carries every KodCode-V1-SFT-R1 field with its type (ours come after).",
+)
+def kodcode_sft_dataset_has_sft_r1_fields(kodcode_sft_dataset: pl.DataFrame) -> AssetCheckResult:
+    return _shaped(kodcode_sft_dataset, shape.KODCODE_SFT_R1_FIELDS)
+
+
 RELEASE_CHECKS = [
     kodcode_dataset_uncontaminated,
     kodcode_sft_dataset_uncontaminated,
     kodcode_rl_dataset_uncontaminated,
+    kodcode_dataset_has_kodcode_v1_fields,
+    kodcode_sft_dataset_has_sft_r1_fields,
 ]

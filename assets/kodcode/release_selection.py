@@ -12,6 +12,7 @@ together with the complete-style items derived from them; SFT/RL releases take `
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from assets.common.decontam import DecontamIndex
 from assets.common.release import (
     CAUTION,
+    DROP_ALL,
     NEAR_DUPLICATE,
     TRAIN,
     ReleaseItem,
@@ -28,8 +30,18 @@ from assets.kodcode.prompts import solve_messages
 
 __all__ = ["CAUTION", "NEAR_DUPLICATE", "SELECTION_SCHEMA", "TRAIN", "select", "trainer_texts"]
 
-# KodCode's release is the shared policy as it stands (contaminated items -> use_with_caution).
+# KodCode's release is the shared policy as it stands (contaminated items -> use_with_caution);
+# `assay` keeps one canonical member per near-duplicate cluster (keeps coverage), `original`
+# drops every member, as KodCode's step1.3 does.
 POLICY = ReleasePolicy()
+ORIGINAL_POLICY = replace(POLICY, near_duplicates=DROP_ALL)
+
+
+def instruct_texts(triplets: pl.DataFrame) -> list[tuple[str, str]]:
+    """(id, question) of the items near-duplicates are found among: instruct questions."""
+    rows = triplets.filter(pl.col("style") == "instruct").select("question_id", "question")
+    return sorted(rows.iter_rows())
+
 
 SELECTION_SCHEMA: dict[str, pl.DataType] = {
     "question_id": pl.Utf8,
@@ -59,8 +71,14 @@ DECISION_INPUTS = [
 ]  # fmt: skip
 
 
-def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) -> pl.DataFrame:
-    """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not released)."""
+def select(
+    triplets: pl.DataFrame,
+    policy: ReleasePolicy,
+    index: DecontamIndex,
+    canonical: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not
+    released). `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
     # Only the columns a decision reads: Python rows of every column cost ~8 KiB a triplet
     # (bench/scale.py release), the largest share of a release's peak memory.
     rows = list(triplets.select(DECISION_INPUTS).sort("question_id").iter_rows(named=True))
@@ -73,7 +91,7 @@ def select(triplets: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex) 
         )
         for r in rows
     ]
-    decisions = policy.decide(items, index)
+    decisions = policy.decide(items, index, canonical)
     out = []
     for r in rows:
         d = decisions[r["question_id"]]
@@ -129,19 +147,19 @@ the solution (a stub with a body, or solution lines in the docstring) were
 dropped, and each survivor was re-verified: the original solution, given the
 stub's signature, passed the tests again in the sandbox.
 
-Across seed files, near-duplicate instruct questions were clustered and one
-canonical member (smallest id) kept; a complete item follows its parent.
+Across seed files, near-duplicate instruct questions were clustered and {kept};
+a complete item follows its parent.
 Every item was compared with public benchmarks by word 5-gram overlap;
 `benchmark_similarity` is the share of the shorter text's 5-grams found in the
 closest benchmark problem (`benchmark_task_id`).
 """
 
 DIFFERENCES = """\
-- Complete-style items are re-verified under their own signature, and labelled
-  `complete` (KodCode-V1 labels both styles `instruct` and reuses the tests unchecked).
+- Complete-style items are re-verified under their own signature (KodCode reuses the tests
+  unchecked); under the `assay` profile they are also labelled `complete`.
 - Hard questions are retried automatically up to a cap instead of being left to a manual rerun.
-- Near-duplicate pairs keep one canonical member instead of losing both, and the
-  result does not depend on the order partitions were processed in.
+- Under the `assay` profile near-duplicate clusters keep one canonical member instead of
+  losing all; in both the result does not depend on the order partitions were processed in.
 - `test_info` lists every function the tests import, not only the first.
 """
 
@@ -155,9 +173,14 @@ problems used for decontamination (HumanEval, MIT) are not included.
 def card_sections(
     policy: ReleasePolicy, benchmarks: list[str], extra: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
+    kept = (
+        "every member of a cluster dropped, as KodCode does"
+        if policy.near_duplicates == DROP_ALL
+        else "one canonical member (smallest id) kept"
+    )
     return {
         "Splits": policy.splits_text(benchmarks),
-        "How it was made": METHOD,
+        "How it was made": METHOD.format(kept=kept),
         "Where this differs from KodCode": DIFFERENCES,
         **(extra or {}),
         "Licence": LICENCE,

@@ -89,3 +89,18 @@ def test_other_benchmarks_load_from_jsonl_files(tmp_path):
 def test_unknown_benchmark_names_fail_with_the_known_list():
     with pytest.raises(ValueError, match="humaneval"):
         load_benchmarks(["no-such-bench"])
+
+
+def test_mbpp_bigcodebench_and_livecodebench_load_from_the_users_files(tmp_path, monkeypatch):
+    from assets.common.decontam import LOCAL_BENCHMARKS, load_benchmarks
+
+    mbpp = tmp_path / "mbpp.jsonl"
+    mbpp.write_text(
+        '{"task_id": 11, "text": "Write a python function to remove first and last occurrence of a given character from the string."}\n'
+    )
+    monkeypatch.setenv(LOCAL_BENCHMARKS["mbpp"].env, str(mbpp))
+    (problem,) = load_benchmarks(["mbpp"])
+    assert (problem.benchmark, problem.problem_id) == ("mbpp", "11")
+    monkeypatch.delenv(LOCAL_BENCHMARKS["bigcodebench"].env, raising=False)
+    with pytest.raises(ValueError, match="ASSAY_BENCHMARK_BIGCODEBENCH"):
+        load_benchmarks(["bigcodebench"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import polars as pl
 import pytest
 
 from assets.kodcode import release_checks
+from assets.kodcode import release_schema as shape
 from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
 from tests.fakes.family_run import family_run
 from tests.fakes.openai_server import OpenAIServer
@@ -204,7 +206,7 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
     assert loaded["use_with_caution"].num_rows == close.height
     assert set(loaded["train"]["style"]) == {"instruct", "complete"}
     card = (out / "triplets" / "README.md").read_text()
-    assert "## Counts by difficulty" in card and "use_with_caution" in card
+    assert "## Counts by gpt_difficulty" in card and "use_with_caution" in card
     assert (
         pl.read_parquet(out / "triplets" / "data" / "*.parquet").height
         == loaded["train"].num_rows + close.height
@@ -214,7 +216,8 @@ def test_release_dedups_across_partitions_decontaminates_and_loads_with_datasets
         "parquet", data_dir=str(out / "sft"), cache_dir=str(family["root"] / "hf")
     )["train"]
     sharegpt = json.loads((out / "sft" / "sft_sharegpt.json").read_text())
-    assert len(sharegpt) == sum(sft["correct"]) > 0
+    assert len(sharegpt) == sft.num_rows > 0
+    assert set(sft["r1_correctness"]) == {"True"}, "the train split holds the correct questions"
     info = json.loads((out / "sft" / "dataset_info.json").read_text())
     assert info["kodcode_sft"]["formatting"] == "sharegpt"
 
@@ -267,3 +270,82 @@ def test_a_partition_with_no_verified_question_flows_through_every_asset_to_an_e
     assert triplets.height == 0 and "question" in triplets.columns
     rl = pl.read_parquet(tmp_path / "datasets" / "kodcode" / "rl" / "data" / "*.parquet")
     assert rl.columns == ["data_source", "prompt", "ability", "reward_model", "extra_info"]
+
+
+def test_released_triplets_are_kodcode_v1_records_with_every_trial(family):
+    out = family["ab"] / "datasets" / "kodcode"
+    triplets = pl.read_parquet(out / "triplets" / "data" / "*.parquet")
+    assert shape.field_problems(triplets, shape.KODCODE_V1_FIELDS) == []
+    assert triplets.columns[: len(shape.KODCODE_V1_FIELDS)] == list(shape.KODCODE_V1_FIELDS)
+    prime = triplets.filter(
+        (pl.col("style") == "instruct") & pl.col("question").str.contains("nth_prime")
+    ).row(0, named=True)
+    assert prime["gpt_pass_sequence"] == [0, 0, 0, 1, 1, 1]
+    assert (prime["gpt_pass_trial_num"], prime["gpt_difficulty"]) == (3, "medium")
+    assert prime["gpt_pass_percentage"] == 0.5
+    recorded = {k: v for k, v in prime["trials"].items() if v is not None}
+    assert len(recorded) == 6, "the three first trials and the three retries"
+    assert [v["test_result"] for v in recorded.values()] == ["Fail"] * 3 + ["Pass"] * 3
+    assert (
+        prime["chosen_trial"] in recorded
+        and recorded[prime["chosen_trial"]]["test_result"] == "Pass"
+    )
+    assert prime["metadata"]["original_instruction"] == "" and prime["metadata"]["prompt_id"]
+    complete = triplets.filter(
+        (pl.col("parent_question_id") == prime["question_id"]) & (pl.col("style") == "complete")
+    )
+    assert complete.height == 1
+    for row in complete.iter_rows(named=True):
+        assert row["metadata"]["original_instruction"] == prime["question"]
+        assert row["trials"] == prime["trials"], "a complete item carries its parent's trials"
+    caution = triplets.filter(pl.col("filter_reason").is_not_null())
+    assert caution.height == 2 and set(caution["benchmark_task_id"]) == {"HumanEval/0"}
+    assert all("def has_close_elements" in t for t in caution["benchmark_instruction"])
+
+
+def test_released_sft_is_one_kodcode_v1_sft_r1_row_per_question(family):
+    out = family["ab"] / "datasets" / "kodcode" / "sft"
+    sft = pl.read_parquet(out / "data" / "*.parquet")
+    assert shape.field_problems(sft, shape.KODCODE_SFT_R1_FIELDS) == []
+    assert sft["question_id"].n_unique() == sft.height
+    assert set(sft["r1_correctness"]) <= {"True", "False"}
+    for row in sft.iter_rows(named=True):
+        assert row["r1_pass_trial_num"] == sum(row["r1_pass_sequence"])
+        assert (row["r1_correctness"] == "True") == (row["r1_pass_trial_num"] > 0)
+        assert [t["from"] for t in row["conversations"]][-1] == "gpt"
+
+
+def test_the_original_profile_drops_every_near_duplicate_and_labels_as_kodcode(tmp_path):
+    config = {"ops": {"kodcode_release_selection": {"config": {"dedup_method": "minhash"}}}}
+    with OpenAIServer(Stage3Model()) as server:
+        run = family_run(
+            "kodcode",
+            SEEDS,
+            server.base_url,
+            tmp_path,
+            run_config=RUN_CONFIG,
+            checks=False,
+            release_config=config,
+            profiles={"kodcode": "original"},
+        )
+    assert run.release.success and not run.failed_checks()
+    selection = run.read("kodcode_release_selection")
+    vowels = selection.filter(pl.col("style") == "instruct").join(
+        run.read("kodcode_dataset").select(pl.col("assay_question_id").alias("question_id")),
+        on="question_id",
+        how="anti",
+    )
+    assert vowels.height == 2 and set(vowels["decision"]) == {"near_duplicate"}, (
+        "both members of the near-duplicate pair go"
+    )
+    out = tmp_path / "datasets" / "kodcode"
+    triplets = pl.read_parquet(out / "triplets" / "data" / "*.parquet")
+    assert shape.field_problems(triplets, shape.KODCODE_V1_FIELDS) == []
+    assert set(triplets["style"]) == {"instruct"}, "step3.2 labels complete items instruct too"
+    assert set(triplets["subset"]) <= set(shape.SUBSET_NAMES.values())
+    assert set(triplets["version"]) == {"assay-original"}
+    assert all(re.fullmatch(r"[A-Z][A-Za-z_]+_[0-9a-f]+_[IC]", q) for q in triplets["question_id"])
+    sft = pl.read_parquet(out / "sft" / "data" / "*.parquet")
+    assert shape.field_problems(sft, shape.KODCODE_SFT_R1_FIELDS) == []
+    for row in sft.iter_rows(named=True):
+        assert row["conversations"][0] == {"from": "human", "value": row["question"]}
