@@ -56,12 +56,15 @@ def decide(
     )
 
 
-def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
+def parsed_records(
+    pairs: pl.DataFrame, selected: pl.DataFrame, main_code_only: bool = False
+) -> list[dict]:
     """Released items in CodeI/O's own parsed shape, for the items `selected` kept.
 
     Shape of CodeI/O's released samples: `problem_description, io_requirements,
     refcode, funcname, ios, category, meta`; `refcode` is the whole program
-    (main function and input generator), `ios` every verified pair.
+    (main function and input generator; the main function alone under `original`, as
+    parse_gen_ios.py writes it), `ios` every verified pair.
     """
     splits = (
         dict(selected.unique("item_id").select(["item_id", "split"]).iter_rows())
@@ -76,7 +79,7 @@ def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
             {
                 "problem_description": row["problem_statement"],
                 "io_requirements": row["io_description"],
-                "refcode": row["program"],
+                "refcode": row["main_code"] if main_code_only else row["program"],
                 "funcname": "main_solution",
                 "ios": pairs_from_rows(row["ios"]),
                 "category": None,
