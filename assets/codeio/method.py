@@ -47,6 +47,7 @@ class Method:
     # assemble_codeio_demo: which records are CodeI/O++ records, and the SFT export.
     release_all_turn_1: bool  # assay: every answered record, with its status columns
     keep_failed_revision_requests: bool  # assay: a failed turn-2 request keeps turn 1
+    dedup_programs: bool  # assay: one copy of near-duplicate programs across seed files
     sft_verified_only: bool
 
     @property
@@ -77,6 +78,7 @@ ORIGINAL_METHOD = Method(
     bools_equal_ints=True,
     release_all_turn_1=False,
     keep_failed_revision_requests=False,
+    dedup_programs=False,
     sft_verified_only=False,
 )
 
@@ -103,6 +105,7 @@ ASSAY_METHOD = Method(
     bools_equal_ints=False,
     release_all_turn_1=True,
     keep_failed_revision_requests=True,
+    dedup_programs=True,
     sft_verified_only=True,
 )
 
@@ -155,7 +158,7 @@ ASSAY_DIFFERENCES: dict[str, tuple[str, str]] = {
     ),
     "search_limit_drops": (
         "the search budget keeps the pairs found so far",
-        "see search_limit_s",
+        "the pairs found before the budget ran out were computed and checked like any other",
     ),
     "size_measure": (
         "sizes measured as the bytes of the value's JSON text (original: pympler.asizeof)",
@@ -197,6 +200,10 @@ ASSAY_DIFFERENCES: dict[str, tuple[str, str]] = {
     "keep_failed_revision_requests": (
         "a failed revision request keeps the record's first turn",
         "a revision is an improvement, never a condition; the original loses such records",
+    ),
+    "dedup_programs": (
+        "near-duplicate programs (MinHash, Jaccard >= 0.8) released once, from the first seed file",
+        "the same program twice makes the same prompts twice; the original does not deduplicate",
     ),
     "sft_verified_only": (
         "SFT conversations only for verified records (original: every CodeI/O++ record)",

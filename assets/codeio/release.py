@@ -144,7 +144,7 @@ def codeio_release(
     records = records.filter(selected)
     policy = config.policy()
     index = policy.index()
-    decided = decide(records, pairs, policy, index)
+    decided = decide(records, pairs, policy, index, dedup=method.dedup_programs)
     df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
     verified_only = pick(config.sft_verified_only, method.sft_verified_only)
     sft = sharegpt_records(df, verified_only)

@@ -23,9 +23,14 @@ MATCH_SCHEMA = {
 }
 
 
-def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseItem]:
-    """One release item per item of `records`: its program and its prompts (by prompt id)."""
-    programs = dict(pairs.select(["item_id", "program"]).iter_rows()) if pairs.height else {}
+def release_items(
+    records: pl.DataFrame, pairs: pl.DataFrame, dedup: bool = True
+) -> list[ReleaseItem]:
+    """One release item per item of `records`: its program (None: not deduplicated) and its
+    prompts (by prompt id)."""
+    programs = (
+        dict(pairs.select(["item_id", "program"]).iter_rows()) if pairs.height and dedup else {}
+    )
     prompts: dict[tuple[str, str], list[str]] = {}
     for partition, item_id, prompt in (
         records.sort("prompt_id").select(["partition", "item_id", "prompt"]).iter_rows()
@@ -38,11 +43,15 @@ def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseIte
 
 
 def decide(
-    records: pl.DataFrame, pairs: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex
+    records: pl.DataFrame,
+    pairs: pl.DataFrame,
+    policy: ReleasePolicy,
+    index: DecontamIndex,
+    dedup: bool = True,
 ) -> pl.DataFrame:
     """Every record with its item's decision (`split`: train, use_with_caution or why it
-    leaves) and its item's closest benchmark problem."""
-    decisions = policy.decide(release_items(records, pairs), index)
+    leaves) and its item's closest benchmark problem; `dedup` False keeps near-duplicates."""
+    decisions = policy.decide(release_items(records, pairs, dedup), index)
     columns: dict[str, list] = {name: [] for name in MATCH_SCHEMA}
     for partition, item_id in records.select(["partition", "item_id"]).iter_rows():
         decision = decisions[first_file_id(partition, item_id)]
