@@ -932,6 +932,37 @@ def _mechanism(f: Finding) -> Finding:
     return f
 
 
+# Where each Method field lives in the original, and in our graph.
+FIELD_STEPS: dict[str, tuple[str, str]] = {
+    "unify_max_tokens": ("README.md step 1.2", "codeio_unified"),
+    "temperature": (
+        "README.md steps 1.2/4/6.2",
+        "codeio_unified, codeio_predictions, codeio_revisions",
+    ),
+    "max_code_chars": ("data/rawcode_1k.jsonl (no cap)", "codeio_raw_code"),
+    "drop_repeated_files": ("build_transform_msg.py (every line)", "codeio_raw_code"),
+    "strict_sections": ("src/parse_gen_ios.py:resolve_output", "codeio_unified"),
+    "search_tries": ("src/parse_gen_ios.py templatexx", "codeio_io_pairs"),
+    "max_pairs": ("src/parse_gen_ios.py templatexx", "codeio_io_pairs"),
+    "min_pairs": ("src/parse_gen_ios.py:process_item", "codeio_io_pairs"),
+    "search_limit_s": ("src/parse_gen_ios.py:process_one_item", "codeio_io_pairs"),
+    "search_limit_drops": ("src/parse_gen_ios.py:process_one_item", "codeio_io_pairs"),
+    "size_measure": ("src/parse_gen_ios.py templatexx (strict_check_size)", "codeio_io_pairs"),
+    "tolerate_draw_errors": ("src/parse_gen_ios.py templatexx", "codeio_io_pairs"),
+    "check_determinism": ("src/parse_gen_ios.py (none)", "codeio_io_pairs"),
+    "drop_clock_readers": ("src/parse_gen_ios.py (none)", "codeio_io_pairs"),
+    "pairs_per_item": ("src/build_codeio_msg.py (uplimit)", "codeio_prediction_prompts"),
+    "predict_max_tokens": ("README.md steps 4/6.2", "codeio_predictions, codeio_revisions"),
+    "input_check_limit_s": ("src/check_io_pred_acc_mp.py:check_io_pred_acc", "codeio_predictions"),
+    "timeout_reruns": ("scripts/pipeline_check.sh", "codeio_predictions, codeio_revisions"),
+    "bools_equal_ints": ("src/codeio_utils.py:is_close", "codeio_predictions, codeio_revisions"),
+    "release_all_turn_1": ("src/assemble_codeio_demo.py", "codeio_release"),
+    "keep_failed_revision_requests": ("src/assemble_codeio_demo.py", "codeio_final"),
+    "dedup_programs": ("(none in the original)", "codeio_release"),
+    "sft_verified_only": ("src/assemble_codeio_demo.py (all records)", "codeio_release"),
+}
+
+
 def assay_findings() -> list[Finding]:
     """Each named difference of `assay` from the original, and what it keeps the same."""
     out = [
@@ -948,16 +979,15 @@ def assay_findings() -> list[Finding]:
         if f.name == "profile":
             continue
         ours, theirs = getattr(ASSAY_METHOD, f.name), getattr(ORIGINAL_METHOD, f.name)
+        step, asset = FIELD_STEPS[f.name]
         if ours == theirs:
-            out.append(
-                Finding("hkust-nlp/CodeIO", "codeio", "parameter", f.name, MATCH, f"{ours!r}")
-            )
+            out.append(Finding(step, asset, "parameter", f.name, MATCH, f"{ours!r}"))
         else:
             name, why = ASSAY_DIFFERENCES[f.name]
             out.append(
                 Finding(
-                    "hkust-nlp/CodeIO",
-                    "codeio",
+                    step,
+                    asset,
                     "mechanism" if isinstance(ours, bool) else "parameter",
                     f.name,
                     DIFFERS,
