@@ -952,6 +952,15 @@ FIELD_STEPS: dict[str, tuple[str, str]] = {
     "check_determinism": ("src/parse_gen_ios.py (none)", "codeio_io_pairs"),
     "drop_clock_readers": ("src/parse_gen_ios.py (none)", "codeio_io_pairs"),
     "pairs_per_item": ("src/build_codeio_msg.py (uplimit)", "codeio_prediction_prompts"),
+    "given_as_json": ("src/build_codeio_msg.py:build_io_pred", "codeio_prediction_prompts"),
+    "answer_extraction": (
+        "src/codeio_utils.py:extract_last_complete_json",
+        "codeio_predictions, codeio_revisions",
+    ),
+    "prelude": (
+        "src/parse_gen_ios.py, src/codeio_utils.py:solution_prefix",
+        "codeio_io_pairs, codeio_predictions",
+    ),
     "predict_max_tokens": ("README.md steps 4/6.2", "codeio_predictions, codeio_revisions"),
     "input_check_limit_s": ("src/check_io_pred_acc_mp.py:check_io_pred_acc", "codeio_predictions"),
     "timeout_reruns": ("scripts/pipeline_check.sh", "codeio_predictions, codeio_revisions"),

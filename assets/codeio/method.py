@@ -38,9 +38,13 @@ class Method:
     drop_clock_readers: bool
     # build_codeio_msg: the first N pairs, both prediction directions, the code as a tip.
     pairs_per_item: int
+    given_as_json: bool  # the known side shown as JSON (assay) or as Python's f"{value}"
     # batched_api_inference for predictions and revisions.
     predict_max_tokens: int
-    # check_io_pred_acc_mp*: input checks' time limit and how often timeouts are re-run.
+    # check_io_pred_acc_mp*: reading the answer, the code's imports, input checks' time limit
+    # and how often timeouts are re-run.
+    answer_extraction: str  # "last_json" (the original's) or "keyed" (ours)
+    prelude: str  # what runs before the program: "original" (none / its import prefix) or "stdlib"
     input_check_limit_s: float
     timeout_reruns: int
     bools_equal_ints: bool  # the original's is_close lets True match 1
@@ -72,6 +76,9 @@ ORIGINAL_METHOD = Method(
     check_determinism=False,
     drop_clock_readers=False,
     pairs_per_item=3,
+    given_as_json=False,
+    answer_extraction="last_json",
+    prelude="original",
     predict_max_tokens=4096,
     input_check_limit_s=5.0,
     timeout_reruns=10,
@@ -99,6 +106,9 @@ ASSAY_METHOD = Method(
     check_determinism=True,
     drop_clock_readers=True,
     pairs_per_item=3,
+    given_as_json=True,
+    answer_extraction="keyed",
+    prelude="stdlib",
     predict_max_tokens=1024,
     input_check_limit_s=5.0,
     timeout_reruns=2,
@@ -143,11 +153,27 @@ ASSAY_DIFFERENCES: dict[str, tuple[str, str]] = {
         "the same file twice makes the same programs twice; the original keeps both",
     ),
     "strict_sections": (
-        "tolerant section reading",
+        "tolerant section reading; both functions must parse and the generator take no arguments",
         (
             "small models write `### 2. Input/Output Description:` or bold headers; the original "
             "finds only `## Main Function` etc. and loses those answers"
         ),
+    ),
+    "given_as_json": (
+        "the known side shown as JSON (original: Python's text of the value, `{'a': True}`)",
+        "the model sees the notation it must answer in, and the feedback quotes the same text",
+    ),
+    "answer_extraction": (
+        'the last `{"output": …}` / `{"input": …}` object, Python literals repaired '
+        "(original: the last top-level JSON object, which must hold the key)",
+        "a model that restates the input after its answer, or writes `'output'` or a tuple, "
+        "is read as it meant; a non-dict input is refused instead of passed positionally",
+    ),
+    "prelude": (
+        "one short standard-library prelude before the program, in the pair search and in the "
+        "checks (original: none in the search, its 40-line import prefix with numpy in checks)",
+        "a pair and its check see the same names, so a program that forgot an import is "
+        "judged the same way in both",
     ),
     "search_limit_s": (
         (
@@ -187,7 +213,7 @@ ASSAY_DIFFERENCES: dict[str, tuple[str, str]] = {
         ),
     ),
     "bools_equal_ints": (
-        "booleans only agree with booleans",
+        "booleans only agree with booleans; equal JSON text also agrees for outputs",
         "the original's is_close lets `true` match `1`, accepting a wrong type",
     ),
     "release_all_turn_1": (
