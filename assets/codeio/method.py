@@ -4,6 +4,12 @@
 keeps our wording and the named improvements in `ASSAY_DIFFERENCES`, and otherwise the
 same method. Assets read their defaults from here (a run's config may still override a
 number); the fidelity report compares the `original` column with the original's source.
+
+Numbers are read field by field. The original's mechanisms are implemented as bundles chosen
+together by `original`: its wording (original_src), its search, extraction, tolerance and
+input check (original_rules, judging.OriginalRules) and its section reading
+(unified.parse_unified_original); their fields here (size_measure, answer_extraction,
+prelude, bools_equal_ints, ...) describe each part so every difference is listed by name.
 """
 
 from __future__ import annotations
