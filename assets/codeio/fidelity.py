@@ -306,7 +306,7 @@ def _turn_one_items(n: int = 20) -> list[dict]:
                 "io_pred": "io"[i % 2],
                 "index": i,
                 "output": f'Reasoning {i}.\n{{"output": {i}}}',
-                "res": {"status": status, "message": f'message {i} [Mismatch] {{"a": {i}}}'},
+                "res": {"status": status, "message": f'message {i}: wrong {{"a": {i}}}'},
             }
         )
     return items
