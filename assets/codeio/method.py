@@ -170,16 +170,24 @@ ASSAY_DIFFERENCES: dict[str, tuple[str, str]] = {
         "the model sees the notation it must answer in, and the feedback quotes the same text",
     ),
     "answer_extraction": (
-        'the last `{"output": …}` / `{"input": …}` object, Python literals repaired '
-        "(original: the last top-level JSON object, which must hold the key)",
-        "a model that restates the input after its answer, or writes `'output'` or a tuple, "
-        "is read as it meant; a non-dict input is refused instead of passed positionally",
+        (
+            'the last `{"output": …}` / `{"input": …}` object, Python literals repaired '
+            "(original: the last top-level JSON object, which must hold the key)"
+        ),
+        (
+            "a model that restates the input after its answer, or writes `'output'` or a tuple, "
+            "is read as it meant; a non-dict input is refused instead of passed positionally"
+        ),
     ),
     "prelude": (
-        "one short standard-library prelude before the program, in the pair search and in the "
-        "checks (original: none in the search, its 40-line import prefix with numpy in checks)",
-        "a pair and its check see the same names, so a program that forgot an import is "
-        "judged the same way in both",
+        (
+            "one short standard-library prelude before the program, in the pair search and in the "
+            "checks (original: none in the search, its 40-line import prefix with numpy in checks)"
+        ),
+        (
+            "a pair and its check see the same names, so a program that forgot an import is "
+            "judged the same way in both"
+        ),
     ),
     "search_limit_s": (
         (
