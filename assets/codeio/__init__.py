@@ -11,6 +11,10 @@ Chain, one partition per seed file under `seeds/codeio/`:
   codeio_final               CodeI/O++ records (prompt, turn_1, feedback_1, turn_2, feedback_2) + SFT chat
   codeio_release             all partitions: one copy per source file, decontaminated, exported
 
+Profile (`codeio_profile`, ASSAY_CODEIO_PROFILE): `assay` (default) or `original`, which
+follows hkust-nlp/CodeIO with its wording read from ASSAY_CODEIO_SRC; method.py lists both
+and every difference, fidelity.py compares them with the original (docs/profiles/codeio.md).
+
 Seed format: JSON Lines in CodeI/O's raw-code record shape, one source file per line;
 `content` is required, `blob_id`, `repo_name`, `path` (and any other field) are optional:
   {"blob_id": "…", "repo_name": "owner/repo", "path": "/pkg/module.py", "content": "def f(x): …"}
@@ -26,7 +30,12 @@ from assets.codeio.assets import (
     codeio_unified,
     validate_seed,
 )
-from assets.codeio.checks import codeio_final_consistent, codeio_pairs_within_limits
+from assets.codeio.checks import (
+    codeio_final_consistent,
+    codeio_pairs_within_limits,
+    codeio_release_is_codeio_pp,
+)
+from assets.codeio.fidelity import findings
 from assets.codeio.release import codeio_release
 from assets.common.family import Family
 
@@ -40,7 +49,7 @@ ASSETS = [
     codeio_final,
     codeio_release,
 ]
-CHECKS = [codeio_pairs_within_limits, codeio_final_consistent]
+CHECKS = [codeio_pairs_within_limits, codeio_final_consistent, codeio_release_is_codeio_pp]
 
 FAMILY = Family(
     name="codeio",
@@ -49,4 +58,5 @@ FAMILY = Family(
     checks=CHECKS,
     seed_asset=codeio_raw_code,
     validate_seed=validate_seed,
+    fidelity=findings,
 )

@@ -5,19 +5,22 @@ Each asset reads: load the upstream frame → ask the model or run the sandbox �
 pure functions of this package → report (drops with reasons, figures) → return the frame."""
 
 import hashlib
+import json
 
 import polars as pl
 from dagster import AssetExecutionContext, asset
 
-from assets.codeio import harness, prompts
+from assets.codeio import harness, original_src, prompts
 from assets.codeio.configs import (
     PairsConfig,
     PredictConfig,
     PromptsConfig,
     RawCodeConfig,
     UnifyConfig,
+    pick,
 )
-from assets.codeio.judging import Task, judge_batch
+from assets.codeio.judging import AssayRules, OriginalRules, Rules, Task, judge_batch
+from assets.codeio.method import Method, method_for
 from assets.codeio.pairs import (
     pairs_row,
     read_search,
@@ -34,12 +37,13 @@ from assets.codeio.schemas import (
     REVISIONS_SCHEMA,
     UNIFIED_SCHEMA,
 )
-from assets.codeio.unified import parse_unified
+from assets.codeio.unified import parse_unified, parse_unified_original
 from assets.codeio.verify import REVISABLE, STATUSES, SUCCESS, Verdict
 from assets.common.ask import TRUNCATED_FAILURE, Answers, ask
 from assets.common.execute import run_jobs
 from assets.common.family import partitioned
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
 from assets.common.seeds import require_fields
 from assets.common.steps import read_partition_seeds
@@ -71,17 +75,22 @@ def _user(content: str) -> tuple[dict[str, str], ...]:
     description="One row per raw code file of the seed file; bad lines quarantined, duplicates and oversize files dropped.",
 )
 def codeio_raw_code(
-    context: AssetExecutionContext, config: RawCodeConfig, workspace: Workspace
+    context: AssetExecutionContext,
+    config: RawCodeConfig,
+    workspace: Workspace,
+    codeio_profile: Profile,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
+    max_chars = pick(config.max_code_chars, method.max_code_chars) or None
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
     report = StepReport(rows_in=seeds.lines_read, log=context.log)
     report.drop("quarantined", n=len(seeds.bad))
     rows, seen = [], set()
     for seed in seeds.rows:
         content, sha = seed["content"], _sha(seed["content"])
-        if len(content) > config.max_code_chars:
+        if max_chars and len(content) > max_chars:
             report.drop("too_long", key=f"line {seed['seed_line']}", detail=f"{len(content)} chars")
-        elif sha in seen:
+        elif sha in seen and method.drop_repeated_files:
             report.drop("duplicate_content", key=f"line {seed['seed_line']}", detail=sha)
         else:
             seen.add(sha)
@@ -97,7 +106,7 @@ def codeio_raw_code(
                     "content": content,
                 }
             )
-    report.add(seed_meta)
+    report.add({**seed_meta, "profile": method.profile})
     df = pl.DataFrame(rows, schema=RAW_SCHEMA)
     return report.emit(context, df, preview=["repo_name", "path", "content"])
 
@@ -110,17 +119,21 @@ def codeio_unified(
     context: AssetExecutionContext,
     config: UnifyConfig,
     llm: LLMResource,
+    codeio_profile: Profile,
     codeio_raw_code: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
+    unify_prompt = original_src.unify_prompt if method.original else prompts.unify_prompt
+    parse = parse_unified_original if method.strict_sections else parse_unified
     raw = {r["code_id"]: r for r in codeio_raw_code.iter_rows(named=True)}
     answers = ask(
         llm,
         [
             LLMRequest(
                 key=code_id,
-                messages=_user(prompts.unify_prompt(r["content"])),
-                max_tokens=config.max_tokens,
-                temperature=config.temperature,
+                messages=_user(unify_prompt(r["content"])),
+                max_tokens=pick(config.max_tokens, method.unify_max_tokens),
+                temperature=pick(config.temperature, method.temperature),
             )
             for code_id, r in raw.items()
         ],
@@ -129,7 +142,7 @@ def codeio_unified(
     report = StepReport(rows_in=len(raw), log=context.log)
     rows = []
     for c in answers.completions:
-        parsed = parse_unified(c.text) if c.ok else None
+        parsed = parse(c.text) if c.ok else None
         if parsed is None:
             report.drop(_llm_failure(c), key=c.key, detail=c.error or "")
         elif parsed.code is None:
@@ -166,19 +179,23 @@ def codeio_io_pairs(
     config: PairsConfig,
     sandbox: SandboxResource,
     workspace: Workspace,
+    codeio_profile: Profile,
     codeio_unified: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
+    tries = pick(config.tries, method.search_tries)
+    want = pick(config.max_pairs, method.max_pairs)
+    min_pairs = pick(config.min_pairs, method.min_pairs)
     report = StepReport(rows_in=codeio_unified.height, log=context.log)
     items = {}
     for row in codeio_unified.iter_rows(named=True):
-        cue = reads_clock(row["main_code"]) if config.drop_clock_readers else None
+        drop_clock = pick(config.drop_clock_readers, method.drop_clock_readers)
+        cue = reads_clock(row["main_code"]) if drop_clock else None
         if cue:
             report.drop("reads_clock", key=row["item_id"], detail=f"main code calls {cue}")
         else:
             items[row["item_id"]] = row
-    # The search is one call, so the sandbox's per-call limit bounds it; stopping at half of it
-    # leaves room for the draw in progress when the budget runs out.
-    budget = min(config.search_budget_s, 0.5 * float(sandbox.timeout_s))
+    budget = _search_limit(context, method, pick(config.search_budget_s, method.search_limit_s), sandbox)
     seeds = {
         i: seeded_rng(workspace.global_seed, context.partition_key, "codeio_io_pairs", i).randrange(
             2**31
@@ -186,13 +203,17 @@ def codeio_io_pairs(
         for i in items
     }
     search_jobs = [
-        harness.pair_search_job(i, r["program"], seeds[i], config.tries, config.max_pairs, budget)
+        harness.original_search_job(
+            i, r["main_code"], r["generator_code"], seeds[i], tries, want, budget
+        )
+        if method.original
+        else harness.pair_search_job(i, r["program"], seeds[i], tries, want, budget)
         for i, r in items.items()
     ]
     searched = run_jobs(sandbox, search_jobs, log=context.log)
     candidates = {}
     for item_id in items:
-        found = read_search(searched[item_id], config.min_pairs)
+        found = read_search(searched[item_id], min_pairs)
         if found.reason:
             report.drop(found.reason, key=item_id, detail=found.detail)
         else:
@@ -200,11 +221,12 @@ def codeio_io_pairs(
     rerun_jobs = [
         harness.rerun_job(i, items[i]["program"], [p["input"] for p in f.pairs])
         for i, f in candidates.items()
+        if method.check_determinism
     ]
     reruns = run_jobs(sandbox, rerun_jobs, log=context.log)
     rows, rejected = [], {}
     for item_id, found in candidates.items():
-        mismatch = rerun_mismatch(found.pairs, reruns[item_id])
+        mismatch = rerun_mismatch(found.pairs, reruns[item_id]) if item_id in reruns else None
         if mismatch:
             report.drop(mismatch[0], key=item_id, detail=mismatch[1])
             continue
@@ -217,6 +239,7 @@ def codeio_io_pairs(
             "pairs_total": int(df["n_pairs"].sum() or 0),
             "sandbox_jobs": len(search_jobs) + len(rerun_jobs),
             "search_budget_s": budget,
+            "size_measure": method.size_measure,
             **{f"draw_rejected/{k}": v for k, v in sorted(rejected.items())},
         }
     )
@@ -228,14 +251,18 @@ def codeio_io_pairs(
     description="For the first pairs of each item: one output-prediction and one input-prediction prompt.",
 )
 def codeio_prediction_prompts(
-    context: AssetExecutionContext, config: PromptsConfig, codeio_io_pairs: pl.DataFrame
+    context: AssetExecutionContext,
+    config: PromptsConfig,
+    codeio_profile: Profile,
+    codeio_io_pairs: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
+    per_item = pick(config.pairs_per_item, method.pairs_per_item)
     rows = []
     for item in codeio_io_pairs.iter_rows(named=True):
         tip = item["main_code"] if config.reference_code_tip else None
-        for index, pair in enumerate(item["ios"][: config.pairs_per_item]):
+        for index, pair in enumerate(item["ios"][:per_item]):
             for kind in KINDS:
-                given = pair["input_json"] if kind == "output" else pair["output_json"]
                 rows.append(
                     {
                         "prompt_id": stable_id(item["item_id"], index, kind),
@@ -244,12 +271,11 @@ def codeio_prediction_prompts(
                         "content_sha": item["content_sha"],
                         "kind": kind,
                         "pair_index": index,
-                        "prompt": prompts.prediction_prompt(
-                            kind, item["problem_statement"], item["io_description"], given, tip
-                        ),
+                        "prompt": _prediction_prompt(method, kind, item, pair, tip),
                         "input_json": pair["input_json"],
                         "output_json": pair["output_json"],
                         "program": item["program"],
+                        "main_code": item["main_code"],
                     }
                 )
     df = pl.DataFrame(rows, schema=PROMPTS_SCHEMA)
@@ -260,10 +286,57 @@ def codeio_prediction_prompts(
     return report.emit(context, df, preview=["kind", "pair_index", "prompt"])
 
 
+def _search_limit(
+    context: AssetExecutionContext, method: Method, limit_s: float, sandbox: SandboxResource
+) -> float:
+    """The search's time limit within the sandbox's per-call limit. Our budget stops at half
+    of it (room for the draw in progress); the original's limit is the whole search, so it
+    needs a sandbox limit at least as long (ASSAY_SANDBOX_TIMEOUT_S), or it is cut short."""
+    per_call = float(sandbox.timeout_s)
+    if not method.search_limit_drops:
+        return min(limit_s, 0.5 * per_call)
+    if per_call < limit_s:
+        context.log.warning(
+            f"the original's {limit_s:.0f} s pair search is cut to the sandbox's {per_call:.0f} s "
+            f"per-call limit: set ASSAY_SANDBOX_TIMEOUT_S={limit_s + 1:.0f} to give it its full time"
+        )
+    return min(limit_s, per_call)
+
+
+def _prediction_prompt(
+    method: Method, kind: str, item: dict, pair: dict, tip: str | None
+) -> str:
+    if method.original:
+        return original_src.prediction_prompt(
+            kind,
+            item["problem_statement"],
+            item["io_description"],
+            tip,
+            json.loads(pair["input_json"]),
+            json.loads(pair["output_json"]),
+        )
+    given = pair["input_json"] if kind == "output" else pair["output_json"]
+    return prompts.prediction_prompt(
+        kind, item["problem_statement"], item["io_description"], given, tip
+    )
+
+
+def _rules(method: Method, sandbox: SandboxResource) -> Rules:
+    limit = min(method.input_check_limit_s, float(sandbox.timeout_s))
+    if method.original:
+        return OriginalRules(original_src.feedback(), original_src.solution_prefix(), limit)
+    return AssayRules(limit)
+
+
 def _judge(
-    sandbox: SandboxResource, context: AssetExecutionContext, tasks: list[Task]
+    sandbox: SandboxResource, context: AssetExecutionContext, method: Method, tasks: list[Task]
 ) -> dict[str, Verdict]:
-    return judge_batch(tasks, lambda jobs: run_jobs(sandbox, jobs, log=context.log))
+    return judge_batch(
+        tasks,
+        lambda jobs: run_jobs(sandbox, jobs, log=context.log),
+        _rules(method, sandbox),
+        method.timeout_reruns,
+    )
 
 
 def _accuracy(report: StepReport, df: pl.DataFrame, column: str) -> None:
@@ -284,8 +357,10 @@ def codeio_predictions(
     config: PredictConfig,
     llm: LLMResource,
     sandbox: SandboxResource,
+    codeio_profile: Profile,
     codeio_prediction_prompts: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
     prompt_rows = {r["prompt_id"]: r for r in codeio_prediction_prompts.iter_rows(named=True)}
     answers = ask(
         llm,
@@ -293,15 +368,17 @@ def codeio_predictions(
             LLMRequest(
                 key=k,
                 messages=_user(r["prompt"]),
-                max_tokens=config.max_tokens,
-                temperature=config.temperature,
+                max_tokens=pick(config.max_tokens, method.predict_max_tokens),
+                temperature=pick(config.temperature, method.temperature),
             )
             for k, r in prompt_rows.items()
         ],
         log=context.log,
         truncation_is_an_outcome=True,
     )
-    verdicts = _judge(sandbox, context, [_task(c, prompt_rows[c.key]) for c in answers.completions])
+    verdicts = _judge(
+        sandbox, context, method, [_task(c, prompt_rows[c.key]) for c in answers.completions]
+    )
     rows = []
     for c in answers.completions:
         v = verdicts[c.key]
@@ -334,6 +411,7 @@ def _task(c: Completion, row: dict) -> Task:
         row["output_json"],
         row["program"],
         c.text if c.ok else None,
+        row["main_code"],
     )
 
 
@@ -346,8 +424,10 @@ def codeio_revisions(
     config: PredictConfig,
     llm: LLMResource,
     sandbox: SandboxResource,
+    codeio_profile: Profile,
     codeio_predictions: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
     failed = {
         r["prompt_id"]: r
         for r in codeio_predictions.iter_rows(named=True)
@@ -356,9 +436,11 @@ def codeio_revisions(
     requests = [
         LLMRequest(
             key=k,
-            messages=tuple(revision_messages(r["prompt"], r["turn_1"], r["feedback_1"], r["kind"])),
-            max_tokens=config.max_tokens,
-            temperature=config.temperature,
+            messages=tuple(
+                revision_messages(r["prompt"], r["turn_1"], r["feedback_1"], r["kind"], method)
+            ),
+            max_tokens=pick(config.max_tokens, method.predict_max_tokens),
+            temperature=pick(config.temperature, method.temperature),
         )
         for k, r in failed.items()
     ]
@@ -370,7 +452,9 @@ def codeio_revisions(
         context.log.warning(f"revision batch failed ({exc}); items keep their first turn")
         answers = Answers(exc.result.completions if exc.result else [], exc.result)
         batch_failed = 1
-    verdicts = _judge(sandbox, context, [_task(c, failed[c.key]) for c in answers.completions])
+    verdicts = _judge(
+        sandbox, context, method, [_task(c, failed[c.key]) for c in answers.completions]
+    )
     rows = []
     for c in answers.completions:
         v, first = verdicts[c.key], failed[c.key]
@@ -408,11 +492,15 @@ def codeio_revisions(
     description="CodeI/O++ records (prompt, turn_1, feedback_1, turn_2, feedback_2) and SFT conversations, one per prompt.",
 )
 def codeio_final(
-    context: AssetExecutionContext, codeio_predictions: pl.DataFrame, codeio_revisions: pl.DataFrame
+    context: AssetExecutionContext,
+    codeio_profile: Profile,
+    codeio_predictions: pl.DataFrame,
+    codeio_revisions: pl.DataFrame,
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
     revisions = {r["prompt_id"]: r for r in codeio_revisions.iter_rows(named=True)}
     rows = [
-        final_record(r, revisions.get(r["prompt_id"]))
+        final_record(r, revisions.get(r["prompt_id"]), method)
         for r in codeio_predictions.iter_rows(named=True)
     ]
     df = pl.DataFrame(rows, schema=FINAL_SCHEMA)
@@ -423,6 +511,7 @@ def codeio_final(
             "turn_1_success": df.filter(pl.col("status_1") == SUCCESS).height,
             "fixed_by_revision": df.filter((pl.col("turns") == 2) & pl.col("verified")).height,
             "revision_failed": df.filter(pl.col("revision_error").is_not_null()).height,
+            "codeio_pp_records": df.filter(pl.col("in_codeio_pp")).height,
         }
     )
     report.tally("final_status", df["final_status"].to_list(), known=STATUSES)

@@ -10,6 +10,8 @@ from dagster import AssetCheckResult, asset_check
 from assets.codeio.assets import FAMILY, codeio_final, codeio_io_pairs
 from assets.codeio.limits import fits_limits
 from assets.codeio.pairs import pairs_from_rows
+from assets.codeio.release import codeio_release
+from assets.codeio.released import violations
 from assets.codeio.verify import STATUSES, SUCCESS
 from assets.common.checks import count_check, unique_ids
 from assets.common.family import seed_partitions
@@ -68,3 +70,12 @@ def codeio_final_consistent(codeio_final: pl.DataFrame) -> AssetCheckResult:
             "duplicate_ids": unique_ids(df, "prompt_id"),
         }
     )
+
+
+@asset_check(
+    asset=codeio_release,
+    description="The released records carry CodeI/O++'s fields and types (prompt, turn_1, "
+    "feedback_1 as text; turn_2, feedback_2 as text or null, together).",
+)
+def codeio_release_is_codeio_pp(codeio_release: pl.DataFrame) -> AssetCheckResult:
+    return count_check(violations(codeio_release), info={"records": codeio_release.height})

@@ -127,3 +127,19 @@ def pair_search_job(
 def rerun_job(job_id: str, program: str, inputs: list[dict]) -> CallJob:
     """A `call` job that recomputes outputs in a fresh process (time- or state-dependent code shows here)."""
     return CallJob(job_id, runnable(program), "main_solution", inputs=inputs)
+
+
+def original_search_job(
+    job_id: str, main_code: str, generator_code: str, seed: int, tries: int, want: int, limit_s: float
+) -> CallJob:
+    """The original's search (parse_gen_ios.templatexx): the program as written, no prelude,
+    sizes by pympler's asizeof; an exception or `limit_s` passing loses the item."""
+    from assets.codeio import original_rules
+
+    code = f"{main_code}\n\n{generator_code}\n{original_rules.search_source()}"
+    return CallJob(
+        job_id,
+        code,
+        original_rules.SEARCH_ENTRY,
+        inputs=[{"seed": seed, "tries": tries, "want": want, "limit_s": limit_s}],
+    )

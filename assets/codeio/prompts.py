@@ -108,15 +108,15 @@ $code
 FEEDBACK = {
     "success": Template("[Correct] Your answer is correct."),
     "output_mismatch": Template(
-        "[Mismatch] Your output is not correct! Given the input $input, your predicted output is $predicted, which is wrong!"
+        "[Wrong output] Given the input $input, the output is not $predicted."
     ),
     "input_mismatch": Template(
-        "[Mismatch] Your input is not feasible! Given the output $output, your predicted input is $predicted, "
-        "which actually gets a wrong output as $actual"
+        "[Wrong input] The code run on your predicted input $predicted returns $actual, "
+        "not the given output $output."
     ),
     "input_not_dict": Template(
-        "[Mismatch] Your input is not feasible! The input must be a JSON object whose keys are the input variable names, "
-        "but your predicted input is $predicted"
+        "[Wrong input] An input must be a JSON object keyed by the input variable names; "
+        "$predicted is not."
     ),
     "no_answer": Template(
         'No final answer could be read from your response. End it with a JSON object of the form {"$field": ...}.'

@@ -14,10 +14,13 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, asset
 from pydantic import Field
 
+from assets.codeio.configs import pick
+from assets.codeio.method import method_for
 from assets.codeio.schemas import FINAL_SCHEMA, PAIRS_SCHEMA
 from assets.codeio.selection import decide, parsed_records
 from assets.common.family import release_group
 from assets.common.formats import sharegpt
+from assets.common.profiles import Profile
 from assets.common.release import (
     CAUTION,
     TRAIN,
@@ -46,6 +49,7 @@ EXPORT_COLUMNS = [
     "feedback_1",
     "turn_2",
     "feedback_2",
+    "in_codeio_pp",
     "status_1",
     "status_2",
     "final_status",
@@ -76,9 +80,10 @@ class ReleaseConfig(Config):
     dataset_name: str = Field(
         default="codeio", description="folder name under the export directory"
     )
-    sft_verified_only: bool = Field(
-        default=True,
-        description="SFT conversations only for records whose final answer was verified (CodeI/O++ keeps all)",
+    sft_verified_only: bool | None = Field(
+        default=None,
+        description="SFT conversations only for records whose final answer was verified; None: the "
+        "profile's (assay yes; original no: every CodeI/O++ record, as CodeI/O++ trains on them)",
     )
     benchmarks: list[str] = Field(
         default=["humaneval"], description="built-in benchmarks to decontaminate against"
@@ -124,21 +129,30 @@ def codeio_release(
     context: AssetExecutionContext,
     config: ReleaseConfig,
     workspace: Workspace,
+    codeio_profile: Profile,
     codeio_final: dict[str, pl.DataFrame],
     codeio_io_pairs: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
+    method = method_for(codeio_profile)
     records = released_frames(codeio_final, FINAL_SCHEMA, ["partition", "prompt_id"])
     pairs = released_frames(codeio_io_pairs, PAIRS_SCHEMA, ["item_id"])
+    report = StepReport(rows_in=records.height, log=context.log)
+    # CodeI/O++'s set (original), or every record the model answered (assay).
+    selected = pl.col("turns") > 0 if method.release_all_turn_1 else pl.col("in_codeio_pp")
+    reason = "no_model_answer" if method.release_all_turn_1 else "not_in_codeio_pp"
+    report.drop(reason, n=records.filter(~selected).height)
+    records = records.filter(selected)
     policy = config.policy()
     index = policy.index()
-    decided = decide(records, pairs, policy, index)
+    decided = decide(records, pairs, policy, index, dedup=method.dedup_programs)
     df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
-    sft = sharegpt_records(df, config.sft_verified_only)
-    parsed = parsed_records(pairs, df)
+    verified_only = pick(config.sft_verified_only, method.sft_verified_only)
+    sft = sharegpt_records(df, verified_only)
+    parsed = parsed_records(pairs, df, main_code_only=method.original)
     export_meta = export_parquet_dataset(
         release_splits(df, EXPORT_COLUMNS),
         Path(workspace.export_dir) / config.dataset_name,
-        card(df, len(sft), config, index.benchmarks),
+        card(df, len(sft), config, index.benchmarks, method.profile, verified_only),
         sort_by="prompt_id",
         extra_files={
             **sharegpt_files(config.dataset_name, sft),
@@ -147,13 +161,13 @@ def codeio_release(
             ),
         },
     )
-    report = StepReport(rows_in=records.height, log=context.log)
     for reason, n in left_out(decided["split"].to_list()).items():
         report.drop(reason, n=n)
     report.share("verified_share", df.filter(pl.col("verified")).height, df.height)
     report.add(
         {
             "partitions": len(codeio_final),
+            "profile": method.profile,
             "sft_conversations": len(sft),
             "parsed_items": len(parsed),
             "decontam/benchmarks": ", ".join(index.benchmarks),
@@ -170,19 +184,32 @@ def codeio_release(
 
 
 def card(
-    df: pl.DataFrame, sft_conversations: int, config: ReleaseConfig, benchmarks: list[str]
+    df: pl.DataFrame,
+    sft_conversations: int,
+    config: ReleaseConfig,
+    benchmarks: list[str],
+    profile: str = "assay",
+    verified_only: bool = True,
 ) -> str:
     """The dataset card: what the records are, how they were made and split, the files."""
     return card_markdown(
-        "CodeI/O++ (assay)",
+        f"CodeI/O++ (assay, profile {profile})",
         f"{df.height} input/output prediction records from {df['item_id'].n_unique() if df.height else 0} "
         f"programs; {sft_conversations} SFT conversations.",
         {
             "Method": CARD_METHOD,
             "Decontamination": f"Items whose prompt shares at least {config.contamination_threshold:.0%} of its "
             f"word 5-grams with a problem of {', '.join(benchmarks)} are in `{CAUTION}`, not `{TRAIN}`.",
+            "Records": "Every record has CodeI/O++'s fields (prompt, turn_1, feedback_1, turn_2, "
+            "feedback_2); `in_codeio_pp` marks CodeI/O++'s own set (turn-1 successes and every revised "
+            "record). "
+            + (
+                "Profile `original`: only those records are released."
+                if profile == "original"
+                else "Profile `assay`: every record the model answered, with its statuses."
+            ),
             "Files": "`data/<split>-*.parquet` (CodeI/O++ records); `sft_sharegpt.json` (LLaMA-Factory, see "
-            "`dataset_info.json`; train split only); `codeio_parsed.jsonl` (each program with its verified "
+            f"`dataset_info.json`; train split only, {'verified records' if verified_only else 'every record'}); `codeio_parsed.jsonl` (each program with its verified "
             "pairs in CodeI/O's parsed shape: problem_description, io_requirements, refcode, funcname, ios).",
         },
         {

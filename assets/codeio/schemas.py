@@ -63,6 +63,7 @@ PROMPTS_SCHEMA = {
     "input_json": pl.Utf8,
     "output_json": pl.Utf8,
     "program": pl.Utf8,
+    "main_code": pl.Utf8,
 }
 
 PREDICTIONS_SCHEMA = {
@@ -76,6 +77,7 @@ PREDICTIONS_SCHEMA = {
     "input_json": pl.Utf8,
     "output_json": pl.Utf8,
     "program": pl.Utf8,
+    "main_code": pl.Utf8,
     "turn_1": pl.Utf8,
     "status_1": pl.Utf8,
     "feedback_1": pl.Utf8,
@@ -116,6 +118,7 @@ FINAL_SCHEMA = {
     "final_status": pl.Utf8,
     "verified": pl.Boolean,
     "turns": pl.Int64,
+    "in_codeio_pp": pl.Boolean,
     "revision_error": pl.Utf8,
     "messages": MESSAGES,
 }

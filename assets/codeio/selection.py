@@ -23,9 +23,14 @@ MATCH_SCHEMA = {
 }
 
 
-def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseItem]:
-    """One release item per item of `records`: its program and its prompts (by prompt id)."""
-    programs = dict(pairs.select(["item_id", "program"]).iter_rows()) if pairs.height else {}
+def release_items(
+    records: pl.DataFrame, pairs: pl.DataFrame, dedup: bool = True
+) -> list[ReleaseItem]:
+    """One release item per item of `records`: its program (None: not deduplicated) and its
+    prompts (by prompt id)."""
+    programs = (
+        dict(pairs.select(["item_id", "program"]).iter_rows()) if pairs.height and dedup else {}
+    )
     prompts: dict[tuple[str, str], list[str]] = {}
     for partition, item_id, prompt in (
         records.sort("prompt_id").select(["partition", "item_id", "prompt"]).iter_rows()
@@ -38,11 +43,15 @@ def release_items(records: pl.DataFrame, pairs: pl.DataFrame) -> list[ReleaseIte
 
 
 def decide(
-    records: pl.DataFrame, pairs: pl.DataFrame, policy: ReleasePolicy, index: DecontamIndex
+    records: pl.DataFrame,
+    pairs: pl.DataFrame,
+    policy: ReleasePolicy,
+    index: DecontamIndex,
+    dedup: bool = True,
 ) -> pl.DataFrame:
     """Every record with its item's decision (`split`: train, use_with_caution or why it
-    leaves) and its item's closest benchmark problem."""
-    decisions = policy.decide(release_items(records, pairs), index)
+    leaves) and its item's closest benchmark problem; `dedup` False keeps near-duplicates."""
+    decisions = policy.decide(release_items(records, pairs, dedup), index)
     columns: dict[str, list] = {name: [] for name in MATCH_SCHEMA}
     for partition, item_id in records.select(["partition", "item_id"]).iter_rows():
         decision = decisions[first_file_id(partition, item_id)]
@@ -56,12 +65,15 @@ def decide(
     )
 
 
-def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
+def parsed_records(
+    pairs: pl.DataFrame, selected: pl.DataFrame, main_code_only: bool = False
+) -> list[dict]:
     """Released items in CodeI/O's own parsed shape, for the items `selected` kept.
 
     Shape of CodeI/O's released samples: `problem_description, io_requirements,
     refcode, funcname, ios, category, meta`; `refcode` is the whole program
-    (main function and input generator), `ios` every verified pair.
+    (main function and input generator; the main function alone under `original`, as
+    parse_gen_ios.py writes it), `ios` every verified pair.
     """
     splits = (
         dict(selected.unique("item_id").select(["item_id", "split"]).iter_rows())
@@ -76,7 +88,7 @@ def parsed_records(pairs: pl.DataFrame, selected: pl.DataFrame) -> list[dict]:
             {
                 "problem_description": row["problem_statement"],
                 "io_requirements": row["io_description"],
-                "refcode": row["program"],
+                "refcode": row["main_code"] if main_code_only else row["program"],
                 "funcname": "main_solution",
                 "ios": pairs_from_rows(row["ios"]),
                 "category": None,

@@ -195,3 +195,53 @@ def parse_unified(answer: str) -> UnifyParse:
     if bad:
         return UnifyParse(None, "syntax_error", f"combined program: {bad}")
     return UnifyParse(code)
+
+
+def _last_python(text: str) -> str | None:
+    """The last ```python block's body, stripped (the original's extract_last_python)."""
+    start = text.rfind("```python")
+    if start == -1:
+        return None
+    start += len("```python")
+    end = text.find("```", start)
+    return None if end == -1 else text[start:end].strip()
+
+
+_STRICT = ("## Main Function", "## Input Output Description", "## Input Generator", "## Problem Statement")
+
+
+def parse_unified_original(answer: str) -> UnifyParse:
+    """The original's reading (parse_gen_ios.resolve_output): the four headers exactly as the
+    prompt writes them (`## Input generator` also), the last python block of each code part,
+    and `main_solution` / `input_generator` present in them."""
+    main_h, io_h, gen_h, statement_h = _STRICT
+    pos1 = answer.find(main_h)
+    if pos1 == -1:
+        return UnifyParse(None, "no_main_solution", f"no {main_h!r} header")
+    pos11 = pos1 + len(main_h)
+    pos2 = answer.find(io_h, pos11)
+    if pos2 == -1:
+        return UnifyParse(None, "no_io_description", f"no {io_h!r} header")
+    main_code = _last_python(answer[pos11:pos2].strip())
+    if main_code is None:
+        return UnifyParse(None, "no_main_solution", "no python block under the main function")
+    pos21 = pos2 + len(io_h)
+    pos3 = answer.find(gen_h, pos21)
+    if pos3 == -1:
+        pos3 = answer.find("## Input generator", pos21)
+        if pos3 == -1:
+            return UnifyParse(None, "no_input_generator", f"no {gen_h!r} header")
+    io_description = answer[pos21:pos3].strip()
+    pos31 = pos3 + len(gen_h)
+    pos4 = answer.find(statement_h, pos31)
+    if pos4 == -1:
+        return UnifyParse(None, "no_problem_statement", f"no {statement_h!r} header")
+    generator_code = _last_python(answer[pos31:pos4].strip())
+    if generator_code is None:
+        return UnifyParse(None, "no_input_generator", "no python block under the input generator")
+    statement = answer[pos4 + len(statement_h) :].strip()
+    if ENTRY_POINT not in main_code:
+        return UnifyParse(None, "no_main_solution", "the main function's code has no main_solution")
+    if GENERATOR not in generator_code:
+        return UnifyParse(None, "no_input_generator", "the generator's code has no input_generator")
+    return UnifyParse(UnifiedCode(main_code, generator_code, io_description, statement))

@@ -93,9 +93,32 @@ def read_input_prediction(answer: str | None) -> InputCheck:
     return InputCheck(None, got.value)
 
 
-def input_call_job(job_id: str, program: str, predicted: dict) -> CallJob:
-    """A sandbox `call` job running main_solution on the predicted keyword arguments."""
-    return CallJob(job_id, program, ENTRY_POINT, inputs=[predicted])
+_LIMITED_ENTRY = "_assay_limited_call"
+_LIMITED = """
+
+def _assay_limited_call(kwargs, limit_s):
+    import signal as _signal
+    _signal.setitimer(_signal.ITIMER_REAL, limit_s)
+    try:
+        return main_solution(**kwargs)
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
+"""
+
+
+def input_call_job(
+    job_id: str, program: str, predicted: dict, limit_s: float | None = None
+) -> CallJob:
+    """A sandbox `call` job running main_solution on the predicted keyword arguments; with
+    `limit_s`, the call stops there (a Timeout) even when the sandbox allows more."""
+    if limit_s is None:
+        return CallJob(job_id, program, ENTRY_POINT, inputs=[predicted])
+    return CallJob(
+        job_id,
+        program + _LIMITED,
+        _LIMITED_ENTRY,
+        inputs=[{"kwargs": predicted, "limit_s": limit_s}],
+    )
 
 
 def shown(outcome: CallOutcome | None) -> str:

@@ -18,6 +18,7 @@ Revisions (a third message in the chat) answer right, except for sorter inputs.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -71,9 +72,14 @@ def unified_answer(source: str) -> str:
 
 
 def _given(prompt: str, side: str) -> object:
-    match = re.search(rf"Given the following {side}:\n\n(.*?)\n\nPredict", prompt, re.DOTALL)
+    """The value after "Given the following <side>:": JSON (assay) or a Python literal
+    (the original profile shows `f"{value}"`)."""
+    match = re.search(rf"Given the following {side}:\n\n(.*?)\n\n", prompt, re.DOTALL)
     assert match, prompt
-    return json.loads(match.group(1))
+    try:
+        return json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return ast.literal_eval(match.group(1))
 
 
 def _source(prompt: str) -> str:

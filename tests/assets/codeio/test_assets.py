@@ -127,7 +127,7 @@ def test_turn_one_statuses_follow_the_scripted_mistakes(run):
         elif row["kind"] == "output":
             assert row["status_1"] == ("success" if given_out % 2 == 0 else "failed")
             if given_out % 2:
-                assert row["feedback_1"].startswith("[Mismatch] Your output is not correct!")
+                assert row["feedback_1"].startswith("[Wrong output] Given the input")
         else:
             assert row["status_1"] == ("exception" if given_out % 3 == 0 else "success")
             if given_out % 3 == 0:

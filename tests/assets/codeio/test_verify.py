@@ -42,7 +42,7 @@ def test_a_right_output_prediction_succeeds():
 def test_a_wrong_output_prediction_fails_with_feedback_naming_input_and_prediction():
     verdict = verify_output(answer({"output": [3, 2, 1]}), GIVEN, [1, 2, 3])
     assert verdict.status == FAILED
-    assert verdict.feedback.startswith("[Mismatch] Your output is not correct!")
+    assert verdict.feedback.startswith("[Wrong output] Given the input")
     assert '{"nums": [3, 1, 2]}' in verdict.feedback and "[3, 2, 1]" in verdict.feedback
 
 
@@ -165,7 +165,7 @@ def test_a_feasible_input_succeeds_when_its_output_matches():
 def test_an_infeasible_input_fails_with_the_output_it_actually_gives():
     verdict = judge_input({"nums": [2, 1]}, [1, 2, 3], ran([1, 2]))
     assert verdict.status == FAILED
-    assert verdict.feedback.startswith("[Mismatch] Your input is not feasible!")
+    assert verdict.feedback.startswith("[Wrong input] The code run on your predicted input")
     assert verdict.actual_json == "[1, 2]" and "[1, 2, 3]" in verdict.feedback
 
 
