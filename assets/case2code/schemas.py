@@ -30,6 +30,7 @@ CASE2CODE_RECORD = pl.Struct(
         "example_inputs": pl.List(pl.Utf8),
         "example_outputs": pl.List(pl.Struct({"return": pl.Utf8, "error": pl.Utf8})),
         "exec_status": pl.Boolean,
+        "parsed_inputs": pl.List(pl.List(pl.List(pl.Utf8))),
         "prompt": pl.Utf8,
         "output": pl.Utf8,
         "choosed_example_idx": pl.List(pl.Int64),
