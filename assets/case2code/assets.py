@@ -14,13 +14,20 @@ from assets.case2code.case_filter import select_cases
 from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
 from assets.case2code.configs import CasesConfig, ExampleInputsConfig, PromptsConfig
-from assets.case2code.examples import Example, ExampleVerdict, examples_row, usable_examples
+from assets.case2code.examples import (
+    Example,
+    ExampleVerdict,
+    case2code_examples,
+    examples_row,
+    usable_examples,
+)
 from assets.case2code.functions import first_function, program, validate_seed
 from assets.case2code.method import method_of
 from assets.case2code.original_prompts import (
     compose_original,
     example_inputs_prompt,
     shown_code,
+    example_block,
 )
 from assets.case2code.original_prompts import response_text as original_response
 from assets.case2code.prompts import example_inputs_messages, response_text
@@ -45,6 +52,7 @@ from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "case2code"
+EMPTY_ANSWER = "empty answer"
 PARTITIONED = partitioned(FAMILY)
 
 __all__ = [
@@ -102,7 +110,7 @@ def case2code_functions(
     return report.emit(context, df, preview=["seed_id", "func_name"])
 
 
-def _inputs_messages(code: str, count: int, original: bool) -> tuple[dict, ...]:
+def inputs_messages(code: str, count: int, original: bool) -> tuple[dict, ...]:
     """Ours ask for `count` literal examples; Case2Code's prompt (one user turn) asks for ten."""
     if original:
         return ({"role": "user", "content": example_inputs_prompt(code.removesuffix("\n"))},)
@@ -127,6 +135,11 @@ def case2code_example_inputs(
     rejected: Counter = Counter()  # examples rejected, over all attempts
 
     def judge(fid: str, text: str) -> ExampleVerdict:
+        if method.original:
+            block = example_block(text)
+            verdict = case2code_examples(block) if block else ExampleVerdict(error=EMPTY_ANSWER)
+            rejected.update(verdict.rejected)
+            return verdict
         verdict = usable_examples(
             text,
             functions[fid],
@@ -141,7 +154,7 @@ def case2code_example_inputs(
         list(items),
         lambda fid, n: LLMRequest(
             key=fid,
-            messages=_inputs_messages(items[fid]["code"], config.count, method.original),
+            messages=inputs_messages(items[fid]["code"], config.count, method.original),
             n=n,
             max_tokens=config.max_tokens or method.inputs_max_tokens,
             temperature=method.inputs_temperature
@@ -150,7 +163,8 @@ def case2code_example_inputs(
             top_p=method.inputs_top_p,
         ),
         judge,
-        lambda verdict: bool(verdict.examples),
+        # Case2Code re-asks only when the answer's example block is empty.
+        (lambda v: v.error != EMPTY_ANSWER) if method.original else (lambda v: bool(v.examples)),
         lambda requests: ask(llm, requests, log=context.log),
         config.max_retries,
         log=context.log,
@@ -194,7 +208,7 @@ def case2code_outputs(
         jobs = [
             CallJob(
                 r["function_id"],
-                r["code"],
+                f"{r['code']}\n\n{r['preamble']}\n" if r["preamble"] else r["code"],
                 r["func_name"],
                 inputs_py=[ex.kwargs_py() for ex in _examples(r)],
             )
@@ -229,6 +243,7 @@ def case2code_outputs(
                 "code": r["code"],
                 "examples": r["examples"],
                 "examples_error": r["examples_error"],
+                "preamble": r["preamble"],
                 "results": [res.as_row() for res in results],
                 "n_examples": len(results),
                 "n_returned": sum(res.kind == "return" for res in results),
@@ -305,6 +320,7 @@ def case2code_cases(
                     kept_examples,
                     kept_results,
                     response=original_response(r["code"]) if case2code_profile.original else None,
+                    preamble=r["preamble"] or "",
                 ),
             }
         )

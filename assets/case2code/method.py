@@ -87,6 +87,8 @@ ASSAY_DIFFERENCES: dict[str, str] = {
     "eval_chat_wrapper": "the evaluation prompt is sent as a plain chat message; Case2Code also wraps "
     "it in Llama-3 header tokens inside that chat message, which the server's chat template then "
     "wraps again",
+    "eval_code_extraction": "the scored code is the python block that defines the function "
+    "(else the first block), so an answer that shows a usage example first is not scored on it",
     "eval_comparison": "outcomes compared exactly after normalising exception classes to their "
     "name (the sandbox reports an exception's class without its module)",
 }

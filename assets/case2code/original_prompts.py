@@ -36,6 +36,17 @@ def example_inputs_prompt(content: str) -> str:
     return write_testcase_prompt().format(code=content)
 
 
+def example_block(answer: str) -> str:
+    """The example block Case2Code runs from an answer (`data_process.unwrap_code`): the first
+    python block, or the whole answer when it has none; empty means the answer is re-asked."""
+    text = answer or ""
+    if "```python" in text:
+        start = text.index("```python") + 10
+        end = text.index("```", start) if "```" in text[start:] else len(text)
+        return text[start:end].strip()
+    return text.strip()
+
+
 def value_text(value_py: str) -> str:
     """One argument as Case2Code shows it (`to_source`): a string as JSON, another literal as
     its repr, anything else as its source."""

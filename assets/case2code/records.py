@@ -20,6 +20,7 @@ def case2code_record(
     prompt: str | None = None,
     shown: Sequence[int] = (),
     response: str | None = None,
+    preamble: str = "",
 ) -> dict[str, Any]:
     """One item in Case2Code's own file format, so its tools and our evaluation read it.
 
@@ -31,7 +32,7 @@ def case2code_record(
         "func_name": func_name,
         "code": code,
         "exec_code": code,
-        "example_str": example_str(list(examples)),
+        "example_str": example_str(list(examples), preamble),
         "example_inputs": [case2code_input(ex) for ex in examples],
         "example_outputs": [r.case2code() for r in results],
         "exec_status": True,

@@ -94,8 +94,9 @@ def field_errors(ours: Mapping[str, str], fields: Mapping[str, str]) -> list[str
 
 
 def _empty_list_of(seen: str, kind: str) -> bool:
-    """An empty list carries no element type; it fits any list field."""
-    return seen == "list" and kind.startswith("list")
+    """An empty list carries no element type: `list` fits any list field, `list[list]` any list of lists."""
+    bare = seen.rstrip("]")
+    return bare.endswith("list") and kind.startswith(bare)
 
 
 def validate_frame(df: pl.DataFrame, fields: Mapping[str, str] = SFT_FIELDS) -> list[str]:

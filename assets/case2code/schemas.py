@@ -55,6 +55,7 @@ EXAMPLE_INPUTS_SCHEMA = {
     "n_examples": pl.Int64,
     "examples_error": pl.Utf8,
     "repaired": pl.Boolean,
+    "preamble": pl.Utf8,
     "answer": pl.Utf8,
 }
 OUTPUTS_SCHEMA = {
@@ -64,6 +65,7 @@ OUTPUTS_SCHEMA = {
     "code": pl.Utf8,
     "examples": EXAMPLES,
     "examples_error": pl.Utf8,
+    "preamble": pl.Utf8,
     "results": RESULTS,
     "n_examples": pl.Int64,
     "n_returned": pl.Int64,
