@@ -25,9 +25,9 @@ from assets.case2code.functions import first_function, program, validate_seed
 from assets.case2code.method import method_of
 from assets.case2code.original_prompts import (
     compose_original,
+    example_block,
     example_inputs_prompt,
     shown_code,
-    example_block,
 )
 from assets.case2code.original_prompts import response_text as original_response
 from assets.case2code.prompts import example_inputs_messages, response_text

@@ -40,9 +40,9 @@ from assets.case2code.original_prompts import (
     MIN_SAMPLES,
     compose_original,
     eval_prompt,
+    example_block,
     response_text,
     shown_code,
-    example_block,
     unwrap_answer,
     value_text,
 )
@@ -556,14 +556,14 @@ _MECHANISMS = [
         "case2code_functions",
         "code that runs",
         "the seed's content between the prompt's fences (import_code unused)",
-        None,
+        "imports",
     ),
     (
         "mp_run_api_local.py:99-110",
         "case2code_example_inputs",
         "re-ask rule",
         "re-asks (3 times) only an empty example block",
-        "literal_inputs",
+        "reask_unusable",
     ),
     (
         "mp_exec_code.py:361 + sandbox_prefix.py",

@@ -67,6 +67,12 @@ ASSAY_DIFFERENCES: dict[str, str] = {
     "checkout under `original`, never shipped); the pools keep Case2Code's shape and draw rules",
     "inputs_max_tokens": "ten dict(...) lines fit in about 200 tokens; a cut-off list is repaired to "
     "its complete examples, and 2,048 tokens per function would multiply the demo's generation time",
+    "imports": "the code that runs (and is the target) is the seed's `import_code` then its "
+    "`content`: Case2Code drops `import_code`, so a function that needs an import only raises "
+    "NameError",
+    "reask_unusable": "a function is re-asked (up to 3 times) when its answer has no usable "
+    "example, not only when the answer's block is empty, so a bad answer costs a retry rather "
+    "than the function",
     "literal_inputs": "examples must be Python literals, checked against the signature: a prompt shows "
     "exactly what ran, and nothing the model wrote runs except the call itself in the sandbox",
     "separate_processes": "each example runs in its own sandbox process, so no example's side effects "

@@ -77,7 +77,9 @@ def _pools(root: str) -> Pools:
         if not t.fields and "{code}" in t.text
     ]
     if len(responses) != 1:
-        raise MissingCheckout(f"{CHECKOUT.env}: {COMPOSE_FILE}:main has no single response template")
+        raise MissingCheckout(
+            f"{CHECKOUT.env}: {COMPOSE_FILE}:main has no single response template"
+        )
     return Pools(
         instructions=tuple(values["instruction_templates"]),
         headers=tuple(values["header_templates"]),

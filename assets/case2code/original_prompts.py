@@ -89,9 +89,7 @@ def compose_original(
     )
     index = rng.randrange(len(p.example_templates))  # random.choice draws exactly this
     template = p.example_templates[index]
-    count = (
-        MIN_SAMPLES if len(inputs) <= MIN_SAMPLES else rng.randint(MIN_SAMPLES, len(inputs))
-    )
+    count = MIN_SAMPLES if len(inputs) <= MIN_SAMPLES else rng.randint(MIN_SAMPLES, len(inputs))
     order = list(range(len(inputs)))
     rng.shuffle(order)
     block, shown, styles = header, [], []
