@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from assets.case2code.case_results import agreement, gold_canonical, job_results
 from assets.case2code.testset import call_job, extract_code, read_test_set
+from assets.common.profiles import Profile
 from resources.sandbox import CallResult
 
 # Module-level names of Case2Code's execution harness (`for ex in examples: r = f(**ex) … except Exception as e`).
@@ -143,6 +144,7 @@ def eval_scores(reference_file: Path, workers: int) -> dict:
                         backend="bwrap", workers=workers, timeout_s=30.0, coverage=False
                     ),
                     "workspace": Workspace(seed_dir=str(Path(tmp) / "seeds"), home=tmp),
+                    "case2code_profile": Profile(),
                 }
                 config = {
                     "ops": {

@@ -14,8 +14,22 @@ from assets.case2code.case_filter import select_cases
 from assets.case2code.case_results import CaseResult, job_results
 from assets.case2code.compose import compose_prompt
 from assets.case2code.configs import CasesConfig, ExampleInputsConfig, PromptsConfig
-from assets.case2code.examples import Example, ExampleVerdict, examples_row, usable_examples
+from assets.case2code.examples import (
+    Example,
+    ExampleVerdict,
+    case2code_examples,
+    examples_row,
+    usable_examples,
+)
 from assets.case2code.functions import first_function, program, validate_seed
+from assets.case2code.method import method_of
+from assets.case2code.original_prompts import (
+    compose_original,
+    example_block,
+    example_inputs_prompt,
+    shown_code,
+)
+from assets.case2code.original_prompts import response_text as original_response
 from assets.case2code.prompts import example_inputs_messages, response_text
 from assets.case2code.records import case2code_record
 from assets.case2code.retries import ask_until_usable
@@ -30,6 +44,7 @@ from assets.common.ask import ask
 from assets.common.execute import CallJob, run_jobs
 from assets.common.family import partitioned
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
 from resources.llm import LLMRequest, LLMResource
@@ -37,6 +52,7 @@ from resources.sandbox import SandboxResource
 from resources.workspace import Workspace
 
 FAMILY = "case2code"
+EMPTY_ANSWER = "empty answer"
 PARTITIONED = partitioned(FAMILY)
 
 __all__ = [
@@ -61,13 +77,19 @@ def _results(row: dict) -> list[CaseResult]:
     **PARTITIONED,
     description="One row per raw function in the seed file; bad lines quarantined with file:line reasons.",
 )
-def case2code_functions(context: AssetExecutionContext, workspace: Workspace) -> pl.DataFrame:
+def case2code_functions(
+    context: AssetExecutionContext, workspace: Workspace, case2code_profile: Profile
+) -> pl.DataFrame:
+    """Under `original` the code is the seed's `content` as Case2Code runs it (its imports unused)."""
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
     report = StepReport(rows_in=seeds.lines_read, log=context.log)
     report.drop("quarantined", n=len(seeds.bad))
     rows, seen = [], set()
     for seed in seeds.rows:
-        code = program(seed.get("import_code") or [], seed["content"])
+        if case2code_profile.original:
+            code = shown_code(seed["content"])
+        else:
+            code = program(seed.get("import_code") or [], seed["content"])
         function_id = stable_id(FAMILY, code)
         if function_id in seen:
             report.drop("duplicate_function", key=seed["id"], detail=f"line {seed['seed_line']}")
@@ -88,6 +110,13 @@ def case2code_functions(context: AssetExecutionContext, workspace: Workspace) ->
     return report.emit(context, df, preview=["seed_id", "func_name"])
 
 
+def inputs_messages(code: str, count: int, original: bool) -> tuple[dict, ...]:
+    """Ours ask for `count` literal examples; Case2Code's prompt (one user turn) asks for ten."""
+    if original:
+        return ({"role": "user", "content": example_inputs_prompt(code.removesuffix("\n"))},)
+    return example_inputs_messages(code, count)
+
+
 @asset(
     **PARTITIONED,
     description="Example inputs written by the generator, read with ast only; re-asked when none is usable.",
@@ -97,13 +126,20 @@ def case2code_example_inputs(
     config: ExampleInputsConfig,
     llm: LLMResource,
     case2code_functions: pl.DataFrame,
+    case2code_profile: Profile,
 ) -> pl.DataFrame:
+    method = method_of(case2code_profile)
     items = {r["function_id"]: r for r in case2code_functions.iter_rows(named=True)}
     functions = {fid: first_function(item["code"]) for fid, item in items.items()}
     report = StepReport(rows_in=len(items), log=context.log)
     rejected: Counter = Counter()  # examples rejected, over all attempts
 
     def judge(fid: str, text: str) -> ExampleVerdict:
+        if method.original:
+            block = example_block(text)
+            verdict = case2code_examples(block) if block else ExampleVerdict(error=EMPTY_ANSWER)
+            rejected.update(verdict.rejected)
+            return verdict
         verdict = usable_examples(
             text,
             functions[fid],
@@ -118,12 +154,17 @@ def case2code_example_inputs(
         list(items),
         lambda fid, n: LLMRequest(
             key=fid,
-            messages=example_inputs_messages(items[fid]["code"], config.count),
+            messages=inputs_messages(items[fid]["code"], config.count, method.original),
             n=n,
-            max_tokens=config.max_tokens,
+            max_tokens=config.max_tokens or method.inputs_max_tokens,
+            temperature=method.inputs_temperature
+            if config.temperature is None
+            else config.temperature,
+            top_p=method.inputs_top_p,
         ),
         judge,
-        lambda verdict: bool(verdict.examples),
+        # Case2Code re-asks only when the answer's example block is empty.
+        (lambda v: v.error != EMPTY_ANSWER) if method.original else (lambda v: bool(v.examples)),
         lambda requests: ask(llm, requests, log=context.log),
         config.max_retries,
         log=context.log,
@@ -150,25 +191,50 @@ def case2code_example_inputs(
     description="Every example run in the sandbox: the return value's repr or the exception, per example.",
 )
 def case2code_outputs(
-    context: AssetExecutionContext, sandbox: SandboxResource, case2code_example_inputs: pl.DataFrame
+    context: AssetExecutionContext,
+    sandbox: SandboxResource,
+    case2code_example_inputs: pl.DataFrame,
+    case2code_profile: Profile,
 ) -> pl.DataFrame:
-    """One sandbox job per example: a fresh process each, so no example's side effects leak into another's output.
+    """`assay`: one sandbox job per example, a fresh process each, so no example's side effects
+    leak into another's output. `original`: one job per function, all its examples in one
+    process, as Case2Code runs them.
 
     The time limit per example is the sandbox's per-input limit (SandboxResource.timeout_s).
     """
+    shared = method_of(case2code_profile).shared_process
     rows = list(case2code_example_inputs.iter_rows(named=True))
-    jobs = [
-        CallJob(f"{r['function_id']}:{i}", r["code"], r["func_name"], inputs_py=[ex.kwargs_py()])
-        for r in rows
-        for i, ex in enumerate(_examples(r))
-    ]
+    if shared:
+        jobs = [
+            CallJob(
+                r["function_id"],
+                f"{r['code']}\n\n{r['preamble']}\n" if r["preamble"] else r["code"],
+                r["func_name"],
+                inputs_py=[ex.kwargs_py() for ex in _examples(r)],
+            )
+            for r in rows
+            if r["examples"]
+        ]
+    else:
+        jobs = [
+            CallJob(
+                f"{r['function_id']}:{i}", r["code"], r["func_name"], inputs_py=[ex.kwargs_py()]
+            )
+            for r in rows
+            for i, ex in enumerate(_examples(r))
+        ]
     ran = run_jobs(sandbox, jobs, log=context.log)
     report = StepReport(rows_in=len(rows), log=context.log)
     out, statuses = [], []
     for r in rows:
-        jobs_of_row = [ran.get(f"{r['function_id']}:{i}") for i in range(len(r["examples"]))]
-        statuses += [job.status if job else "missing" for job in jobs_of_row]
-        results = [res for job in jobs_of_row for res in job_results(job, 1)]
+        if shared:
+            job = ran.get(r["function_id"]) if r["examples"] else None
+            statuses += [job.status if job else "missing"] if r["examples"] else []
+            results = job_results(job, len(r["examples"])) if r["examples"] else []
+        else:
+            jobs_of_row = [ran.get(f"{r['function_id']}:{i}") for i in range(len(r["examples"]))]
+            statuses += [job.status if job else "missing" for job in jobs_of_row]
+            results = [res for job in jobs_of_row for res in job_results(job, 1)]
         out.append(
             {
                 "function_id": r["function_id"],
@@ -177,6 +243,7 @@ def case2code_outputs(
                 "code": r["code"],
                 "examples": r["examples"],
                 "examples_error": r["examples_error"],
+                "preamble": r["preamble"],
                 "results": [res.as_row() for res in results],
                 "n_examples": len(results),
                 "n_returned": sum(res.kind == "return" for res in results),
@@ -200,8 +267,13 @@ def case2code_outputs(
     description="Items with returned values (not only exceptions); examples without a result removed.",
 )
 def case2code_cases(
-    context: AssetExecutionContext, config: CasesConfig, case2code_outputs: pl.DataFrame
+    context: AssetExecutionContext,
+    config: CasesConfig,
+    case2code_outputs: pl.DataFrame,
+    case2code_profile: Profile,
 ) -> pl.DataFrame:
+    """Under `original` an item with an example that has no result (timeout, memory) is dropped:
+    Case2Code runs an item's examples in one process, which then fails as a whole."""
     report = StepReport(rows_in=case2code_outputs.height, log=context.log)
     rows, removed_no_result, removed_exceptions = [], 0, 0
     for r in case2code_outputs.iter_rows(named=True):
@@ -212,6 +284,9 @@ def case2code_cases(
             report.drop(reason, key=r["func_name"], detail=r["examples_error"])
             continue
         examples, results = _examples(r), _results(r)
+        if case2code_profile.original and any(x.kind == "no_result" for x in results):
+            report.drop("run_failed", key=r["func_name"], detail="an example has no result")
+            continue
         selection = select_cases(
             results,
             keep_exceptions=config.keep_exception_cases,
@@ -239,7 +314,13 @@ def case2code_cases(
                 "n_returned": selection.returns,
                 "n_exceptions": sum(x.kind == "exception" for x in kept_results),
                 "case2code": case2code_record(
-                    case_id, r["func_name"], r["code"], kept_examples, kept_results
+                    case_id,
+                    r["func_name"],
+                    r["code"],
+                    kept_examples,
+                    kept_results,
+                    response=original_response(r["code"]) if case2code_profile.original else None,
+                    preamble=r["preamble"] or "",
                 ),
             }
         )
@@ -265,7 +346,12 @@ def case2code_prompts(
     config: PromptsConfig,
     workspace: Workspace,
     case2code_cases: pl.DataFrame,
+    case2code_profile: Profile,
 ) -> pl.DataFrame:
+    """`original` draws each prompt as Case2Code does, from its own pools; both profiles drop a
+    prompt longer than Case2Code's limit (32,768 characters)."""
+    method = method_of(case2code_profile)
+    report = StepReport(rows_in=case2code_cases.height * config.prompts_per_item, log=context.log)
     rows = []
     for r in case2code_cases.iter_rows(named=True):
         examples, results = _examples(r), _results(r)
@@ -275,16 +361,29 @@ def case2code_prompts(
             rng = seeded_rng(
                 workspace.global_seed, context.partition_key, "case2code_prompts", r["case_id"], k
             )
-            composed = compose_prompt(
-                r["func_name"],
-                examples,
-                results,
-                positional_ok,
-                rng,
-                min_shown=config.min_shown,
-                max_shown=config.max_shown,
-            )
+            if method.original:
+                composed = compose_original(
+                    r["func_name"],
+                    [ex.args for ex in examples],
+                    [res.case2code() for res in results],
+                    rng,
+                )
+                response = original_response(r["code"])
+            else:
+                composed = compose_prompt(
+                    r["func_name"],
+                    examples,
+                    results,
+                    positional_ok,
+                    rng,
+                    min_shown=config.min_shown,
+                    max_shown=config.max_shown,
+                )
+                response = response_text(r["code"])
             prompt_id = stable_id(r["case_id"], "prompt", k)
+            if len(composed.prompt) > method.max_prompt_chars:
+                report.drop("prompt_too_long", key=prompt_id, detail=f"{len(composed.prompt)} chars")
+                continue
             rows.append(
                 {
                     "prompt_id": prompt_id,
@@ -292,7 +391,7 @@ def case2code_prompts(
                     "partition": r["partition"],
                     "func_name": r["func_name"],
                     "prompt": composed.prompt,
-                    "response": response_text(r["code"]),
+                    "response": response,
                     "template": composed.template,
                     "shown": list(composed.shown),
                     "n_shown": len(composed.shown),
@@ -306,7 +405,6 @@ def case2code_prompts(
                 }
             )
     df = pl.DataFrame(rows, schema=PROMPTS_SCHEMA)
-    report = StepReport(rows_in=case2code_cases.height * config.prompts_per_item, log=context.log)
     report.add({"mean_shown": float(df["n_shown"].mean() or 0.0) if df.height else 0.0})
     report.tally("template", df["template"].to_list())
     return report.emit(context, df, preview=["func_name", "template", "n_shown", "prompt"])

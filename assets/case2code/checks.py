@@ -5,6 +5,15 @@ from dagster import AssetCheckResult, asset_check
 
 from assets.case2code.assets import case2code_cases, case2code_prompts
 from assets.case2code.case_results import CaseResult
+from assets.case2code.records import record_from_row
+from assets.case2code.release import EXPORT_COLUMNS, case2code_sft
+from assets.case2code.release_fields import (
+    SFT_FIELDS,
+    TEST_SET_FIELDS,
+    field_errors,
+    record_fields,
+    validate_frame,
+)
 from assets.common.checks import count_check, unique_ids
 from assets.common.family import seed_partitions
 
@@ -61,4 +70,28 @@ def case2code_prompts_well_formed(case2code_prompts: pl.DataFrame) -> AssetCheck
             "target_not_the_code": bad_target,
             "duplicate_ids": unique_ids(case2code_prompts, "prompt_id"),
         }
+    )
+
+
+@asset_check(
+    asset=case2code_sft,
+    description="The released rows carry Case2Code's fields with its types: the SFT split's "
+    "id/prompt/output and the test-set format's twelve fields (release_fields).",
+)
+def case2code_release_fields(case2code_sft: pl.DataFrame) -> AssetCheckResult:
+    sft_errors = validate_frame(case2code_sft.select(EXPORT_COLUMNS), SFT_FIELDS)
+    record_errors = sorted(
+        {
+            error
+            for row in case2code_sft["case2code"].to_list()
+            for error in field_errors(record_fields([record_from_row(row)]), TEST_SET_FIELDS)
+        }
+    )
+    return AssetCheckResult(
+        passed=not sft_errors and not record_errors,
+        metadata={
+            "sft_errors": "; ".join(sft_errors) or "none",
+            "record_errors": "; ".join(record_errors) or "none",
+            "rows": case2code_sft.height,
+        },
     )

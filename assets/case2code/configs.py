@@ -9,8 +9,13 @@ class ExampleInputsConfig(Config):
     max_examples: int = Field(
         default=10, description="examples kept per function (the rest are counted as rejected)"
     )
-    max_tokens: int = Field(
-        default=384, description="per answer; a cut-off list is repaired to its complete examples"
+    max_tokens: int | None = Field(
+        default=None,
+        description="per answer; None: the profile's (assay 384, original 2,048); a cut-off list "
+        "is repaired to its complete examples",
+    )
+    temperature: float | None = Field(
+        default=None, description="None: the profile's (0.2 in both, as Case2Code)"
     )
     max_retries: int = Field(
         default=3, description="re-asks for a function whose answer had no usable example"

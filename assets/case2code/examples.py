@@ -175,12 +175,13 @@ def _elements(stmt: ast.stmt) -> list[ast.expr] | None:
     return None
 
 
-def _parse_module(source: str) -> tuple[ast.Module | None, bool]:
+def _parse_module(source: str, repair: bool = True) -> tuple[ast.Module | None, bool]:
     """Parse `source`; if it was cut off (max_tokens), retry with trailing lines dropped and the list closed."""
     try:
         return ast.parse(source), False
     except SyntaxError:
-        pass
+        if not repair:
+            return None, False
     except (ValueError, MemoryError, RecursionError):
         return None, False
     lines = source.rstrip().splitlines()
@@ -195,14 +196,19 @@ def _parse_module(source: str) -> tuple[ast.Module | None, bool]:
 
 
 def parse_example_source(
-    source: str, strict: bool = True, max_examples: int | None = None, dedupe: bool = True
+    source: str,
+    strict: bool = True,
+    max_examples: int | None = None,
+    dedupe: bool = True,
+    repair: bool = True,
 ) -> ParsedExamples:
     """Examples from Python source that builds `examples`; other statements become the preamble.
 
     `dedupe` drops repeated examples (asking the model for different ones); test sets keep them.
+    `repair` closes a list cut off by max_tokens.
     """
     out = ParsedExamples()
-    tree, out.repaired = _parse_module(source)
+    tree, out.repaired = _parse_module(source, repair)
     if tree is None:
         out.error = "examples block is not valid Python"
         return out
@@ -266,6 +272,8 @@ class ExampleVerdict:
     rejected: Counter = field(default_factory=Counter)
     error: str | None = None  # set when no example is usable
     repaired: bool = False
+    # Statements of the block besides building `examples`, run before the calls (Case2Code's reading).
+    preamble: str = ""
 
 
 def usable_examples(
@@ -301,6 +309,42 @@ def usable_examples(
     return verdict
 
 
+def case2code_examples(source: str) -> ExampleVerdict:
+    """Examples read as Case2Code reads them (`original`): the block runs as written, so every
+    example it builds is kept, in order, repeats and misfits included (a misfit raises when
+    called), values need not be literals, other statements run first; a block that does not
+    parse yields nothing."""
+    parsed = parse_example_source(source, strict=False, dedupe=False, repair=False)
+    shape = _case2code_shape(source)
+    if shape:
+        return ExampleVerdict(error=shape)
+    verdict = ExampleVerdict(
+        examples=list(parsed.examples),
+        rejected=Counter(_reason_key(r) for r in parsed.rejected),
+        preamble=parsed.preamble,
+    )
+    if not verdict.examples:
+        verdict.error = parsed.error or "the examples list is empty"
+    return verdict
+
+
+def _case2code_shape(source: str) -> str | None:
+    """Why Case2Code would drop a block it can run: it shows the examples of the one
+    `examples = [...]` statement only, and drops an item whose outputs outnumber them."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None  # parse_example_source reports it
+    touching = [stmt for stmt in tree.body if _elements(stmt) is not None]
+    if len(touching) > 1:
+        return "examples built in several statements (Case2Code shows only the first)"
+    if touching and not (
+        isinstance(touching[0], ast.Assign) and isinstance(touching[0].value, ast.List)
+    ):
+        return "examples not assigned as one list (Case2Code reads none)"
+    return None
+
+
 def _reason_key(reason: str) -> str:
     """A countable reason: the category before any per-example detail."""
     return reason.split(":")[0].strip()
@@ -327,5 +371,6 @@ def examples_row(item: dict[str, Any], attempted: Attempted[ExampleVerdict]) -> 
         "n_examples": len(examples),
         "examples_error": error,
         "repaired": bool(attempted.verdict and attempted.verdict.repaired),
+        "preamble": attempted.verdict.preamble if attempted.verdict and examples else "",
         "answer": attempted.answer,
     }

@@ -133,6 +133,14 @@ EVAL_FUNCTION_HEADER = FUNCTION_HEADERS[0]
 EVAL_TEMPLATE = CASE_TEMPLATES[0]
 
 
+# Appended to a test item's prompt when scoring: the cases are called by keyword, so the answer
+# must use the argument names they show (Case2Code appends such an instruction too).
+EVAL_SUFFIX = (
+    "{prompt}\n\nKeep the argument names the cases use: each case calls the function as "
+    "{func_name}(**arguments)."
+)
+
+
 def example_inputs_messages(code: str, count: int) -> tuple[dict, ...]:
     """The chat messages asking a model for `count` example inputs of `code`."""
     return (

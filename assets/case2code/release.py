@@ -8,11 +8,14 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, Config, Failure, MetadataValue, asset
 from pydantic import Field
 
+from assets.case2code.method import method_of
+from assets.case2code.original_prompts import eval_prompt as original_eval_prompt
+from assets.case2code.prompts import EVAL_SUFFIX
 from assets.case2code.records import record_from_row
 from assets.case2code.schemas import PROMPTS_SCHEMA
 from assets.case2code.scoring import pass_at_k_metadata, score_rows
 from assets.case2code.selection import decide
-from assets.case2code.testset import read_test_set
+from assets.case2code.testset import EvalItem, read_test_set
 from assets.common.ask import ask
 from assets.common.decontam import BenchmarkProblem
 from assets.common.execute import run_jobs
@@ -36,7 +39,12 @@ from resources.workspace import Workspace
 
 FAMILY = "case2code"
 RELEASE_GROUP = release_group(FAMILY)
+# Case2Code's released fields first (release_fields.SFT_FIELDS: `id` and `output` are its names
+# for prompt_id and response), then ours.
 EXPORT_COLUMNS = [
+    "id",
+    "prompt",
+    "output",
     "prompt_id",
     "case_id",
     "partition",
@@ -44,7 +52,6 @@ EXPORT_COLUMNS = [
     "template",
     "n_shown",
     "n_cases",
-    "prompt",
     "response",
 ]
 
@@ -146,7 +153,9 @@ def case2code_sft(
     policy = config.policy()
     index = policy.index(extra=references)
     decided = decide(prompts, policy, index)
-    df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION]))
+    df = decided.filter(pl.col("split").is_in([TRAIN, CAUTION])).with_columns(
+        pl.col("prompt_id").alias("id"), pl.col("response").alias("output")
+    )
     train = df.filter(pl.col("split") == TRAIN)
     records = sorted(
         (record_from_row(x) for x in train["case2code"].to_list()), key=lambda r: r["id"]
@@ -200,6 +209,12 @@ def card(df: pl.DataFrame, splits_text: str) -> str:
     )
 
 
+def _eval_prompt(item: EvalItem, original: bool) -> str:
+    if original:
+        return original_eval_prompt(item.prompt, item.func_name)
+    return EVAL_SUFFIX.format(prompt=item.prompt, func_name=item.func_name)
+
+
 class EvalConfig(Config):
     llm_key: str = Field(
         default="evaluator",
@@ -212,8 +227,10 @@ class EvalConfig(Config):
     n_samples: int = Field(
         default=1, description="answers per item; pass@k is reported for every k up to this"
     )
-    max_tokens: int = Field(default=512)
-    temperature: float | None = Field(default=None, description="None: the role's default")
+    max_tokens: int | None = Field(default=None, description="None: the profile's (2,048)")
+    temperature: float | None = Field(
+        default=None, description="None: the profile's (0.0, greedy, as Case2Code)"
+    )
     limit: int | None = Field(default=None, description="score only the first N items")
 
 
@@ -236,10 +253,20 @@ EVAL_SCHEMA = {
 
 @asset(
     group_name=RELEASE_GROUP,
-    required_resource_keys={"llm", "reasoner", "evaluator", "sandbox", "workspace"},
+    required_resource_keys={
+        "llm",
+        "reasoner",
+        "evaluator",
+        "sandbox",
+        "workspace",
+        "case2code_profile",
+    },
     description="Scores an LLM role on a Case2Code-format test set: code from each prompt, run on every example, pass@k.",
 )
 def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.DataFrame:
+    """Each item's prompt with the argument-names suffix (Case2Code's, and its chat wrapper,
+    under `original`; ours under `assay`), sampled greedily, scored by exact comparison."""
+    method = method_of(context.resources.case2code_profile)
     if config.llm_key not in ("llm", "reasoner", "evaluator"):
         raise ValueError(f"llm_key must be one of llm, reasoner, evaluator; got {config.llm_key!r}")
     llm = getattr(context.resources, config.llm_key)
@@ -257,10 +284,13 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
     requests = [
         LLMRequest(
             key=item.id,
-            messages=({"role": "user", "content": item.prompt},),
+            messages=({"role": "user", "content": _eval_prompt(item, method.original)},),
             n=config.n_samples,
-            max_tokens=config.max_tokens,
-            temperature=config.temperature,
+            max_tokens=config.max_tokens or method.eval_max_tokens,
+            temperature=method.eval_temperature
+            if config.temperature is None
+            else config.temperature,
+            top_p=method.eval_top_p,
         )
         for item in test_set.items
     ]
@@ -269,6 +299,7 @@ def case2code_eval(context: AssetExecutionContext, config: EvalConfig) -> pl.Dat
         test_set.items,
         answers.completions,
         lambda jobs: run_jobs(context.resources.sandbox, jobs, log=context.log),
+        original=method.original,
     )
     df = pl.DataFrame(rows, schema=EVAL_SCHEMA)
     report = StepReport(rows_in=len(test_set.items) * config.n_samples, log=context.log)

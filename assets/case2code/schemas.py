@@ -30,6 +30,7 @@ CASE2CODE_RECORD = pl.Struct(
         "example_inputs": pl.List(pl.Utf8),
         "example_outputs": pl.List(pl.Struct({"return": pl.Utf8, "error": pl.Utf8})),
         "exec_status": pl.Boolean,
+        "parsed_inputs": pl.List(pl.List(pl.List(pl.Utf8))),
         "prompt": pl.Utf8,
         "output": pl.Utf8,
         "choosed_example_idx": pl.List(pl.Int64),
@@ -54,6 +55,7 @@ EXAMPLE_INPUTS_SCHEMA = {
     "n_examples": pl.Int64,
     "examples_error": pl.Utf8,
     "repaired": pl.Boolean,
+    "preamble": pl.Utf8,
     "answer": pl.Utf8,
 }
 OUTPUTS_SCHEMA = {
@@ -63,6 +65,7 @@ OUTPUTS_SCHEMA = {
     "code": pl.Utf8,
     "examples": EXAMPLES,
     "examples_error": pl.Utf8,
+    "preamble": pl.Utf8,
     "results": RESULTS,
     "n_examples": pl.Int64,
     "n_returned": pl.Int64,

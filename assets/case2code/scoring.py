@@ -9,9 +9,10 @@ from typing import Any
 import polars as pl
 
 from assets.case2code.case_results import job_results
+from assets.case2code.original_prompts import unwrap_answer
 from assets.case2code.testset import EvalItem, call_job, extract_code, judge
 from assets.common.ids import stable_id
-from resources.llm import Completion
+from resources.llm import TRUNCATED_FAILURE, Completion
 from resources.sandbox import CallJob, CallResult
 
 # Runs call jobs; each typed result by job id (assets.common.execute.run_jobs on a sandbox).
@@ -22,14 +23,22 @@ def score_rows(
     items: Sequence[EvalItem],
     completions: Sequence[Completion],
     run: RunJobs,
+    original: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per (item, sample): extract the code, run it on every example in one job
-    (as Case2Code does, so examples share one process), and compare every outcome exactly."""
+    (as Case2Code does, so examples share one process), and compare every outcome exactly.
+
+    `original` extracts the code as Case2Code does (the first python block, a cut-off answer
+    scores nothing) and compares its exact strings."""
     by_id = {item.id: item for item in items}
     jobs, pending = [], []
     for c in completions:
         item = by_id[c.key]
-        code = extract_code(c.text, item.func_name) if c.ok else None
+        if original:
+            code = unwrap_answer(c.text, c.failure == TRUNCATED_FAILURE) if c.text else None
+            code = code or None
+        else:
+            code = extract_code(c.text, item.func_name) if c.ok else None
         eval_id = stable_id(item.id, c.sample_index, c.model, "eval")
         pending.append((eval_id, item, c, code))
         if code is not None:
@@ -38,13 +47,15 @@ def score_rows(
     rows = []
     for eval_id, item, c, code in pending:
         passed, matched, diff = False, 0, None
-        if not c.ok:
+        if not c.ok and not (original and c.text):
             status = "llm_failed"
         elif code is None:
             status = "no_code"
         else:
             job = results.get(eval_id)
-            passed, matched, diff = judge(job_results(job, len(item.inputs_py)), item)
+            passed, matched, diff = judge(
+                job_results(job, len(item.inputs_py)), item, exact=original
+            )
             failed_to_load = job is not None and job.status == "error"
             status = "passed" if passed else ("error" if failed_to_load else "mismatch")
             if failed_to_load:

@@ -32,6 +32,8 @@ class EvalItem:
     preamble: str  # statements of `example_str` other than building `examples`
     expected: tuple[str, ...]  # canonical outcomes (see outcomes.gold_canonical)
     reference_code: str | None = None
+    # Each outcome as the file holds it (`return` or `error` value): Case2Code's exact comparison.
+    gold: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,6 +90,7 @@ def eval_item(row: Mapping[str, Any]) -> EvalItem | str:
         preamble=preamble,
         expected=tuple(expected),
         reference_code=row.get("exec_code") or row.get("code"),
+        gold=tuple(str(o["return"] if "return" in o else o.get("error")) for o in outputs),
     )
 
 
@@ -147,7 +150,16 @@ def call_job(job_id: str, code: str, item: EvalItem) -> CallJob:
     return CallJob(job_id, source, item.func_name, inputs_py=list(item.inputs_py))
 
 
-def judge(results: Sequence[CaseResult], item: EvalItem) -> tuple[bool, int, str | None]:
-    """(passed, examples matched, first difference) of one candidate's results on `item`."""
-    got = agreement([r.canonical() for r in results], item.expected)
+def judge(
+    results: Sequence[CaseResult], item: EvalItem, exact: bool = False
+) -> tuple[bool, int, str | None]:
+    """(passed, examples matched, first difference) of one candidate's results on `item`.
+
+    `exact` compares the strings Case2Code compares (`json.dumps(repr(value))`, or the
+    exception line with its `<class '...'>`); otherwise exception classes count by name.
+    """
+    if exact:
+        got = agreement([next(iter(r.case2code().values())) for r in results], item.gold)
+    else:
+        got = agreement([r.canonical() for r in results], item.expected)
     return got.all_match, got.matched, got.detail

@@ -5,9 +5,10 @@ samples (sandbox) -> difficulties (evaluator) -> filtered set -> I/O and O/I cha
 thought (reasoner) -> SFT set; RL candidates (reasoner, a disjoint share) -> traces
 (sandbox) -> white-box questions -> RL set.
 
-Every step reads load -> ask or run -> parse -> report -> return. `rules` (`fixed` by
-default, or `original`) picks the prompt wording and the question and check rules; see
-whitebox.py and the README's ExecVerify section for every difference.
+Every step reads load -> ask or run -> parse -> report -> return. The `execverify_profile`
+resource picks the prompt wording and the question and check rules: `assay` (the default) is
+our `fixed` rules, `original` ExecVerify's (`rules_of`); see whitebox.py and the README's
+ExecVerify section for every difference.
 """
 
 import dataclasses
@@ -22,6 +23,7 @@ from assets.common.ask import ask
 from assets.common.execute import CallJob, TraceJob, job_timing, run_jobs
 from assets.common.family import partitioned
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
 from assets.execverify import execution, whitebox
@@ -40,10 +42,12 @@ from resources.workspace import Workspace
 
 FAMILY = "execverify"
 PARTITIONED = partitioned(FAMILY)
-RULES_FIELD = Field(
-    default="fixed",
-    description="fixed (ours) or original (ExecVerify's; needs ASSAY_EXECVERIFY_SRC)",
-)
+
+
+def rules_of(profile: Profile) -> str:
+    """The rules a profile picks, as the prompt, check and reward functions name them: `fixed`
+    (ours, the `assay` profile) or `original` (ExecVerify's; needs ASSAY_EXECVERIFY_SRC)."""
+    return "original" if profile.original else "fixed"
 
 
 def _messages(chat: P.Chat) -> list[dict[str, str]]:
@@ -98,7 +102,6 @@ class ProgramsConfig(Config):
     temperature: float = 0.8
     top_p: float = 0.9
     max_tokens: int = 4096
-    rules: str = RULES_FIELD
 
 
 PROGRAMS_SCHEMA = {
@@ -118,20 +121,22 @@ PROGRAMS_SCHEMA = {
 )
 def execverify_programs(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: ProgramsConfig,
     workspace: Workspace,
     llm: LLMResource,
     execverify_methods: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     jobs: dict[str, dict] = {}
     for m in execverify_methods.iter_rows(named=True):
         for cfg in config.configs:
             for k in range(config.prompts_per_method):
-                pid = stable_id(FAMILY, m["method_id"], cfg, k, config.rules)
+                pid = stable_id(FAMILY, m["method_id"], cfg, k, rules)
                 rng = seeded_rng(
                     workspace.global_seed, context.partition_key, "execverify_programs", pid
                 )
-                chat = P.code_synthesis_prompt(m["type"], m["method"], cfg, rng, config.rules)
+                chat = P.code_synthesis_prompt(m["type"], m["method"], cfg, rng, rules)
                 jobs[pid] = {**m, "config": cfg, "chat": chat}
     report = StepReport(rows_in=len(jobs), log=context.log)
     answers = ask(
@@ -182,7 +187,6 @@ class MutationConfig(Config):
     top_p: float = 0.9
     repetition_penalty: float = 1.05
     max_tokens: int = 4096
-    rules: str = RULES_FIELD
 
 
 MUTATED_SCHEMA = {**PROGRAMS_SCHEMA, "source_program_id": pl.Utf8}
@@ -194,20 +198,20 @@ MUTATED_SCHEMA = {**PROGRAMS_SCHEMA, "source_program_id": pl.Utf8}
 )
 def execverify_mutated_programs(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: MutationConfig,
     workspace: Workspace,
     llm: LLMResource,
     execverify_programs: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     sources = {r["program_id"]: r for r in execverify_programs.iter_rows(named=True)}
     requests = []
     for pid, r in sources.items():
         rng = seeded_rng(
             workspace.global_seed, context.partition_key, "execverify_mutated_programs", pid
         )
-        chat = P.input_synthesis_prompt(
-            r["code"], P.reference_values(rng, config.rules), config.rules
-        )
+        chat = P.input_synthesis_prompt(r["code"], P.reference_values(rng, rules), rules)
         requests.append(
             LLMRequest(
                 pid,
@@ -359,7 +363,6 @@ class DifficultyConfig(Config):
     temperature: float = 1.0
     top_p: float = 0.9
     max_tokens: int = 4096
-    rules: str = RULES_FIELD
 
 
 DIFFICULTY_SCHEMA = {**SAMPLES_SCHEMA, "pass_cnt": pl.Int64, "n_samples": pl.Int64}
@@ -371,18 +374,18 @@ DIFFICULTY_SCHEMA = {**SAMPLES_SCHEMA, "pass_cnt": pl.Int64, "n_samples": pl.Int
 )
 def execverify_difficulties(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: DifficultyConfig,
     evaluator: LLMResource,
     execverify_samples: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     samples = {r["sample_id"]: r for r in execverify_samples.iter_rows(named=True)}
     report = StepReport(rows_in=len(samples), log=context.log)
     requests = [
         LLMRequest(
             sid,
-            _messages(
-                P.difficulty_prompt(r["func_str"], r["func_name"], r["func_args"], config.rules)
-            ),
+            _messages(P.difficulty_prompt(r["func_str"], r["func_name"], r["func_args"], rules)),
             n=config.n_samples,
             temperature=config.temperature,
             top_p=config.top_p,
@@ -394,7 +397,7 @@ def execverify_difficulties(
     passes: dict[str, int] = dict.fromkeys(samples, 0)
     for c in answers.completions:
         passes[c.key] += int(
-            c.text is not None and difficulty_pass(c.text, samples[c.key]["result"], config.rules)
+            c.text is not None and difficulty_pass(c.text, samples[c.key]["result"], rules)
         )
     rows = [
         {**r, "pass_cnt": passes[sid], "n_samples": config.n_samples} for sid, r in samples.items()
@@ -457,7 +460,6 @@ class CotConfig(Config):
     oi_max_result_chars: int = Field(
         default=150, description="O/I only for results this short (ExecVerify: 150)"
     )
-    rules: str = RULES_FIELD
 
 
 COT_SCHEMA = {
@@ -477,6 +479,7 @@ def _cot(
     filtered: pl.DataFrame,
     modes: tuple[str, ...],
     split: str,
+    rules: str,
 ) -> pl.DataFrame:
     """Ask for I/O (`io`) and/or O/I (`oi`) reasoning on the `split` rows; keep answers that
     check out: I/O when the predicted output literal-equals the result, O/I when the model's
@@ -497,7 +500,7 @@ def _cot(
                 r["result"],
                 mode,
                 stage,
-                config.rules,
+                rules,
             )
             asked[f"{mode}:{r['sample_id']}"] = (r, mode, chat)
     answers = ask(
@@ -521,7 +524,7 @@ def _cot(
     for key, c in by_key.items():
         r, mode, _ = asked[key]
         if mode == "io":
-            checks[key] = bool(c.text) and predicted_output_ok(c.text, r["result"], config.rules)
+            checks[key] = bool(c.text) and predicted_output_ok(c.text, r["result"], rules)
             continue
         code = answer_code(c.text or "")
         if code is None:
@@ -560,12 +563,14 @@ def execution_suffix() -> str:
 )
 def execverify_io_cot(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: CotConfig,
     reasoner: LLMResource,
     sandbox: SandboxResource,
     execverify_filtered: pl.DataFrame,
 ) -> pl.DataFrame:
-    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("io",), "sft")
+    rules = rules_of(execverify_profile)
+    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("io",), "sft", rules)
 
 
 @asset(
@@ -574,12 +579,14 @@ def execverify_io_cot(
 )
 def execverify_oi_cot(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: CotConfig,
     reasoner: LLMResource,
     sandbox: SandboxResource,
     execverify_filtered: pl.DataFrame,
 ) -> pl.DataFrame:
-    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("oi",), "sft")
+    rules = rules_of(execverify_profile)
+    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("oi",), "sft", rules)
 
 
 @asset(
@@ -588,12 +595,14 @@ def execverify_oi_cot(
 )
 def execverify_rl_candidates(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: CotConfig,
     reasoner: LLMResource,
     sandbox: SandboxResource,
     execverify_filtered: pl.DataFrame,
 ) -> pl.DataFrame:
-    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("io", "oi"), "rl")
+    rules = rules_of(execverify_profile)
+    return _cot(context, config, reasoner, sandbox, execverify_filtered, ("io", "oi"), "rl", rules)
 
 
 # ---------------------------------------------------------------------------- 7. SFT set
@@ -608,27 +617,24 @@ SFT_SCHEMA = {
 }
 
 
-class RulesConfig(Config):
-    rules: str = RULES_FIELD
-
-
 @asset(
     **PARTITIONED,
     description="LLaMA-Factory sharegpt records: question, then <reasoning>...</reasoning><answer>...</answer>.",
 )
 def execverify_sft(
     context: AssetExecutionContext,
-    config: RulesConfig,
+    execverify_profile: Profile,
     execverify_io_cot: pl.DataFrame,
     execverify_oi_cot: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     report = StepReport(
         rows_in=execverify_io_cot.height + execverify_oi_cot.height, log=context.log
     )
     rows = []
     for r in [*execverify_io_cot.iter_rows(named=True), *execverify_oi_cot.iter_rows(named=True)]:
         reasoning, answer = P.split_reasoning(r["response"], r["reasoning"])
-        record = P.sft_record(r["prompt"], reasoning, answer, config.rules)
+        record = P.sft_record(r["prompt"], reasoning, answer, rules)
         rows.append(
             {
                 "record_id": stable_id(FAMILY, "sft", r["sample_id"], r["mode"]),
@@ -663,16 +669,17 @@ TRACES_SCHEMA = {
 )
 def execverify_traces(
     context: AssetExecutionContext,
-    config: RulesConfig,
+    execverify_profile: Profile,
     sandbox: SandboxResource,
     execverify_rl_candidates: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     io = [r for r in execverify_rl_candidates.iter_rows(named=True) if r["mode"] == "io"]
     report = StepReport(rows_in=execverify_rl_candidates.height, log=context.log)
     report.drop("oi_candidate", n=execverify_rl_candidates.height - len(io))
     subjects = {}
     for r in io:
-        subj = whitebox.subject(r["func_str"], r["func_args"], config.rules, r["func_name"])
+        subj = whitebox.subject(r["func_str"], r["func_args"], rules, r["func_name"])
         if subj is None:
             report.drop("no_function", key=r["sample_id"])
             continue
@@ -727,7 +734,6 @@ class QuestionsConfig(Config):
         default=5,
         description="control-flow and data-flow questions kept per program (ExecVerify: 5 + 5)",
     )
-    rules: str = RULES_FIELD
 
 
 QUESTIONS_SCHEMA = {
@@ -751,19 +757,21 @@ QUESTIONS_SCHEMA = {
 )
 def execverify_questions(
     context: AssetExecutionContext,
+    execverify_profile: Profile,
     config: QuestionsConfig,
     workspace: Workspace,
     execverify_traces: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     report = StepReport(rows_in=execverify_traces.height, log=context.log)
     rows = []
     for r in execverify_traces.iter_rows(named=True):
         subj = whitebox.Subject(r["func_str"], r["traced_name"], r["func_args"])
-        why = whitebox.keeps_program(subj, config.rules)
+        why = whitebox.keeps_program(subj, rules)
         if why:
             report.drop(why.replace(" ", "_").replace("'", ""), key=r["sample_id"])
             continue
-        qs = whitebox.questions(subj, json.loads(r["trace_json"]), config.rules)
+        qs = whitebox.questions(subj, json.loads(r["trace_json"]), rules)
         rng = seeded_rng(
             workspace.global_seed, context.partition_key, "execverify_questions", r["sample_id"]
         )
@@ -776,7 +784,7 @@ def execverify_questions(
             subj.func_name,
             r["func_args"],
             [q for q, _ in path] + [q for q, _ in state],
-            config.rules,
+            rules,
         )
         rows.append(
             {
@@ -817,10 +825,11 @@ RL_SCHEMA = {
 )
 def execverify_rl(
     context: AssetExecutionContext,
-    config: RulesConfig,
+    execverify_profile: Profile,
     execverify_questions: pl.DataFrame,
     execverify_rl_candidates: pl.DataFrame,
 ) -> pl.DataFrame:
+    rules = rules_of(execverify_profile)
     oi = [r for r in execverify_rl_candidates.iter_rows(named=True) if r["mode"] == "oi"]
     report = StepReport(rows_in=execverify_questions.height + len(oi), log=context.log)
     rows = []
@@ -832,7 +841,7 @@ def execverify_rl(
             "func_name": r["func_name"],
             "func_args": r["func_args"],
             "result": r["result"],
-            "rules": config.rules,
+            "rules": rules,
             "question_answers": {
                 "path_answers": [a for _, a in path],
                 "state_as": [a for _, a in state],
@@ -847,7 +856,7 @@ def execverify_rl(
                 "func_str": r["func_str"],
                 "prompt": r["prompt"],
                 "ground_truth": json.dumps(truth, sort_keys=True),
-                "rules": config.rules,
+                "rules": rules,
             }
         )
     for r in oi:
@@ -857,7 +866,7 @@ def execverify_rl(
             "func_name": r["func_name"],
             "func_args": r["func_args"],
             "result": r["result"],
-            "rules": config.rules,
+            "rules": rules,
         }
         rows.append(
             {
@@ -866,9 +875,9 @@ def execverify_rl(
                 "sample_id": r["sample_id"],
                 "type": "oi",
                 "func_str": r["func_str"],
-                "prompt": P.rl_oi_prompt(r["func_str"], r["func_name"], r["result"], config.rules),
+                "prompt": P.rl_oi_prompt(r["func_str"], r["func_name"], r["result"], rules),
                 "ground_truth": json.dumps(truth, sort_keys=True),
-                "rules": config.rules,
+                "rules": rules,
             }
         )
     report.tally("type", [r["type"] for r in rows], known=("io_mixed", "oi"))

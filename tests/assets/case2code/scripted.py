@@ -25,12 +25,18 @@ _FUNCTION = re.compile(r"Function:\n```python\n(?:.*\n)*?def (\w+)\(", re.MULTIL
 class ScriptedCase2Code:
     """Answers by what the prompt asks; counts example-input requests per function (retries)."""
 
-    def __init__(self, solutions: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, solutions: dict[str, str] | None = None, answers: dict[str, str] | None = None
+    ) -> None:
         self.solutions = solutions or {}
+        self.answers = {**EXAMPLE_ANSWERS, **(answers or {})}
         self.asked: Counter = Counter()
+        self.requests: list[dict] = []  # every request body, in arrival order
         self._lock = threading.Lock()
 
     def __call__(self, body: dict) -> str:
+        with self._lock:
+            self.requests.append(body)
         user = body["messages"][-1]["content"]
         if "write 10 different example inputs" in user or "different example inputs" in user:
             names = _FUNCTION.findall(user)
@@ -38,7 +44,7 @@ class ScriptedCase2Code:
             with self._lock:
                 attempt = self.asked[name]
                 self.asked[name] += 1
-            answer = EXAMPLE_ANSWERS.get(name, "no idea")
+            answer = self.answers.get(name, "no idea")
             if isinstance(answer, list):
                 answer = answer[min(attempt, len(answer) - 1)]
             return answer

@@ -10,6 +10,7 @@ from dagster import DagsterInstance, materialize
 from assets.case2code import assets as case2code_assets
 from assets.case2code.release import case2code_eval, case2code_sft
 from assets.case2code.schemas import PROMPTS_SCHEMA
+from assets.common.profiles import Profile
 from assets.registry import FAMILIES
 from io_managers import AtomicParquetIOManager
 from resources.llm import LLMResource
@@ -311,6 +312,7 @@ def test_the_release_accepts_a_single_materialized_partition(tmp_path):
     resources = {
         "io_manager": AtomicParquetIOManager(base_dir=str(tmp_path / "storage")),
         "workspace": Workspace(seed_dir=str(tmp_path), home=str(tmp_path)),
+        "case2code_profile": Profile(),
         "llm": LLMResource(),
         "sandbox": SandboxResource(),
     }

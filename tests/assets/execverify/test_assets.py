@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance, materialize
 
+from assets.common.profiles import Profile
 from assets.execverify import ASSETS, CHECKS, FAMILY
 from assets.execverify.release import execverify_rl_release, execverify_sft_release
 from io_managers import AtomicParquetIOManager
@@ -94,6 +95,7 @@ def _materialize(tmp, instance, server):
         "io_manager": AtomicParquetIOManager(base_dir=str(tmp / "storage")),
         "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=False),
         "workspace": Workspace(seed_dir=str(tmp / "seeds"), home=str(tmp)),
+        "execverify_profile": Profile(),
     }
     for key in ("llm", "reasoner", "evaluator"):
         resources[key] = scripted_llm(server.base_url, tmp)
