@@ -60,10 +60,11 @@ FAMILY = Family(
     validate_seed=validate_seed,
     demo_run_config={
         "ops": {
-            # Two first trials (the asset default is 3): trials are ~80% of the demo's model
-            # time, and a question neither passes still gets up to 4 through the retries.
-            "kodcode_solution_trials": {"config": {"n_trials": 2}},
-            "kodcode_retry_trials": {"config": {"max_trials": 4}},
+            # One first trial and one retry (the asset defaults are 3 and up to 6): trials and
+            # retries wrote 7.2k of the demo's 13k completion tokens with 2 and up to 4 (~320
+            # tokens each); a question whose first trial fails still goes through the retries.
+            "kodcode_solution_trials": {"config": {"n_trials": 1}},
+            "kodcode_retry_trials": {"config": {"max_trials": 2}},
             "kodcode_sft_responses": {"config": {"n_samples": 1}},
             # Two LLM calls per tagged question: the demo tags at most two per seed file.
             "kodcode_question_tags": {"config": {"max_questions": 2}},
