@@ -22,6 +22,7 @@ import polars as pl
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
 from assets.common.family import Family
+from assets.common.profiles import Profile, resource_key
 from assets.registry import FAMILIES
 from io_managers import AtomicParquetIOManager
 from resources.sandbox import SandboxResource
@@ -107,8 +108,10 @@ def family_resources(
     cache: Path | None = None,
     sandbox_timeout_s: float = 10.0,
     llm: Mapping[str, Any] | None = None,
+    profiles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Every resource any family needs, for a run under `home`."""
+    """Every resource any family needs, for a run under `home`; `profiles` sets a family's
+    profile (`{"kodcode": "original"}`), the others run `assay`."""
     model = scripted_llm(
         base_url,
         home,
@@ -128,6 +131,10 @@ def family_resources(
             backend="bwrap", workers=2, timeout_s=sandbox_timeout_s, coverage=False
         ),
         "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
+        **{
+            resource_key(name): Profile(name=(profiles or {}).get(name, "assay"))
+            for name in FAMILIES
+        },
     }
 
 
@@ -151,6 +158,7 @@ def family_run(
     sandbox_timeout_s: float = 10.0,
     llm: Mapping[str, Any] | None = None,
     raise_on_error: bool = True,
+    profiles: Mapping[str, str] | None = None,
 ) -> FamilyRun:
     """Run `family` on `seeds` under `home`; `release` may name the release assets to run."""
     declared = FAMILIES[family] if isinstance(family, str) else family
@@ -159,7 +167,12 @@ def family_run(
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(declared.partitions.name, keys)
     resources = family_resources(
-        home, base_url, cache=cache, sandbox_timeout_s=sandbox_timeout_s, llm=llm
+        home,
+        base_url,
+        cache=cache,
+        sandbox_timeout_s=sandbox_timeout_s,
+        llm=llm,
+        profiles=profiles,
     )
     run = FamilyRun(declared, home, instance, resources)
     partitioned = declared.partitioned_assets
