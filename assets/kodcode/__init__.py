@@ -16,6 +16,7 @@ cross_verification (reasoner code alignment and SFT rows), rl, release_selection
 
 from assets.common.family import Family
 from assets.kodcode.checks import CHECKS as PARTITIONED_CHECKS
+from assets.kodcode.fidelity import findings
 from assets.kodcode.modes import validate_seed
 from assets.kodcode.questions import kodcode_questions, kodcode_raw_questions, kodcode_seed_prompts
 from assets.kodcode.reasoning_sft import kodcode_sft, kodcode_sft_responses
@@ -55,6 +56,7 @@ FAMILY = Family(
     checks=CHECKS,
     seed_asset=kodcode_seed_prompts,
     validate_seed=validate_seed,
+    fidelity=findings,
     demo_run_config={
         "ops": {
             # Two first trials (the asset default is 3): trials are ~80% of the demo's model
