@@ -72,8 +72,8 @@ ASSAY_METHOD = Method(
 )
 
 SMALL_MODELS = (
-    "bounded token budgets for small CPU models: the embedded 1.5B model answers a question in "
-    "~150-400 tokens and a trial in ~300-700; 8,192 tokens per request would let a looping answer "
+    "bounded token budgets for small CPU models: an answer cut off at these budgets is counted "
+    "(llm/failed/finish_reason=length), and 8,192 tokens per request would let one looping answer "
     "hold a CPU slot for many minutes (make demo must stay under 10 minutes); raise them for large models"
 )
 
