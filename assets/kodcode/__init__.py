@@ -12,6 +12,9 @@ Modules, in the order of the chain:
   checks.py, release_checks.py
 Pure helpers: prompts, modes (seed validation), parsing, style (stub checks), answers and
 cross_verification (reasoner code alignment and SFT rows), rl, release_selection, reward (verl).
+Profiles (`kodcode_profile`): method.py (each profile's sampling, budgets, shots, time limits
+and the named `assay` differences), original.py (KodCode's own wording from ASSAY_KODCODE_SRC
+and its extraction rules), fidelity.py (the generation side's fidelity report).
 """
 
 from assets.common.family import Family

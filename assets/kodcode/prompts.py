@@ -52,17 +52,19 @@ SNIPPET_TEMPLATE = """Here is a code snippet about {what}:
 {code}
 ```
 
-First analyse the key idea of the snippet between <|Analysis Begin|> and <|Analysis End|>.
-Then write a coding question that tests understanding of that idea (do not copy the snippet).
-{format}"""
+First analyse the snippet briefly between <|Analysis Begin|> and <|Analysis End|>: what it
+is and does, its time and space complexity, and the edge cases and mistakes an implementation
+must get right. Then write a coding question that tests understanding of that idea through a
+function to implement (do not copy or mention the snippet). {format}"""
 
 DOCS_TEMPLATE = """Here is a piece of documentation:
 
 {doc}
 
-First analyse whether it describes behaviour that can be tested with a Python function,
-between <|Analysis Begin|> and <|Analysis End|>. If it cannot, answer only <|Abstain|>.
-Otherwise write a coding question about it. {format}"""
+First analyse briefly, between <|Analysis Begin|> and <|Analysis End|>, what it documents and
+whether that behaviour can be exercised and tested through a Python function. If it cannot,
+answer only <|Abstain|>. Otherwise write a coding question that needs a good understanding of
+it. {format}"""
 
 TRIAL_TEMPLATE = """{question}
 
