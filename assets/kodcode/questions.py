@@ -206,7 +206,8 @@ def extract(row: dict, profile: Profile, strip: bool) -> parsing.QuestionParse:
     tagged-answer parser (assay); a prefill answer is the prefix continued (step1.1:280)."""
     text = row["response"] or ""
     if row["mode"] == "prefill":
-        text = original.prefill_answer(row["prefix"] or "", text)
+        prefix = row["prefix"] or ""
+        text = original.prefill_answer(prefix if profile.original else prefix.strip(), text)
     if not profile.original:
         return parsing.extract_question(row["mode"], text)
     question = original.extract_instruction(text)
