@@ -13,10 +13,14 @@ Modules, in the order of the chain:
   checks.py, release_checks.py
 Pure helpers: prompts, modes (seed validation), parsing, style (stub checks), answers and
 cross_verification (reasoner code alignment and SFT rows), rl, release_selection, reward (verl).
+Profiles (`kodcode_profile`): method.py (each profile's sampling, budgets, shots, time limits
+and the named `assay` differences), original.py (KodCode's own wording from ASSAY_KODCODE_SRC
+and its extraction rules), fidelity.py (the generation side's fidelity report).
 """
 
 from assets.common.family import Family
 from assets.kodcode.checks import CHECKS as PARTITIONED_CHECKS
+from assets.kodcode.fidelity import findings
 from assets.kodcode.modes import validate_seed
 from assets.kodcode.questions import kodcode_questions, kodcode_raw_questions, kodcode_seed_prompts
 from assets.kodcode.reasoning_sft import kodcode_sft, kodcode_sft_responses
@@ -58,6 +62,7 @@ FAMILY = Family(
     checks=CHECKS,
     seed_asset=kodcode_seed_prompts,
     validate_seed=validate_seed,
+    fidelity=findings,
     demo_run_config={
         "ops": {
             # One first trial and one retry (the asset defaults are 3 and up to 6): trials and

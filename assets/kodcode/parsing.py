@@ -41,9 +41,49 @@ def _between(text: str, label: str) -> str | None:
     return (body[: end.start()] if end else body).strip()
 
 
+# What a model writes around a question (step1.3's extraction is where KodCode strips such
+# text; its rules catch "Question N:" labels, these catch the chattier shapes small models
+# write). A lead-in is a line of its own: an interjection, or an announcement ending in ":"
+# ("Here's the new question:", "Below is a coding question about `x`:"), or a bare heading
+# naming the question ("### Question", "**New Question:**").
+_LEAD_IN = re.compile(
+    r"""^(?:
+        (?:sure|certainly|of\ course|absolutely|okay|ok|great|alright)\b[^\n]*
+      | (?:here(?:'s|’s|\ is|\ are)|below\ is|the\ following\ is|this\ is|i(?:'ve|\ have)
+         |let\ me|new)\b[^\n]*:[ \t*]*
+      | (?:\#+[ \t]*|\*\*)?[ \t]*(?:the\ |a\ )?(?:new\ )?(?:python\ )?(?:coding\ |programming\ )?
+         (?:assessment\ )?(?:question|problem|task|exercise)(?:[ \t]*\d+)?[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?
+    )[ \t]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A closing paragraph about the question rather than part of it, or a rule before one.
+_SIGN_OFF = re.compile(
+    r"""^(?:[*_>\s]*)(?:
+        (?:note:\s*)?this\ (?:new\ )?(?:question|problem|task|exercise)\b[^\n]*?
+          \b(?:tests?|assess(?:es)?|evaluates?|requires?|challenges?|is\ designed|checks?
+             |encourages?|helps?|aims?|focuses|covers?|ensures?|combines?)\b
+      | (?:let\ me\ know|i\ hope|hope\ this|feel\ free|good\ luck|happy\ coding)\b
+      | [-*_]{3,}\s*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def strip_wrapping(text: str) -> str:
+    """The question without the model's lead-in lines and closing remarks around it."""
+    lines = text.strip().split("\n")
+    while lines and (not lines[0].strip() or _LEAD_IN.match(lines[0].strip())):
+        lines.pop(0)
+    paragraphs = re.split(r"\n[ \t]*\n", "\n".join(lines).strip())
+    while len(paragraphs) > 1 and _SIGN_OFF.match(paragraphs[-1].strip()):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs).strip()
+
+
 def sanitize_question(text: str) -> str:
-    """Strip labels, leftover special tags and surrounding whitespace."""
+    """Strip labels, leftover special tags, the model's lead-in and sign-off, and whitespace."""
     text = _SPECIAL_TAG.sub("", text)
+    text = strip_wrapping(text)
     text = _LEADING_LABEL.sub("", text, count=1)
     return text.strip().strip('"').strip()
 

@@ -1,6 +1,8 @@
-"""KodCode's prompt templates, as data, and the pure functions that fill them.
+"""KodCode's prompts: the `assay` profile's templates, as data, the pure functions that
+fill them, and the dispatch to the `original` profile's (original.py: KodCode's own
+wording, read from its checkout, put together by its rules).
 
-Every question prompt asks for the question between `<|Question Begin|>` and
+Every `assay` question prompt asks for the question between `<|Question Begin|>` and
 `<|Question End|>`; snippet and docs modes first analyse, and docs may abstain
 with `<|Abstain|>`. The trial prompt asks for a solution and pytest tests in
 tagged blocks, with tests importing from `solution` (KodCode's layout).
@@ -8,13 +10,16 @@ tagged blocks, with tests importing from `solution` (KodCode's layout).
 The complete-style converter rewrites a question as declarations with docstrings. The
 solve prompt is shared by the reasoning-model SFT set and the RL set, so a policy trained
 on one sees the same wording in the other. It names the function declarations the tests
-import (KodCode appends them too): without them a correct answer under another name would
-fail the tests.
+import (KodCode's pipeline sends the question alone): without them a correct answer under
+another name would fail the tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assets.kodcode import original as kodcode_original
 
 SYSTEM = "You are an expert Python programmer who writes clear, self-contained coding exercises."
 
@@ -30,30 +35,16 @@ PLATFORM_STYLE = {
     "apps": "an APPS-style programming problem turned into a Python function",
     "taco": "a TACO-style algorithmic problem turned into a Python function",
     "code_contests": "a programming-contest problem turned into a Python function",
+    "package": "a question that asks for practical use of a Python package",
+    "evol": "a self-contained programming question",
 }
 
-QUESTION_TEMPLATE = """Here is an example of {style}, for reference only:
-
-<example>
-{question}
-</example>
-
-Create one NEW question of the same kind and difficulty about a different problem.
-Do not restate or copy the example. {format}"""
-
-PACKAGE_TEMPLATE = """Create one coding question that tests practical use of the Python package `{package}`.
-{doc_block}The task must be solvable with `{package}` in a single function and checkable by unit tests. {format}"""
-
-EVOL_TEMPLATE = """Here are example coding questions:
+QUESTION_TEMPLATE = """{intro}
 
 {examples}
 
-Rewrite the following question into a NEW, harder question that needs more careful reasoning
-(add a constraint, a twist or an extra requirement) while staying solvable in one Python function:
-
-{question}
-
-{format}"""
+Create one NEW question of the same kind, style and difficulty about a different problem.
+Do not restate or copy the {which}. {format}"""
 
 SNIPPET_TEMPLATE = """Here is a code snippet about {what}:
 
@@ -61,20 +52,19 @@ SNIPPET_TEMPLATE = """Here is a code snippet about {what}:
 {code}
 ```
 
-First analyse the key idea of the snippet between <|Analysis Begin|> and <|Analysis End|>.
-Then write a coding question that tests understanding of that idea (do not copy the snippet).
-{format}"""
+First analyse the snippet briefly between <|Analysis Begin|> and <|Analysis End|>: what it
+is and does, its time and space complexity, and the edge cases and mistakes an implementation
+must get right. Then write a coding question that tests understanding of that idea through a
+function to implement (do not copy or mention the snippet). {format}"""
 
 DOCS_TEMPLATE = """Here is a piece of documentation:
 
 {doc}
 
-First analyse whether it describes behaviour that can be tested with a Python function,
-between <|Analysis Begin|> and <|Analysis End|>. If it cannot, answer only <|Abstain|>.
-Otherwise write a coding question about it. {format}"""
-
-PREFILL_TEMPLATE = """Complete the coding question that begins with: "{prefix}"
-The full question must start with exactly those words. {format}"""
+First analyse briefly, between <|Analysis Begin|> and <|Analysis End|>, what it documents and
+whether that behaviour can be exercised and tested through a Python function. If it cannot,
+answer only <|Abstain|>. Otherwise write a coding question that needs a good understanding of
+it. {format}"""
 
 TRIAL_TEMPLATE = """{question}
 
@@ -95,46 +85,88 @@ def test_...():
 <|Test End|>
 The tests import from the module `solution`, use plain asserts, and cover normal and edge cases."""
 
+# Magpie-style prefill: the model continues a user turn it believes it is writing itself.
+# ChatML is the embedded Qwen2.5-Coder model's template; the system turn is our own.
+PREFILL_SYSTEM = (
+    "You are a helpful assistant for Python programmers. Users ask you coding questions."
+)
+PREFILL_TEMPLATE = "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{prefix}"
+# The template's special tokens, the assistant role name, and a newline: the question is one line.
+PREFILL_STOP = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "Assistant", "assistant", "\n")
+
 
 def _chat(user: str) -> tuple[dict, ...]:
     return ({"role": "system", "content": SYSTEM}, {"role": "user", "content": user})
 
 
-def question_messages(seed: dict, examples: Sequence[str] = ()) -> tuple[dict, ...]:
-    """The chat that asks for a new question from one seed line (already validated)."""
+def _style(seed: dict) -> str:
+    if seed["mode"] == "package" and seed.get("package"):
+        return f"a question that asks for practical use of the Python package `{seed['package']}`"
+    return PLATFORM_STYLE[seed["mode"]]
+
+
+def question_messages(seed: dict, shots: Sequence[str] = ()) -> tuple[dict, ...]:
+    """The chat that asks for a new question from one seed line (already validated).
+
+    `shots` are the seed questions shown (the line's own among them; method.shots(mode)
+    of them); without any, the line's own question is shown."""
     mode = seed["mode"]
     if mode in PLATFORM_STYLE:
+        shown = list(shots) or [seed["question"]]
+        intro = (
+            f"Here is an example of {_style(seed)}, for reference only:"
+            if len(shown) == 1
+            else f"Here are {len(shown)} examples of {_style(seed)}, for reference only:"
+        )
         user = QUESTION_TEMPLATE.format(
-            style=PLATFORM_STYLE[mode], question=seed["question"].strip(), format=QUESTION_FORMAT
-        )
-    elif mode == "package":
-        doc = (seed.get("doc") or "").strip()
-        doc_block = f"Relevant documentation:\n{doc}\n\n" if doc else ""
-        user = PACKAGE_TEMPLATE.format(
-            package=seed["package"], doc_block=doc_block, format=QUESTION_FORMAT
-        )
-    elif mode == "evol":
-        shown = (
-            "\n\n".join(f"Example {i + 1}:\n{q.strip()}" for i, q in enumerate(examples))
-            or "(none)"
-        )
-        user = EVOL_TEMPLATE.format(
-            examples=shown, question=seed["question"].strip(), format=QUESTION_FORMAT
+            intro=intro,
+            examples="\n\n".join(f"<example>\n{q.strip()}\n</example>" for q in shown),
+            which="example" if len(shown) == 1 else "examples",
+            format=QUESTION_FORMAT,
         )
     elif mode in ("algorithm", "data_structure"):
         what = seed.get("name") or ("an algorithm" if mode == "algorithm" else "a data structure")
         user = SNIPPET_TEMPLATE.format(what=what, code=seed["code"].strip(), format=QUESTION_FORMAT)
     elif mode == "docs":
         user = DOCS_TEMPLATE.format(doc=seed["doc"].strip(), format=QUESTION_FORMAT)
-    elif mode == "prefill":
-        user = PREFILL_TEMPLATE.format(prefix=seed["prefix"].strip(), format=QUESTION_FORMAT)
     else:
-        raise ValueError(f"unknown KodCode mode {mode!r}")
+        raise ValueError(f"KodCode mode {mode!r} has no chat prompt")
     return _chat(user)
 
 
-def trial_messages(question: str) -> tuple[dict, ...]:
+def prefill_prompt(prefix: str) -> tuple[str, tuple[str, ...]]:
+    """The raw completion prompt (and its stop strings) whose continuation is a question."""
+    return PREFILL_TEMPLATE.format(system=PREFILL_SYSTEM, prefix=prefix.strip()), PREFILL_STOP
+
+
+@dataclass(frozen=True)
+class QuestionPrompt:
+    """What is sent for one seed line: a chat, or a raw prompt with its stop strings."""
+
+    messages: tuple[dict, ...] = ()
+    raw_prompt: str | None = None
+    stop: tuple[str, ...] | None = None
+
+
+def question_prompt(seed: dict, shots: Sequence[dict], original: bool) -> QuestionPrompt:
+    """A seed line's question request under a profile; `shots` are the seed lines shown."""
+    if seed["mode"] == "prefill":
+        if original:
+            pre = kodcode_original.prefill_template(seed["prefix"])
+            return QuestionPrompt(raw_prompt=pre.prompt, stop=pre.stop)
+        prompt, stop = prefill_prompt(seed["prefix"])
+        return QuestionPrompt(raw_prompt=prompt, stop=stop)
+    if original:
+        text = kodcode_original.seed_prompt(seed["mode"], shots or [seed])
+        return QuestionPrompt(({"role": "user", "content": text},))
+    questions = [s["question"] for s in shots if s.get("question")]
+    return QuestionPrompt(question_messages(seed, questions))
+
+
+def trial_messages(question: str, original: bool = False) -> tuple[dict, ...]:
     """The chat that asks for one solution + tests trial."""
+    if original:
+        return ({"role": "user", "content": kodcode_original.response_prompt(question)},)
     return _chat(TRIAL_TEMPLATE.format(question=question.strip()))
 
 
@@ -243,3 +275,26 @@ def solve_messages(
             ),
         },
     )
+
+
+def style_prompt(
+    question: str,
+    test_info: Sequence[Mapping[str, str]],
+    test_code: str,
+    solution: str,
+    original: bool,
+) -> tuple[dict, ...]:
+    """The style converter's chat under a profile."""
+    if original:
+        text = kodcode_original.complete_prompt(question, test_code, solution)
+        return ({"role": "user", "content": text},)
+    return style_messages(question, test_info)
+
+
+def solve_prompt(
+    question: str, style: str, test_info: Sequence[Mapping[str, str]], original: bool
+) -> tuple[dict, ...]:
+    """The reasoning model's user turn under a profile."""
+    if original:
+        return ({"role": "user", "content": kodcode_original.sft_prompt(question)},)
+    return solve_messages(question, style, test_info)

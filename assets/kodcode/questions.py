@@ -1,21 +1,31 @@
-"""KodCode's first step: seed prompts -> the generator's raw answers -> clean, distinct questions."""
+"""KodCode's first step: seed prompts -> the generator's raw answers -> clean, distinct questions.
+
+Under either profile (`kodcode_profile`): a leetcode prompt shows three seed questions, every
+other mode one (step1.1:181-187); prefill is a raw completion from a pre-query template,
+stopped at the first newline (Magpie, step1.1:211-296); the question is extracted from the
+answer and the model's lead-in and sign-off are stripped (step1.3 `extract_instruction`).
+"""
 
 import json
+from collections import defaultdict
+from dataclasses import replace
 
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
-from assets.common.ask import ask, requests_from
+from assets.common.ask import Answers, ask
 from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.family import partitioned
 from assets.common.formats import MESSAGES_DTYPE
 from assets.common.frames import rows_frame
 from assets.common.ids import seeded_rng, stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
 from assets.common.steps import read_partition_seeds
-from assets.kodcode import parsing, prompts
+from assets.kodcode import original, parsing, prompts
+from assets.kodcode.method import method, shots
 from assets.kodcode.modes import validate_seed
-from resources.llm import LLMResource
+from resources.llm import LLMRequest, LLMResource
 from resources.workspace import Workspace
 
 FAMILY = "kodcode"
@@ -31,6 +41,8 @@ SEED_PROMPT_SCHEMA = {
     "seed_text": pl.Utf8,
     "seed_json": pl.Utf8,
     "messages": MESSAGES_DTYPE,
+    "raw_prompt": pl.Utf8,  # a raw completion prompt (prefill); messages is then empty
+    "stop": pl.List(pl.Utf8),
 }
 QUESTION_SCHEMA = {
     k: pl.Utf8 for k in ("question_id", "prompt_id", "partition", "mode", "subset", "question")
@@ -38,15 +50,18 @@ QUESTION_SCHEMA = {
 
 
 class QuestionConfig(Config):
-    max_tokens: int = 512
-    evol_examples: int = 2
+    max_tokens: int | None = None  # None: the profile's (assay 512, original 8192)
+    prefill_max_tokens: int | None = None  # None: the profile's (assay 256, original 2048)
 
 
 class DedupConfig(Config):
     threshold: float = 0.8
     num_perm: int = 128
-    # A "new" question this similar to its own seed is the seed restated (small models do this).
+    # A "new" question this similar to its own seed is the seed restated (small models do
+    # this); the `original` profile has no such filter.
     copy_threshold: float = 0.6
+    # Strip the model's lead-in and sign-off around a question (both profiles by default).
+    strip_preambles: bool | None = None
 
 
 def seed_material(seed: dict) -> str:
@@ -54,12 +69,15 @@ def seed_material(seed: dict) -> str:
     return next((seed[k] for k in ("question", "code", "doc", "prefix") if seed.get(k)), "")
 
 
-def seed_prompt_row(seed: dict, partition: str, examples: list[str]) -> dict:
-    """One seed line as the chat prompt that asks for a question in its mode."""
+def seed_prompt_row(seed: dict, partition: str, shown: list[dict], profile: Profile) -> dict:
+    """One seed line as the request that asks for a question in its mode (`shown`: the seed
+    lines the prompt shows, the line's own among them)."""
     content = {k: v for k, v in seed.items() if k != "seed_line"}
-    messages = prompts.question_messages(seed, examples)
+    prompt = prompts.question_prompt(seed, shown, profile.original)
+    # The original profile's ids differ from assay's: its prompts, and so its answers, do.
+    extra = ("original",) if profile.original else ()
     return {
-        "prompt_id": stable_id(FAMILY, partition, seed["seed_line"], content),
+        "prompt_id": stable_id(FAMILY, partition, seed["seed_line"], content, *extra),
         "partition": partition,
         "seed_line": seed["seed_line"],
         "mode": seed["mode"],
@@ -67,32 +85,95 @@ def seed_prompt_row(seed: dict, partition: str, examples: list[str]) -> dict:
         "prefix": seed.get("prefix"),
         "seed_text": seed_material(seed),
         "seed_json": json.dumps(content, ensure_ascii=False, sort_keys=True),
-        "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
+        "messages": [{"role": m["role"], "content": m["content"]} for m in prompt.messages],
+        "raw_prompt": prompt.raw_prompt,
+        "stop": list(prompt.stop) if prompt.stop else None,
     }
+
+
+def shown_seeds(seed: dict, same_mode: list[dict], rng) -> list[dict]:
+    """The seed lines a prompt shows: the line itself and, for leetcode, two others of its
+    mode drawn at random (as many as the file has), in random order."""
+    others = [s for s in same_mode if s.get("question") != seed.get("question")]
+    wanted = min(shots(seed["mode"]) - 1, len(others))
+    shown = [seed, *(rng.sample(others, wanted) if wanted else [])]
+    if len(shown) > 1:
+        rng.shuffle(shown)
+    return shown
 
 
 @asset(
     **PARTITIONED,
-    description="One chat prompt per valid seed line; bad lines are quarantined with file:line reasons.",
+    description="One question request per valid seed line (a chat, or a raw prefill prompt); bad lines are quarantined with file:line reasons.",
 )
 def kodcode_seed_prompts(
-    context: AssetExecutionContext, config: QuestionConfig, workspace: Workspace
+    context: AssetExecutionContext, workspace: Workspace, kodcode_profile: Profile
 ) -> pl.DataFrame:
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
-    evol_pool = [r["question"] for r in seeds.rows if r["mode"] == "evol"]
-    rng = seeded_rng(workspace.global_seed, context.partition_key, "kodcode_seed_prompts")
-    rows = []
+    by_mode: dict[str, list[dict]] = defaultdict(list)
     for seed in seeds.rows:
-        others = [q for q in evol_pool if q != seed.get("question")]
-        wanted = config.evol_examples if seed["mode"] == "evol" else 0
-        examples = rng.sample(others, min(wanted, len(others))) if wanted else []
-        rows.append(seed_prompt_row(seed, context.partition_key, examples))
+        by_mode[seed["mode"]].append(seed)
+    rng = seeded_rng(workspace.global_seed, context.partition_key, "kodcode_seed_prompts")
+    rows = [
+        seed_prompt_row(
+            seed,
+            context.partition_key,
+            shown_seeds(seed, by_mode[seed["mode"]], rng),
+            kodcode_profile,
+        )
+        for seed in seeds.rows
+    ]
     df = rows_frame(rows, SEED_PROMPT_SCHEMA)
     report = StepReport(rows_in=seeds.lines_read, log=context.log)
     report.drop("quarantined", n=len(seeds.bad))
     report.add(seed_meta)
+    report.add({"profile": kodcode_profile.name})
     report.tally("mode", df["mode"].to_list())
     return report.emit(context, df, preview=["mode", "subset", "seed_line"])
+
+
+def question_requests(
+    rows: list[dict], config: QuestionConfig, profile: Profile
+) -> tuple[list[LLMRequest], dict[str, list[str]]]:
+    """One request per distinct prompt, with one sample per seed line that asks it.
+
+    Identical seed lines (many `prefill` lines with the same opening, as Magpie uses them)
+    must get different answers, not one cached answer each: their prompt is asked once with
+    n = the number of lines. Returns the requests and each request key's seed lines in
+    sample order."""
+    m = method(profile)
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        what = row["raw_prompt"] if row["raw_prompt"] is not None else json.dumps(row["messages"])
+        groups.setdefault(what, []).append(row)
+    requests, members = [], {}
+    for group in groups.values():
+        first = group[0]
+        members[first["prompt_id"]] = [r["prompt_id"] for r in group]
+        if first["raw_prompt"] is not None:
+            requests.append(
+                LLMRequest(
+                    key=first["prompt_id"],
+                    prompt=first["raw_prompt"],
+                    n=len(group),
+                    max_tokens=config.prefill_max_tokens or m.prefill.max_tokens,
+                    temperature=m.prefill.temperature,
+                    top_p=m.prefill.top_p,
+                    stop=tuple(first["stop"] or ()) or None,
+                )
+            )
+        else:
+            requests.append(
+                LLMRequest(
+                    key=first["prompt_id"],
+                    messages=tuple(first["messages"]),
+                    n=len(group),
+                    max_tokens=config.max_tokens or m.question.max_tokens,
+                    temperature=m.question.temperature,
+                    top_p=m.question.top_p,
+                )
+            )
+    return requests, members
 
 
 @asset(
@@ -103,17 +184,37 @@ def kodcode_raw_questions(
     context: AssetExecutionContext,
     config: QuestionConfig,
     llm: LLMResource,
+    kodcode_profile: Profile,
     kodcode_seed_prompts: pl.DataFrame,
 ) -> pl.DataFrame:
-    requests = requests_from(
-        kodcode_seed_prompts, "prompt_id", lambda r: r["messages"], max_tokens=config.max_tokens
-    )
+    rows = list(kodcode_seed_prompts.iter_rows(named=True))
+    requests, members = question_requests(rows, config, kodcode_profile)
     answers = ask(llm, requests, log=context.log)
+    # Sample i of a shared prompt is the answer of its i-th seed line.
+    spread = [
+        replace(c, key=members[c.key][c.sample_index], sample_index=0) for c in answers.completions
+    ]
     keep = ["partition", "mode", "subset", "prefix", "seed_text"]
-    df = answers.frame(kodcode_seed_prompts, key="prompt_id", keep=keep)
-    report = StepReport(rows_in=len(requests))
+    df = Answers(spread, answers.result).frame(kodcode_seed_prompts, key="prompt_id", keep=keep)
+    report = StepReport(rows_in=len(rows))
     report.add(answers.metadata())
     return report.emit(context, df, preview=["mode", "response", "llm_error"])
+
+
+def extract(row: dict, profile: Profile, strip: bool) -> parsing.QuestionParse:
+    """The question in one answer under a profile: step1.3's extraction (original) or our
+    tagged-answer parser (assay); a prefill answer is the prefix continued (step1.1:280)."""
+    text = row["response"] or ""
+    if row["mode"] == "prefill":
+        prefix = row["prefix"] or ""
+        text = original.prefill_answer(prefix if profile.original else prefix.strip(), text)
+    if not profile.original:
+        return parsing.extract_question(row["mode"], text)
+    question = original.extract_instruction(text)
+    if strip:
+        question = parsing.strip_wrapping(question)
+    reason = original.question_drop_reason(question)
+    return parsing.QuestionParse(None if reason else question, reason)
 
 
 @asset(
@@ -121,8 +222,13 @@ def kodcode_raw_questions(
     description="Questions extracted by each mode's answer format, sanitized, near-duplicates removed.",
 )
 def kodcode_questions(
-    context: AssetExecutionContext, config: DedupConfig, kodcode_raw_questions: pl.DataFrame
+    context: AssetExecutionContext,
+    config: DedupConfig,
+    kodcode_profile: Profile,
+    kodcode_raw_questions: pl.DataFrame,
 ) -> pl.DataFrame:
+    m = method(kodcode_profile)
+    strip = m.strip_preambles if config.strip_preambles is None else config.strip_preambles
     report = StepReport(rows_in=kodcode_raw_questions.height, log=context.log)
     candidates = []
     for row in kodcode_raw_questions.iter_rows(named=True):
@@ -130,11 +236,12 @@ def kodcode_questions(
         if row["llm_error"]:
             report.drop("llm_failed", key, row["llm_error"])
             continue
-        parsed = parsing.extract_question(row["mode"], row["response"] or "", row["prefix"])
+        parsed = extract(row, kodcode_profile, strip)
         if parsed.question is None:
             report.drop(parsed.drop_reason or "unparsed", key, (row["response"] or "")[:200])
             continue
-        if jaccard(parsed.question, row["seed_text"] or "") >= config.copy_threshold:
+        copied = jaccard(parsed.question, row["seed_text"] or "") >= config.copy_threshold
+        if m.copy_filter and copied:
             report.drop("copies_seed", key, parsed.question[:200])
             continue
         candidates.append(

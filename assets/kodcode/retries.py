@@ -7,10 +7,12 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import ask, requests_from
-from assets.common.execute import PytestJob, PytestResult, run_jobs
+from assets.common.ask import ask
+from assets.common.execute import PytestResult, run_jobs
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
 from assets.kodcode import prompts
+from assets.kodcode.method import chat_requests, method
 from assets.kodcode.parsing import TrialParse
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.trials import (
@@ -18,6 +20,7 @@ from assets.kodcode.trials import (
     TRIAL_KEY,
     TRIPLET_SCHEMA,
     parse_answer,
+    pytest_job,
     result_fields,
     trial_id,
     trials_by_question,
@@ -41,13 +44,15 @@ TRIPLETS_SCHEMA = {
 
 
 class RetryConfig(Config):
-    max_trials: int = Field(
-        default=6,
-        description="cap on trials per question, first ones included (KodCode's paper retried up to 10)",
+    max_trials: int | None = Field(
+        default=None,
+        description="cap on trials per question, first ones included; None: the profile's "
+        "(assay 6, original 10 as KodCode's paper)",
     )
-    max_tokens: int = Field(
-        default=1024,
-        description="per trial; keep it equal to kodcode_solution_trials' max_tokens so the first trials come from the cache",
+    max_tokens: int | None = Field(
+        default=None,
+        description="per trial; keep it equal to kodcode_solution_trials' max_tokens so the first "
+        "trials come from the cache (None: the profile's, as there)",
     )
 
 
@@ -75,23 +80,27 @@ def kodcode_retry_trials(
     config: RetryConfig,
     llm: LLMResource,
     sandbox: SandboxResource,
+    kodcode_profile: Profile,
     kodcode_questions: pl.DataFrame,
     kodcode_solution_trials: pl.DataFrame,
     kodcode_test_results: pl.DataFrame,
 ) -> pl.DataFrame:
+    m = method(kodcode_profile)
+    max_trials = config.max_trials or m.retry_max_trials
     passed = set(kodcode_test_results.filter(pl.col("status") == "passed")["question_id"])
     trials = kodcode_solution_trials
     attempts = dict(trials.group_by("question_id").len().iter_rows()) if trials.height else {}
     # Same prompt and sampling as the first trials with a larger n: samples below the first
     # count are cache hits, the rest are new attempts with their own sample indices.
-    requests = requests_from(
+    requests = chat_requests(
         kodcode_questions,
         "question_id",
-        lambda q: prompts.trial_messages(q["question"]),
-        n=config.max_trials,
+        lambda q: prompts.trial_messages(q["question"], kodcode_profile.original),
+        m.trials,
+        n=max_trials,
         max_tokens=config.max_tokens,
         where=lambda q: (
-            q["question_id"] not in passed and attempts.get(q["question_id"], 0) < config.max_trials
+            q["question_id"] not in passed and attempts.get(q["question_id"], 0) < max_trials
         ),
     )
     answers = ask(llm, requests, log=context.log)
@@ -104,8 +113,18 @@ def kodcode_retry_trials(
             f"{regenerated} of the first trials were generated again: set max_tokens to "
             "kodcode_solution_trials' value so they come from the cache"
         )
-    parsed = {trial_id(c.key, c.sample_index): (c, parse_answer(c.text, not c.ok)) for c in extra}
-    jobs = [PytestJob(tid, p.solution, p.tests) for tid, (_, p) in parsed.items() if not p.error]
+    parsed = {
+        trial_id(c.key, c.sample_index): (
+            c,
+            parse_answer(c.text, not c.ok, kodcode_profile.original),
+        )
+        for c in extra
+    }
+    jobs = [
+        pytest_job(tid, p.solution, p.tests, kodcode_profile)
+        for tid, (_, p) in parsed.items()
+        if not p.error
+    ]
     results = run_jobs(sandbox, jobs, log=context.log)
     rows = [retry_row(tid, c, p, results.get(tid)) for tid, (c, p) in parsed.items()]
     df = pl.DataFrame(rows, schema=RETRY_SCHEMA)
@@ -115,7 +134,7 @@ def kodcode_retry_trials(
         {
             "hard_questions": len(requests),
             "rescued_questions": rescued,
-            "max_trials": config.max_trials,
+            "max_trials": max_trials,
             "first_trials_regenerated": regenerated,
         }
     )
@@ -142,6 +161,7 @@ def instruct_row(triplet: dict, metadata: dict) -> dict:
 )
 def kodcode_instruct_triplets(
     context: AssetExecutionContext,
+    kodcode_profile: Profile,
     kodcode_questions: pl.DataFrame,
     kodcode_verified_triplets: pl.DataFrame,
     kodcode_solution_trials: pl.DataFrame,
@@ -173,7 +193,7 @@ def kodcode_instruct_triplets(
     rows = []
     for q in kodcode_questions.iter_rows(named=True):
         qid = q["question_id"]
-        row = verified.get(qid) or verify_question(q, trials.get(qid, []))
+        row = verified.get(qid) or verify_question(q, trials.get(qid, []), kodcode_profile.original)
         if row is None:
             reason = "no_passing_trial_after_retries" if qid in retried else "no_passing_trial"
             report.drop(reason, qid, f"0 of {len(trials.get(qid, []))} trials passed")

@@ -8,14 +8,17 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
-from assets.common.ask import ask, requests_from
-from assets.common.execute import PytestJob, run_jobs
+from assets.common.ask import ask
+from assets.common.execute import run_jobs
 from assets.common.ids import stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
-from assets.kodcode import style
-from assets.kodcode.prompts import style_messages
+from assets.kodcode import original, style
+from assets.kodcode.method import chat_requests, method
+from assets.kodcode.prompts import style_prompt
 from assets.kodcode.questions import PARTITIONED
 from assets.kodcode.retries import TRIPLETS_SCHEMA
+from assets.kodcode.trials import pytest_job
 from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
 
@@ -34,17 +37,27 @@ CONVERSION_SCHEMA = {
 
 
 class StyleConfig(Config):
-    max_tokens: int = Field(
-        default=384, description="per stub: a signature and a docstring with examples"
+    max_tokens: int | None = Field(
+        default=None,
+        description="per stub: a signature and a docstring with examples (None: the profile's, "
+        "assay 384, original 8192)",
     )
 
 
-def check_answer(triplet: dict, answer: Completion | None) -> tuple[style.StubCheck, str | None]:
-    """The stub check of one converter answer, and the code to re-verify when it passed."""
+def check_answer(
+    triplet: dict, answer: Completion | None, original_rules: bool = False
+) -> tuple[style.StubCheck, str | None]:
+    """The stub check of one converter answer, and the code to re-verify when it passed.
+
+    `original_rules`: step3.1.3's, the tagged completion kept unless it is the solution
+    itself, with no leak check and no re-verification."""
     if answer is None:
         return style.StubCheck(None, "no_tested_function", "test_info is empty"), None
     if not answer.ok:
         return style.StubCheck(None, "llm_failed", answer.error or ""), None
+    if original_rules:
+        stub, reason = original.parse_completion(answer.text or "", triplet["solution"])
+        return style.StubCheck(stub, reason, (answer.text or "")[:300] if reason else ""), None
     names = [i["function_name"] for i in triplet["test_info"]]
     check = style.check_stub(style.stub_code(answer.text, names), triplet["solution"], names)
     if check.stub is None:
@@ -64,25 +77,31 @@ def kodcode_style_conversions(
     config: StyleConfig,
     llm: LLMResource,
     sandbox: SandboxResource,
+    kodcode_profile: Profile,
     kodcode_instruct_triplets: pl.DataFrame,
 ) -> pl.DataFrame:
     triplets = list(kodcode_instruct_triplets.iter_rows(named=True))
-    # Without a function the tests import there is nothing to complete: no request is spent on those.
-    requests = requests_from(
+    by_original = kodcode_profile.original
+    # Without a function the tests import there is nothing to complete: no request is spent
+    # on those (the original converts every triplet).
+    requests = chat_requests(
         triplets,
         "question_id",
-        lambda t: style_messages(t["question"], t["test_info"]),
+        lambda t: style_prompt(
+            t["question"], t["test_info"], t["test_code"], t["solution"], by_original
+        ),
+        method(kodcode_profile).style,
         max_tokens=config.max_tokens,
-        where=lambda t: bool(t["test_info"]),
+        where=lambda t: by_original or bool(t["test_info"]),
     )
     answers = ask(llm, requests, log=context.log)
     by_key = answers.by_key()
     checks, jobs = {}, []
     for t in triplets:
-        check, code = check_answer(t, by_key.get(t["question_id"]))
+        check, code = check_answer(t, by_key.get(t["question_id"]), by_original)
         checks[t["question_id"]] = check
         if code is not None:
-            jobs.append(PytestJob(t["question_id"], code, t["test_code"]))
+            jobs.append(pytest_job(t["question_id"], code, t["test_code"], kodcode_profile))
     results = run_jobs(sandbox, jobs, log=context.log)
     rows = []
     for t in triplets:

@@ -9,12 +9,14 @@ import json
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
-from assets.common.ask import ask, requests_from
+from assets.common.ask import ask
 from assets.common.execute import PytestJob, PytestResult, job_timing, run_jobs
 from assets.common.frames import rows_frame
 from assets.common.ids import stable_id
+from assets.common.profiles import Profile
 from assets.common.report import StepReport
-from assets.kodcode import parsing, prompts
+from assets.kodcode import original, parsing, prompts
+from assets.kodcode.method import chat_requests, method
 from assets.kodcode.questions import PARTITIONED
 from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
@@ -62,20 +64,36 @@ TRIPLET_SCHEMA = {
 
 
 class TrialConfig(Config):
-    n_trials: int = 3
-    max_tokens: int = 1024
+    n_trials: int | None = None  # None: the profile's (3 in both)
+    max_tokens: int | None = None  # None: the profile's (assay 1024, original 8192)
 
 
 def trial_id(question_id: str, index: int) -> str:
     return stable_id(question_id, index, "trial")
 
 
-def parse_answer(text: str | None, failed: bool) -> parsing.TrialParse:
+def parse_answer(
+    text: str | None, failed: bool, original_rules: bool = False
+) -> parsing.TrialParse:
     """A trial's solution and tests; a failed sample (truncated, filtered, no answer) may
-    still carry text, but it is never parsed as a whole answer."""
+    still carry text, but it is never parsed as a whole answer. `original_rules`: step2.2's
+    tags only, the tests kept as written."""
     if failed or text is None:
         return parsing.TrialParse(None, None, "llm_failed")
+    if original_rules:
+        found = original.parse_trial(text)
+        if found is None:
+            return parsing.TrialParse(None, None, "missing_solution_or_tests")
+        return parsing.TrialParse(found[0], found[1], None)
     return parsing.parse_trial(text)
+
+
+def pytest_job(job_id: str, solution: str, tests: str, profile: Profile) -> PytestJob:
+    """A trial's sandbox job under a profile: the original runs its tests after
+    `from solution import *` within its own time limit (run_test.sh: 30 s)."""
+    if profile.original:
+        tests = original.runnable_tests(tests)
+    return PytestJob(job_id, solution, tests, timeout_s=method(profile).verify_timeout_s)
 
 
 def result_fields(result: PytestResult | None, fallback_status: str) -> dict:
@@ -98,19 +116,21 @@ def kodcode_solution_trials(
     context: AssetExecutionContext,
     config: TrialConfig,
     llm: LLMResource,
+    kodcode_profile: Profile,
     kodcode_questions: pl.DataFrame,
 ) -> pl.DataFrame:
-    requests = requests_from(
+    requests = chat_requests(
         kodcode_questions,
         "question_id",
-        lambda q: prompts.trial_messages(q["question"]),
+        lambda q: prompts.trial_messages(q["question"], kodcode_profile.original),
+        method(kodcode_profile).trials,
         n=config.n_trials,
         max_tokens=config.max_tokens,
     )
     answers = ask(llm, requests, log=context.log)
     df = answers.frame(kodcode_questions, key="question_id", keep=["partition", "subset"])
     parsed = [
-        parse_answer(text, error is not None)
+        parse_answer(text, error is not None, kodcode_profile.original)
         for text, error in zip(df["response"].to_list(), df["llm_error"].to_list())
     ]
     df = df.rename({"sample_index": "trial_index"}).with_columns(
@@ -136,11 +156,12 @@ def kodcode_solution_trials(
 def kodcode_test_results(
     context: AssetExecutionContext,
     sandbox: SandboxResource,
+    kodcode_profile: Profile,
     kodcode_solution_trials: pl.DataFrame,
 ) -> pl.DataFrame:
     trials = list(kodcode_solution_trials.iter_rows(named=True))
     jobs = [
-        PytestJob(t["trial_id"], t["solution_code"], t["test_code"])
+        pytest_job(t["trial_id"], t["solution_code"], t["test_code"], kodcode_profile)
         for t in trials
         if not t["parse_error"]
     ]
@@ -165,15 +186,36 @@ def kodcode_test_results(
     return report.emit(context, df, preview=preview)
 
 
-def verify_question(question: dict, trials: list[dict]) -> dict | None:
-    """The triplet for one question: the passing trial with the best coverage, or None if none passed."""
+def chosen_by_original(passing: list[dict]) -> dict:
+    """step2.4:136-148's choice in trial order: a trial with 100% coverage replaces any
+    earlier choice, otherwise the first passing trial is kept unless a later one covers more."""
+    chosen = None
+    for t in passing:
+        coverage = t["coverage"]
+        covers_more = chosen is None or (
+            coverage is not None and coverage > (chosen["coverage"] or 0)
+        )
+        if coverage == 100.0 or covers_more:
+            chosen = t
+    assert chosen is not None
+    return chosen
+
+
+def verify_question(
+    question: dict, trials: list[dict], original_rules: bool = False
+) -> dict | None:
+    """The triplet for one question: the passing trial with the best coverage (the first on
+    ties; `original_rules`: step2.4's choice), or None if none passed."""
     passing = [t for t in trials if t["status"] == "passed"]
     if not passing:
         return None
-    chosen = max(
-        passing,
-        key=lambda t: (t["coverage"] if t["coverage"] is not None else -1.0, -t["trial_index"]),
-    )
+    if original_rules:
+        chosen = chosen_by_original(sorted(passing, key=lambda t: t["trial_index"]))
+    else:
+        chosen = max(
+            passing,
+            key=lambda t: (t["coverage"] if t["coverage"] is not None else -1.0, -t["trial_index"]),
+        )
     return {
         "question_id": question["question_id"],
         "partition": question["partition"],
@@ -209,6 +251,7 @@ def trials_by_question(trials: pl.DataFrame) -> dict[str, list[dict]]:
 )
 def kodcode_verified_triplets(
     context: AssetExecutionContext,
+    kodcode_profile: Profile,
     kodcode_questions: pl.DataFrame,
     kodcode_solution_trials: pl.DataFrame,
     kodcode_test_results: pl.DataFrame,
@@ -219,7 +262,7 @@ def kodcode_verified_triplets(
     rows = []
     for q in kodcode_questions.iter_rows(named=True):
         trials = by_question.get(q["question_id"], [])
-        row = verify_question(q, trials)
+        row = verify_question(q, trials, kodcode_profile.original)
         if row is None:
             report.drop("no_passing_trial", q["question_id"], f"0 of {len(trials)} trials passed")
         else:

@@ -35,6 +35,12 @@ class SampleParams:
     sample_index: int
     seed: int
     repetition_penalty: float | None = None
+    prompt: str | None = None  # a raw completion prompt (then `messages` is empty)
+
+    @property
+    def raw(self) -> bool:
+        """A raw text completion (`/v1/completions`) rather than a chat."""
+        return self.prompt is not None
 
     def cache_key(self) -> str:
         payload = {
@@ -50,6 +56,8 @@ class SampleParams:
         }
         if self.repetition_penalty is not None:  # absent otherwise, so older keys stay valid
             payload["repetition_penalty"] = round(float(self.repetition_penalty), 6)
+        if self.prompt is not None:  # absent for chats, so their keys stay valid
+            payload["prompt"] = self.prompt
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
     def sampling_seed(self) -> int:
@@ -57,9 +65,12 @@ class SampleParams:
 
         Distinct samples of one prompt get distinct seeds; the same sample always gets the same.
         """
-        digest = hashlib.sha256(
-            f"{self.seed}:{messages_digest(self.messages)}:{self.sample_index}".encode()
-        ).digest()
+        what = (
+            messages_digest(self.messages)
+            if self.prompt is None
+            else hashlib.sha256(self.prompt.encode()).hexdigest()
+        )
+        digest = hashlib.sha256(f"{self.seed}:{what}:{self.sample_index}".encode()).digest()
         return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 

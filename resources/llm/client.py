@@ -96,6 +96,7 @@ def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[U
                 sample_index=index,
                 seed=defaults.seed,
                 repetition_penalty=request.repetition_penalty,
+                prompt=request.prompt,
             )
             units.append(Unit(len(units), request.key, params, params.cache_key()))
     return units

@@ -14,10 +14,13 @@ class LLMRequest:
 
     `key` is the stable id of the row the request belongs to; it comes back on
     every completion so callers can join answers to rows without relying on order.
+    The prompt is either chat `messages` or a raw `prompt` (a plain text completion, sent
+    to `/v1/completions` as is, with no chat template: Magpie-style generation from a
+    pre-query template needs the model to continue text the caller formatted itself).
     """
 
     key: str
-    messages: tuple[dict, ...]
+    messages: tuple[dict, ...] = ()
     n: int = 1
     max_tokens: int | None = None
     temperature: float | None = None
@@ -26,6 +29,7 @@ class LLMRequest:
     # repetition_penalty reaches vLLM (offline and server) and the embedded llama.cpp server.
     top_p: float | None = None
     repetition_penalty: float | None = None
+    prompt: str | None = None
 
     def __post_init__(self) -> None:
         # Accept lists from callers but keep the dataclass hashable-ish and immutable.
@@ -34,8 +38,12 @@ class LLMRequest:
             object.__setattr__(self, "stop", tuple(self.stop))
         if self.n < 1:
             raise ValueError(f"LLMRequest {self.key!r}: n must be >= 1, got {self.n}")
-        if not self.messages:
+        if self.prompt is None and not self.messages:
             raise ValueError(f"LLMRequest {self.key!r}: messages is empty")
+        if self.prompt is not None and self.messages:
+            raise ValueError(f"LLMRequest {self.key!r}: give messages or a raw prompt, not both")
+        if self.prompt is not None and not self.prompt:
+            raise ValueError(f"LLMRequest {self.key!r}: the raw prompt is empty")
 
     def __hash__(self) -> int:
         # Messages are dicts, so the generated hash would fail; hash their canonical JSON instead.
@@ -50,6 +58,7 @@ class LLMRequest:
                 self.stop,
                 self.top_p,
                 self.repetition_penalty,
+                self.prompt,
             )
         )
 

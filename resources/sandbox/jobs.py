@@ -28,6 +28,11 @@ def problem(job: Any) -> str | None:
     for field in REQUIRED[kind]:
         if not isinstance(job.get(field), str):
             return f"{kind} job needs a string field {field!r}"
+    limit = job.get("timeout_s")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0
+    ):
+        return "job field 'timeout_s' must be a positive number of seconds"
     if kind == "call":
         has_json = isinstance(job.get("inputs"), list)
         has_py = isinstance(job.get("inputs_py"), list)

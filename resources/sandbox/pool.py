@@ -61,9 +61,10 @@ class Worker:
     def run(self, job: dict, settings: dict) -> dict:
         self.ensure_started()
         assert self.channel is not None
-        timeout_s = float(settings["timeout_s"])
+        # A job may carry its own time limit; the zygote reads it from the request.
+        timeout_s = float(job.get("timeout_s") or settings["timeout_s"])
         try:
-            self.channel.send({"job": job, **settings})
+            self.channel.send({"job": job, **settings, "timeout_s": timeout_s})
             result = self.channel.recv(job_wall_s(job, timeout_s) + HOST_GRACE_S)
         except WorkerDied:
             self.stop()

@@ -25,19 +25,26 @@ from .status import PASSED
 
 @dataclass(frozen=True)
 class PytestJob:
-    """Run `test_code` with pytest against `solution_code` (importable as `solution`)."""
+    """Run `test_code` with pytest against `solution_code` (importable as `solution`).
+
+    `timeout_s` overrides the sandbox's per-job limit for this job (a method's own
+    verification time limit, e.g. KodCode's 30 s); None keeps the sandbox's."""
 
     id: str
     solution_code: str
     test_code: str
+    timeout_s: float | None = None
 
     def wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "id": self.id,
             "kind": "pytest",
             "solution_code": self.solution_code,
             "test_code": self.test_code,
         }
+        if self.timeout_s is not None:
+            wire["timeout_s"] = float(self.timeout_s)
+        return wire
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ FAULT_KINDS: tuple[str, ...] = (
 
 
 def echo_responder(body: dict) -> str:
-    """Default answer: the last user message, so tests can see what was asked."""
+    """Default answer: the last user message (or the raw prompt), so tests can see what was asked."""
+    if "prompt" in body:
+        return f"echo: {body['prompt']}"
     for message in reversed(body.get("messages", [])):
         if message.get("role") == "user":
             return f"echo: {message.get('content', '')}"
@@ -174,7 +176,9 @@ def _new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 class OpenAIServer:
-    """OpenAI-compatible `/v1/chat/completions` and `/v1/models` on 127.0.0.1, in a thread.
+    """OpenAI-compatible `/v1/chat/completions`, `/v1/completions` (raw prompts: the
+    responder sees a body with `prompt` instead of `messages`) and `/v1/models` on
+    127.0.0.1, in a thread.
 
     Use as a context manager; `base_url` ends in /v1 and `stats` counts what arrived
     (also served as JSON at GET /stats for a server running in another process).
@@ -308,7 +312,7 @@ class OpenAIServer:
                     "data": [{"id": self.model, "object": "model", "owned_by": "fake"}],
                 },
             )
-        if method != "POST" or path != "/v1/chat/completions":
+        if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions"):
             return _error(404, f"no route {method} {path}", "not_found")
         try:
             body = json.loads(raw)
@@ -375,6 +379,24 @@ class OpenAIServer:
         with self.stats._lock:
             self._ids += 1
             ident = self._ids
+        if "prompt" in body:  # a raw text completion: choices carry `text`
+            prompt_tokens = count_tokens(str(body["prompt"]))
+            completion_tokens = sum(count_tokens(_content(t)) for t in texts)
+            return {
+                "id": f"cmpl-fake-{ident}",
+                "object": "text_completion",
+                "created": int(time.time()),
+                "model": body.get("model") or self.model,
+                "choices": [
+                    {"index": i, "text": _content(t), "finish_reason": finish_reason}
+                    for i, t in enumerate(texts)
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            }
         return {
             "id": f"chatcmpl-fake-{ident}",
             "object": "chat.completion",

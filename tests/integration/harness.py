@@ -24,6 +24,7 @@ from dagster import (
 )
 
 import assets.kodcode as stages
+from assets.common.profiles import Profile
 from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
@@ -95,6 +96,7 @@ def resources(home: Path, base_url: str, settings: RunSettings = RunSettings()) 
             coverage=settings.coverage,
         ),
         "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
+        "kodcode_profile": Profile(),
     }
 
 
@@ -104,7 +106,6 @@ def run_config(settings: RunSettings) -> dict:
     return {
         "ops": {
             "kodcode_raw_questions": {"config": tokens},
-            "kodcode_seed_prompts": {"config": tokens},
             "kodcode_solution_trials": {"config": {**tokens, "n_trials": settings.n_trials}},
         }
     }

@@ -15,6 +15,7 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, define_asset_job, materialize
 
 from assets.common import steps
+from assets.common.profiles import Profile
 from assets.kodcode.questions import kodcode_seed_prompts
 from assets.registry import FAMILIES
 from dagster_project import sensors
@@ -40,7 +41,7 @@ HUGE = b"<a 50 MB line>"  # written in chunks by _write_partly_bad, never held w
 PARTLY_BAD: list[tuple[bytes, str | None]] = [
     (json.dumps(seed_line(0)).encode(), None),
     (b'{"mode": "leetcode", "question": ', "invalid JSON"),
-    (b'{"mode": "package"}', "needs a non-empty string field 'package'"),
+    (b'{"mode": "package"}', "needs a non-empty string field 'question'"),
     (b'{"question": "Which mode am I?"}', "missing field: mode"),
     (b'{"mode": "quantum", "question": "Entangle two lists."}', "unknown mode 'quantum'"),
     (b'{"mode": "docs", "doc": 42}', "needs a non-empty string field 'doc'"),
@@ -96,6 +97,7 @@ def _prompts(home: Path, instance: DagsterInstance, key: str):
         resources={
             "io_manager": AtomicParquetIOManager(base_dir=str(home / "storage")),
             "workspace": Workspace(seed_dir=str(home / "seeds"), home=str(home)),
+            "kodcode_profile": Profile(),
         },
     )
 
@@ -177,7 +179,7 @@ def test_unusable_files_fail_only_their_own_partition_naming_the_file_and_the_se
         "empty.jsonl": "seed file is empty",
         "blank.jsonl": "seed file is empty",
         "binary.jsonl": "looks binary",
-        "all_bad.jsonl": "no valid seed line (2 bad; line 1: mode 'package' needs a non-empty string field 'package'; line 2: invalid JSON",
+        "all_bad.jsonl": "no valid seed line (2 bad; line 1: mode 'package' needs a non-empty string field 'question'; line 2: invalid JSON",
         "array.json": "not a valid JSON array",
         "gone.jsonl": "seed file not found (was it removed or renamed?)",
     }

@@ -138,7 +138,7 @@ def test_above_the_failure_threshold_the_asset_fails_saying_why_and_a_rerun_pays
 ):
     instance = DagsterInstance.ephemeral()
     # Server errors with no retries: answers that never came, which a re-run asks for again.
-    erring = FaultPlan(seed=5, server_error=0.8)
+    erring = FaultPlan(seed=5, server_error=0.95)
     with OpenAIServer(ScriptedKodCode(), faults=erring) as server:
         failing = run_partition(
             home,

@@ -1,5 +1,8 @@
 """Any OpenAI-compatible chat endpoint (OpenAI, vLLM/SGLang servers, llama.cpp, Ollama, …).
 
+Chat requests go to `/chat/completions`; a raw prompt (LLMRequest.prompt) goes to the
+legacy text endpoint `/completions`, which vLLM, SGLang and llama.cpp servers serve.
+
 One client path for every HTTP engine: bounded concurrency on one event loop,
 backoff, Retry-After and the circuit breaker are ours, and a connection pool sized
 to the concurrency so no request waits for a socket.
@@ -160,9 +163,12 @@ class OpenAIEngine:
 
     def _body(self, unit: Unit) -> bytes:
         p = unit.params
-        body: dict = {
-            "model": self.model,
-            "messages": [dict(m) for m in p.messages],
+        body: dict = {"model": self.model}
+        if p.raw:
+            body["prompt"] = p.prompt
+        else:
+            body["messages"] = [dict(m) for m in p.messages]
+        body |= {
             "temperature": p.temperature,
             "top_p": p.top_p,
             "max_tokens": p.max_tokens,
@@ -187,6 +193,7 @@ class OpenAIEngine:
     ) -> None:
         """Ask for one sample until it is answered, fails for good, or the breaker opens."""
         body = self._body(unit)
+        url = endpoint.completions_url if unit.params.raw else endpoint.url
         attempts = 0
         while True:
             if breaker.is_open:
@@ -194,7 +201,7 @@ class OpenAIEngine:
                 return
             recorder.attempt(retry=attempts > 0)
             attempts += 1
-            result = await self._attempt(client, endpoint, body)
+            result = await self._attempt(client, url, body)
             if isinstance(result, Answer):
                 breaker.record_response()
                 recorder.answer(unit, result)
@@ -209,11 +216,11 @@ class OpenAIEngine:
             await asyncio.sleep(self.retry.delay(attempts, result.retry_after_s, rng))
 
     async def _attempt(
-        self, client: _httpx.AsyncClient, endpoint: Endpoint, body: bytes
+        self, client: _httpx.AsyncClient, url: str, body: bytes
     ) -> Answer | _Outcome:
         """One POST: the answer, or how it failed."""
         try:
-            response = await client.post(endpoint.url, content=body)
+            response = await client.post(url, content=body)
             if response.is_error:
                 return status_outcome(response.status_code, response.headers)
             answer = answer_from_payload(json.loads(response.content), self.model)
@@ -228,6 +235,11 @@ class Endpoint:
 
     url: str
     headers: dict[str, str]
+
+    @property
+    def completions_url(self) -> str:
+        """The raw text completion endpoint beside the chat one."""
+        return self.url.removesuffix("/chat/completions") + "/completions"
 
 
 def resolve_endpoint(
@@ -262,7 +274,7 @@ def _pool_sizes(workers: int) -> list[int]:
 
 
 def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
-    """The first choice of a chat completion body, or None when the body lacks one."""
+    """The first choice of a chat (or raw text) completion body, or None when it lacks one."""
     if not isinstance(payload, dict):
         return None
     choices = payload.get("choices")
@@ -270,7 +282,8 @@ def answer_from_payload(payload: object, fallback_model: str) -> Answer | None:
         return None
     choice = choices[0]
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-    text = message.get("content")
+    # A raw completion's choice carries `text` instead of a message.
+    text = message.get("content") if message or "text" not in choice else choice.get("text")
     finish = choice.get("finish_reason") or "stop"
     if text is None:
         if finish not in ("length", "content_filter"):

@@ -75,13 +75,28 @@ class VLLMEngine:
         llm = self._llm(vllm)
         for start in range(0, len(units), self.chunk_size):
             chunk = units[start : start + self.chunk_size]
-            conversations = [[dict(m) for m in unit.params.messages] for unit in chunk]
-            params = [vllm.SamplingParams(**sampling_kwargs(unit)) for unit in chunk]
             for _ in chunk:
                 recorder.attempt(retry=False)
-            outputs = llm.chat(conversations, params, use_tqdm=False)
-            for unit, output in zip(chunk, outputs):
-                recorder.answer(unit, answer_from_output(output, self.model))
+            # Chats get the model's chat template; raw prompts (Magpie-style pre-query
+            # templates) are generated from as they are.
+            chats = [u for u in chunk if not u.params.raw]
+            raws = [u for u in chunk if u.params.raw]
+            if chats:
+                outputs = llm.chat(
+                    [[dict(m) for m in u.params.messages] for u in chats],
+                    [vllm.SamplingParams(**sampling_kwargs(u)) for u in chats],
+                    use_tqdm=False,
+                )
+                for unit, output in zip(chats, outputs):
+                    recorder.answer(unit, answer_from_output(output, self.model))
+            if raws:
+                outputs = llm.generate(
+                    [u.params.prompt for u in raws],
+                    [vllm.SamplingParams(**sampling_kwargs(u)) for u in raws],
+                    use_tqdm=False,
+                )
+                for unit, output in zip(raws, outputs):
+                    recorder.answer(unit, answer_from_output(output, self.model))
 
 
 def answer_from_output(output: Any, model: str) -> Answer:

@@ -42,7 +42,10 @@ def test_first_primes():
 
 
 def kodcode_responder(body: dict) -> str:
-    """Question prompts get a question by seed content; trial prompts a trial by question."""
+    """Question prompts get a question by seed content; trial prompts a trial by question;
+    a raw prefill prompt gets the rest of its question's first line."""
+    if "prompt" in body:
+        return " returns how many vowels (a, e, i, o, u) the string s contains."
     user = body["messages"][-1]["content"]
     if "Write a correct Python solution" in user:
         return GOOD_TRIAL if "count_vowels" in user else WRONG_TRIAL

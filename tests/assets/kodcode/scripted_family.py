@@ -130,8 +130,12 @@ class Stage3Model:
         self._lock = threading.Lock()
 
     def __call__(self, body: dict) -> str:
+        if "prompt" in body:  # a raw prefill prompt: the rest of the question's first line
+            return " returns how many vowels (a, e, i, o, u) the string s contains."
         user = body["messages"][-1]["content"]
-        if "Write a correct Python solution" in user:
+        # Both profiles' prompts, told apart by their answer markers and shapes (the
+        # original's wording is never spelled out here).
+        if "<|Solution Begin|>" in user:
             name = _entry(user)
             if name == "nth_prime":
                 with self._lock:
@@ -139,12 +143,18 @@ class Stage3Model:
                     if self.seen[name] <= self.first_failures:
                         return trial_text(*WRONG_PRIME)
             return trial_text(*SOLUTIONS[name])
+        if "<|Completion Begin|>" in user:  # the original's converter
+            return f"<|Completion Begin|>\n```python\n{STUBS[_entry(user)]}```\n<|Completion End|>"
         if "function-completion exercise" in user:
             return f"```python\n{STUBS[_entry(user)]}```"
         if "markdown code block" in user:
-            name = _entry(user)
-            return f"<think>Let me think about {name}. def wrong(): pass</think>\nHere is the code:\n```python\n{REASONED[name]}\n```"
+            return self.reasoned(user)
         for seed, question in QUESTIONS.items():
             if seed.lower() in user.lower():
                 return f"<|Question Begin|>{question}<|Question End|>"
-        raise ValueError(f"scripted model has no answer for: {user[:200]}")
+        return self.reasoned(user)  # the original's reasoning prompt: the question alone
+
+    @staticmethod
+    def reasoned(user: str) -> str:
+        name = _entry(user)
+        return f"<think>Let me think about {name}. def wrong(): pass</think>\nHere is the code:\n```python\n{REASONED[name]}\n```"

@@ -10,6 +10,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 import assets.kodcode as stages
+from assets.common.profiles import Profile
 from assets.kodcode.checks import kodcode_questions_well_formed, kodcode_triplets_verified
 from dagster_project.partitions import PARTITIONS
 from io_managers import AtomicParquetIOManager
@@ -63,6 +64,7 @@ def env(tmp_path):
             "llm": scripted_llm(server.base_url, tmp_path),
             "sandbox": SandboxResource(backend="bwrap", workers=2, timeout_s=10, coverage=True),
             "workspace": Workspace(seed_dir=str(tmp_path / "seeds"), home=str(tmp_path)),
+            "kodcode_profile": Profile(),
         }
         yield {"tmp": tmp_path, "instance": instance, "resources": resources, "server": server}
 

@@ -301,3 +301,22 @@ def test_node_ids_are_pytests_own_for_functions_classes_and_parameters(sandbox: 
         "test_solution.py::test_param[1]",
         "test_solution.py::test_param[x]",
     ]
+
+
+def test_a_job_may_carry_its_own_time_limit(sandbox: Sandbox) -> None:
+    """A method's verification limit (KodCode's 30 s) travels with the job, longer or
+    shorter than the sandbox's own (4 s here)."""
+    from resources.sandbox.typed import PytestJob
+
+    slow = "import time\n\ndef test_slow():\n    time.sleep(5)\n"
+    quick = "import time\n\ndef test_quick():\n    time.sleep(1.5)\n"
+    longer, shorter = sandbox.run(
+        [
+            PytestJob("longer", ADD, slow, timeout_s=8.0),
+            PytestJob("shorter", ADD, quick, timeout_s=1.0),
+        ]
+    )
+    assert longer["status"] == PASSED
+    assert shorter["status"] == TIMEOUT
+    (bad,) = sandbox.run([{**make_job("bad", ADD, slow), "timeout_s": -1}])
+    assert bad["status"] == ERROR and "timeout_s" in str(bad)
