@@ -382,7 +382,9 @@ def case2code_prompts(
                 response = response_text(r["code"])
             prompt_id = stable_id(r["case_id"], "prompt", k)
             if len(composed.prompt) > method.max_prompt_chars:
-                report.drop("prompt_too_long", key=prompt_id, detail=f"{len(composed.prompt)} chars")
+                report.drop(
+                    "prompt_too_long", key=prompt_id, detail=f"{len(composed.prompt)} chars"
+                )
                 continue
             rows.append(
                 {

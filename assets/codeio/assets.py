@@ -195,7 +195,9 @@ def codeio_io_pairs(
             report.drop("reads_clock", key=row["item_id"], detail=f"main code calls {cue}")
         else:
             items[row["item_id"]] = row
-    budget = _search_limit(context, method, pick(config.search_budget_s, method.search_limit_s), sandbox)
+    budget = _search_limit(
+        context, method, pick(config.search_budget_s, method.search_limit_s), sandbox
+    )
     seeds = {
         i: seeded_rng(workspace.global_seed, context.partition_key, "codeio_io_pairs", i).randrange(
             2**31
@@ -303,9 +305,7 @@ def _search_limit(
     return min(limit_s, per_call)
 
 
-def _prediction_prompt(
-    method: Method, kind: str, item: dict, pair: dict, tip: str | None
-) -> str:
+def _prediction_prompt(method: Method, kind: str, item: dict, pair: dict, tip: str | None) -> str:
     if method.original:
         return original_src.prediction_prompt(
             kind,

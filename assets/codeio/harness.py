@@ -130,7 +130,13 @@ def rerun_job(job_id: str, program: str, inputs: list[dict]) -> CallJob:
 
 
 def original_search_job(
-    job_id: str, main_code: str, generator_code: str, seed: int, tries: int, want: int, limit_s: float
+    job_id: str,
+    main_code: str,
+    generator_code: str,
+    seed: int,
+    tries: int,
+    want: int,
+    limit_s: float,
 ) -> CallJob:
     """The original's search (parse_gen_ios.templatexx): the program as written, no prelude,
     sizes by pympler's asizeof; an exception or `limit_s` passing loses the item."""

@@ -207,7 +207,12 @@ def _last_python(text: str) -> str | None:
     return None if end == -1 else text[start:end].strip()
 
 
-_STRICT = ("## Main Function", "## Input Output Description", "## Input Generator", "## Problem Statement")
+_STRICT = (
+    "## Main Function",
+    "## Input Output Description",
+    "## Input Generator",
+    "## Problem Statement",
+)
 
 
 def parse_unified_original(answer: str) -> UnifyParse:

@@ -201,5 +201,7 @@ def load_benchmarks(names: Sequence[str]) -> list[BenchmarkProblem]:
             problems += LOCAL_BENCHMARKS[name].load(name)
         else:
             known = ", ".join(sorted([*BENCHMARKS, *LOCAL_BENCHMARKS]))
-            raise ValueError(f"unknown benchmark {name!r}; known: {known} (others: jsonl_benchmark)")
+            raise ValueError(
+                f"unknown benchmark {name!r}; known: {known} (others: jsonl_benchmark)"
+            )
     return problems

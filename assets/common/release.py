@@ -217,7 +217,9 @@ class ReleasePolicy:
 
     def __post_init__(self) -> None:
         if self.near_duplicates not in (KEEP_CANONICAL, DROP_ALL):
-            raise ValueError(f"near_duplicates {self.near_duplicates!r}: {KEEP_CANONICAL} or {DROP_ALL}")
+            raise ValueError(
+                f"near_duplicates {self.near_duplicates!r}: {KEEP_CANONICAL} or {DROP_ALL}"
+            )
 
     @property
     def minhash(self) -> MinHashParams:

@@ -33,7 +33,7 @@ from assets.common.fidelity import (
     compare_values,
 )
 from assets.common.profiles import ORIGINAL
-from assets.kodcode import original, prompts
+from assets.kodcode import original, prompts, release_fidelity
 from assets.kodcode.method import ASSAY_METHOD, DIFFERENCES, ORIGINAL_METHOD, Method, shots
 
 STEP11 = "pipeline/step1.1_gen_questions.py"
@@ -641,7 +641,7 @@ def _missing() -> list[Finding]:
 
 
 def findings(profile: str) -> list[Finding]:
-    """The generation side's findings for `profile` (`assay` or `original`)."""
+    """KodCode's findings for `profile` (`assay` or `original`): generation, then release."""
     m = ORIGINAL_METHOD if profile == ORIGINAL else ASSAY_METHOD
     out: list[Finding] = []
     if original.CHECKOUT.available():
@@ -677,4 +677,4 @@ def findings(profile: str) -> list[Finding]:
         ]
     out += mechanism_findings(m)
     out += cannot_findings(m)
-    return out
+    return out + release_fidelity.findings(profile)

@@ -28,17 +28,12 @@ from dagster import AssetExecutionContext, Config, asset
 from pydantic import Field
 
 from assets.common.ask import ask
-from assets.common.original_src import Checkout
 from assets.common.profiles import Profile
 from assets.common.report import StepReport
+from assets.kodcode.original import CHECKOUT
 from assets.kodcode.questions import PARTITIONED
 from resources.llm import LLMRequest, LLMResource
 
-CHECKOUT = Checkout(
-    env="ASSAY_KODCODE_SRC",
-    upstream="https://github.com/KodCode-AI/kodcode",
-    marker="pipeline/step1.1_gen_questions.py",
-)
 STR_UTILS = "pipeline/tagging/str_utils.py"
 # mission -> the original's builder in str_utils.py (unitag.py:74-82)
 BUILDERS = {"quality": "input_quality_rating", "classification": "input_classification"}

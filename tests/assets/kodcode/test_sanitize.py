@@ -8,7 +8,9 @@ from assets.kodcode import original
 from assets.kodcode.parsing import extract_question, sanitize_question, strip_wrapping
 from assets.kodcode.questions import extract
 
-QUESTION = "Write a function top_k(words, k) that returns the k most common words, most common first."
+QUESTION = (
+    "Write a function top_k(words, k) that returns the k most common words, most common first."
+)
 MULTI = (
     "Given a list of intervals, merge all overlapping intervals.\n\n"
     "**Input:** a list of [start, end] pairs.\n**Output:** the merged list, sorted by start.\n\n"
@@ -18,8 +20,10 @@ MULTI = (
 # The two cases a real `make demo` released (issue 16), then other shapes small models write.
 WRAPPED = [
     f"Here's the new question:\n\n{QUESTION}",
-    ("Here is a Python coding question that tests practical use of the Python package "
-    f"`collections`:\n\n### Question\n{QUESTION}"),
+    (
+        "Here is a Python coding question that tests practical use of the Python package "
+        f"`collections`:\n\n### Question\n{QUESTION}"
+    ),
     f"Sure! Here is a new coding question:\n\n**Question:**\n{QUESTION}",
     f"Certainly.\n\n### New Question\n\n{QUESTION}",
     f"Below is a question in the same style:\n{QUESTION}\n\nThis question tests the use of Counter.",
@@ -70,7 +74,9 @@ def test_step_1_3s_rules_take_the_tagged_section_and_drop_labels_and_bad_documen
     tagged = f"<|Analysis Begin|>\nnotes\n<|Analysis End|>\n<|Question Begin|>\n{QUESTION}\n<|Question End|>"
     assert original.extract_instruction(tagged) == QUESTION
     bad = "<|Analysis Begin|>x<|Analysis End|><|Question Begin|>BAD_DOCUMENT<|Question End|>"
-    assert extract(_row(bad, "docs"), Profile(name="original"), strip=True).drop_reason == "abstained"
+    assert (
+        extract(_row(bad, "docs"), Profile(name="original"), strip=True).drop_reason == "abstained"
+    )
     assert extract(_row("  "), Profile(name="original"), strip=True).drop_reason is not None
 
 
