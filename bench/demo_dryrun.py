@@ -258,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         from dagster_project.demo import run_family
+        from dagster_project.screen import DemoScreen
 
-        failures = run_family(args.family)
+        with DemoScreen(home / "logs" / "demo-dryrun.log") as screen:
+            failures = run_family(args.family, screen)
         print(f"\nfake server: {server.stats.snapshot()}")
     return 1 if failures else 0
 
