@@ -128,7 +128,8 @@ def trial_text(index: int, test_sleep_s: float = 0.0) -> str:
 
 
 class ScriptedKodCode:
-    """Responder for the fake server: question prompts get item i's question, trial prompts its trial."""
+    """Responder for the fake server: question prompts get item i's question, trial prompts its
+    trial, solver prompts (reasoning SFT, style conversion) a correct solution."""
 
     def __init__(self, test_sleep_s: float = 0.0) -> None:
         self.test_sleep_s = test_sleep_s
@@ -140,6 +141,13 @@ class ScriptedKodCode:
             if match is None:
                 return "I cannot solve this."
             return trial_text(int(match.group(1)), self.test_sleep_s)
+        match = _FUNCTION.search(user)
+        if match is not None:  # a solver's prompt (reasoning SFT): think, then the code
+            i = int(match.group(1))
+            return (
+                f"The answer adds {i} to the sum.\n\n```python\n"
+                f"def solve_item_{i}(values):\n    return sum(values) + {i}\n```"
+            )
         match = _SEED_ITEM.search(user)
         if match is None:
             return "<|Question Begin|>What?<|Question End|>"

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.kodcode import release_checks
+from assets.kodcode import original, release_checks
 from assets.kodcode import release_schema as shape
 from tests.assets.kodcode.scripted_family import SEEDS, Stage3Model
 from tests.fakes.family_run import family_run
@@ -315,6 +315,10 @@ def test_released_sft_is_one_kodcode_v1_sft_r1_row_per_question(family):
         assert [t["from"] for t in row["conversations"]][-1] == "gpt"
 
 
+@pytest.mark.skipif(
+    not original.CHECKOUT.available(),
+    reason="set ASSAY_KODCODE_SRC to a checkout of KodCode-AI/kodcode for the original's wording",
+)
 def test_the_original_profile_drops_every_near_duplicate_and_labels_as_kodcode(tmp_path):
     config = {"ops": {"kodcode_release_selection": {"config": {"dedup_method": "minhash"}}}}
     with OpenAIServer(Stage3Model()) as server:
