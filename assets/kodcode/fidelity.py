@@ -640,8 +640,8 @@ def _missing() -> list[Finding]:
     ]
 
 
-def findings(profile: str) -> list[Finding]:
-    """KodCode's findings for `profile` (`assay` or `original`): generation, then release."""
+def generation_findings(profile: str) -> list[Finding]:
+    """The generation side's findings for `profile` (`assay` or `original`)."""
     m = ORIGINAL_METHOD if profile == ORIGINAL else ASSAY_METHOD
     out: list[Finding] = []
     if original.CHECKOUT.available():
@@ -677,4 +677,9 @@ def findings(profile: str) -> list[Finding]:
         ]
     out += mechanism_findings(m)
     out += cannot_findings(m)
-    return out + release_fidelity.findings(profile)
+    return out
+
+
+def findings(profile: str) -> list[Finding]:
+    """KodCode's report for `profile`: the generation side, then the release side."""
+    return generation_findings(profile) + release_fidelity.findings(profile)

@@ -57,6 +57,10 @@ def test_every_chat_is_one_user_turn_sampled_as_the_originals_open_models(run):
     _, bodies = run
     chats = [b for b in bodies if "messages" in b]
     assert chats and all([m["role"] for m in b["messages"]] == ["user"] for b in chats)
+    # The tagger (unitag.py) samples greedily and stops at the JSON's closing brace.
+    tagging = [b for b in chats if b.get("stop") == ["}"]]
+    assert tagging and {(b["temperature"], b["max_tokens"]) for b in tagging} == {(0.0, 1024)}
+    chats = [b for b in chats if b not in tagging]
     assert {(b["temperature"], b["top_p"]) for b in chats} == {(1.0, 1.0)}
     assert {b["max_tokens"] for b in chats} == {8192, 16384}  # generator, reasoner
 

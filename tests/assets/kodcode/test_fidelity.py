@@ -6,7 +6,7 @@ import pytest
 
 from assets.common.fidelity import CANNOT, DIFFERS, MATCH, MISSING
 from assets.kodcode import FAMILY, original
-from assets.kodcode.fidelity import findings
+from assets.kodcode.fidelity import findings, generation_findings
 from assets.kodcode.method import DIFFERENCES
 
 needs_checkout = pytest.mark.skipif(
@@ -28,7 +28,7 @@ def test_without_a_checkout_comparisons_are_missing_not_failed(monkeypatch):
 
 @needs_checkout
 def test_under_original_every_prompt_renders_byte_identically_and_nothing_differs():
-    rows = findings("original")
+    rows = generation_findings("original")
     prompts = [f for f in rows if f.aspect == "prompt"]
     assert len(prompts) >= 14  # 10 question modes, prefill, trial, style, reasoner
     assert all(f.status == MATCH and f.detail == "24/24 identical" for f in prompts), [
@@ -41,7 +41,7 @@ def test_under_original_every_prompt_renders_byte_identically_and_nothing_differ
 
 @needs_checkout
 def test_under_assay_every_difference_is_named_with_its_reason():
-    rows = findings("assay")
+    rows = generation_findings("assay")
     differs = [f for f in rows if f.status == DIFFERS]
     reasons = dict(DIFFERENCES)
     assert differs and all(any(r in f.detail for r in reasons.values()) for f in differs)
