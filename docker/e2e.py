@@ -268,6 +268,22 @@ def llm_metadata(stack: Stack, run_id: str) -> dict[str, int]:
     return json.loads(stack.python(code).strip().splitlines()[-1])
 
 
+def failure_messages(stack: Stack, run_id: str) -> list[str]:
+    """Each failed step's error, from the run's event log (what a red test-deploy needs to say)."""
+    code = (
+        "import json; from dagster import DagsterInstance, DagsterEventType\n"
+        "i = DagsterInstance.get(); out = []\n"
+        f"for t in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):\n"
+        f"    for e in i.all_logs({run_id!r}, of_type=t):\n"
+        "        d = e.dagster_event.event_specific_data\n"
+        "        err = getattr(d, 'error', None)\n"
+        "        text = err.to_string() if err else e.dagster_event.message or ''\n"
+        "        out.append(f'{e.step_key or \"run\"}: {text.strip()[-1500:]}')\n"
+        "print(json.dumps(out))"
+    )
+    return json.loads(stack.python(code).strip().splitlines()[-1])
+
+
 def answered(deploy_dir: Path) -> int:
     """LLM answers in the shared cache (each is stored the moment it arrives)."""
     path = deploy_dir / "llm_cache.sqlite"
@@ -526,6 +542,8 @@ def main() -> int:
             failures = []
             if run["status"] != "SUCCESS":
                 failures.append(f"run status {run['status']}")
+                for message in failure_messages(stack, run["id"]):
+                    print(f"failed: {message}")
             if run["launcher"] != "DockerRunLauncher" or not container:
                 failures.append("the run was not launched in a container by DockerRunLauncher")
             if not seen_sandboxes:
