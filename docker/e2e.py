@@ -278,7 +278,7 @@ def failure_messages(stack: Stack, run_id: str) -> list[str]:
         "        d = e.dagster_event.event_specific_data\n"
         "        err = getattr(d, 'error', None)\n"
         "        text = err.to_string() if err else e.dagster_event.message or ''\n"
-        "        out.append(f'{e.step_key or \"run\"}: {text.strip()[-1500:]}')\n"
+        "        out.append(f'{e.step_key or \"run\"}: {text.strip()[:1500]}')\n"
         "print(json.dumps(out))"
     )
     return json.loads(stack.python(code).strip().splitlines()[-1])
