@@ -277,7 +277,9 @@ def failure_messages(stack: Stack, run_id: str) -> list[str]:
         f"    for e in i.all_logs({run_id!r}, of_type=t):\n"
         "        d = e.dagster_event.event_specific_data\n"
         "        err = getattr(d, 'error', None)\n"
-        "        text = err.to_string() if err else e.dagster_event.message or ''\n"
+        "        chain = []\n"
+        "        while err is not None: chain.append(err.message.strip()); err = err.cause\n"
+        "        text = ' <- caused by: '.join(chain) or e.dagster_event.message or ''\n"
         "        out.append(f'{e.step_key or \"run\"}: {text.strip()[:1500]}')\n"
         "print(json.dumps(out))"
     )
