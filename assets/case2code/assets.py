@@ -165,7 +165,9 @@ def case2code_example_inputs(
         judge,
         # Case2Code re-asks only when the answer's example block is empty.
         (lambda v: v.error != EMPTY_ANSWER) if method.original else (lambda v: bool(v.examples)),
-        lambda requests: ask(llm, requests, log=context.log),
+        # A cut-off answer keeps its complete examples (see method.py), so truncation is an
+        # outcome to judge, not a failed request.
+        lambda requests: ask(llm, requests, log=context.log, truncation_is_an_outcome=True),
         config.max_retries,
         log=context.log,
     )

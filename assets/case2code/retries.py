@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from assets.common.ask import Answers
+from assets.common.ask import TRUNCATED_FAILURE, Answers
 from resources.llm import LLMBatchFailed, LLMRequest
 
 V = TypeVar("V")
@@ -74,7 +74,8 @@ def ask_until_usable(
             entry = state[completion.key]
             entry.attempts = attempt + 1
             entry.answer, entry.llm_error = completion.text, completion.error
-            if not completion.ok:
+            # A cut-off answer is judged like any other: its complete examples count.
+            if not completion.ok and completion.failure != TRUNCATED_FAILURE:
                 again.append(completion.key)
                 continue
             entry.verdict = judge(completion.key, completion.text)

@@ -117,3 +117,34 @@ def test_an_outage_in_the_first_round_fails_but_a_failing_retry_round_keeps_its_
         and state["c"].attempts == 3
     )
     assert meta["llm/retry_rounds_over_threshold"] == 2
+
+
+def test_an_answer_cut_off_at_max_tokens_is_judged_not_asked_again():
+    """A small model that loops past max_tokens still wrote complete examples before the cut."""
+    cut = Completion(
+        key="x",
+        sample_index=0,
+        text="good",
+        finish_reason="length",
+        error="finish_reason=length",
+        prompt_tokens=1,
+        completion_tokens=384,
+        cached=False,
+        model="m",
+    )
+    asked = []
+
+    def ask(requests):
+        asked.append([r.key for r in requests])
+        return Answers([cut], BatchResult([cut], BatchStats(requests=1, samples=1)))
+
+    state, _ = ask_until_usable(
+        ["x"],
+        lambda key, n: LLMRequest(key=key, messages=({"role": "user", "content": key},), n=n),
+        judge=lambda key, text: text,
+        usable=lambda verdict: verdict == "good",
+        ask=ask,
+        max_retries=3,
+    )
+    assert asked == [["x"]]
+    assert state["x"].verdict == "good" and state["x"].llm_error == "finish_reason=length"
