@@ -3,7 +3,7 @@
 `original` is Case2Code's method (choosewhatulike/case2code: README commands, data_process.py,
 prompt_code_data.py, mp_exec_code.py, mp_test_case2code_with_exe.py). `assay` follows it
 except where `ASSAY_DIFFERENCES` names a reason; docs/profiles/case2code.md says the same in
-prose and `python -m dagster_project.fidelity case2code` checks both against a checkout.
+prose and the fidelity report (README, "Profiles") checks both against a checkout.
 """
 
 from __future__ import annotations

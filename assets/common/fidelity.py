@@ -6,7 +6,7 @@ asset and whether its prompt, parameters, mechanism and released schema match. A
 same inputs (`compare_renderings`); a parameter when the values are equal. A difference is
 `differs` with its reason (a named assay improvement), or `cannot` when the original's
 choice cannot be had here (e.g. a model we cannot download), with why.
-`python -m dagster_project.fidelity [FAMILY]` prints the tables.
+The code location's `fidelity` command prints the tables (README, "Profiles").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 see original_src.py), shot counts, sampling parameters, budgets, time limits, mechanisms,
 dedup policy and released fields. `assay` (the default) keeps our own prompt wording and our
 named improvements, and otherwise follows the original's method. Every difference between
-the two is listed by the family's fidelity report (`python -m dagster_project.fidelity`).
+the two is listed by the family's fidelity report (README, "Profiles").
 
 A profile is one resource per family, so a run sets it in one place:
 
