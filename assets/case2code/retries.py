@@ -57,7 +57,7 @@ def ask_until_usable(
             if attempt == 0:
                 raise  # the endpoint failed most of the batch: a real outage, not a few bad answers
             # A retry round is small, so a couple of failures can cross the threshold; keep them as errors.
-            answers = Answers(exc.result.completions, exc.result)
+            answers = Answers.of(exc.result.completions, exc.result)
             llm_meta["llm/retry_rounds_over_threshold"] += 1
         llm_meta.update(
             {

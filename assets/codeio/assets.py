@@ -450,7 +450,7 @@ def codeio_revisions(
     except LLMBatchFailed as exc:
         # A revision is an improvement, never a condition: keep every item and record why it has no turn 2.
         context.log.warning(f"revision batch failed ({exc}); items keep their first turn")
-        answers = Answers(exc.result.completions if exc.result else [], exc.result)
+        answers = Answers.of(exc.result.completions if exc.result else [], exc.result)
         batch_failed = 1
     verdicts = _judge(
         sandbox, context, method, [_task(c, failed[c.key]) for c in answers.completions]

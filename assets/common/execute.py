@@ -9,7 +9,7 @@ report.add(job_timing(results))
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from resources.sandbox import (
@@ -42,14 +42,17 @@ R = TypeVar("R", bound=Result)
 
 
 def run_jobs(
-    sandbox: SandboxResource, jobs: Sequence[Job], log: logging.Logger | None = None
+    sandbox: SandboxResource, jobs: Iterable[Job], log: logging.Logger | None = None
 ) -> dict[str, Any]:
-    """Run every job (nothing starts when there are none); each typed result by job id."""
-    jobs = list(jobs)
-    if not jobs:
-        return {}
-    raw = sandbox.run(jobs, log=log)
-    return {job.id: result_from_wire(job, r) for job, r in zip(jobs, raw)}
+    """Run every job (nothing starts when there are none); each typed result by job id.
+
+    Jobs may be a generator: they are made, sent and dropped a window at a time, so a
+    batch's code is never all in memory; only the typed results are kept."""
+    return {
+        job.id: result_from_wire(job, r)
+        for window, raw in sandbox.run_windows(jobs, log=log)
+        for job, r in zip(window, raw, strict=True)
+    }
 
 
 def job_timing(results: Mapping[str, Result]) -> dict[str, float]:

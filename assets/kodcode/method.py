@@ -8,14 +8,14 @@ An asset config field left unset (None) takes its profile's value; a run may sti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from assets.common.ask import RowRequests, requests_from
 from assets.common.profiles import ORIGINAL, Profile
-from resources.llm import LLMRequest
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def shots(mode: str) -> int:
 
 
 def chat_requests(
-    rows: pl.DataFrame | Iterable[Mapping[str, Any]],
+    rows: pl.DataFrame | Sequence[Mapping[str, Any]],
     key: str,
     messages: Callable[[Mapping[str, Any]], Sequence[Mapping[str, str]]],
     sampling: Sampling,
@@ -196,18 +196,15 @@ def chat_requests(
     n: int | None = None,
     max_tokens: int | None = None,
     where: Callable[[Mapping[str, Any]], bool] | None = None,
-) -> list[LLMRequest]:
+) -> RowRequests:
     """One chat request per row, with a step's sampling (`n`/`max_tokens` override it)."""
-    iterable = rows.iter_rows(named=True) if isinstance(rows, pl.DataFrame) else rows
-    return [
-        LLMRequest(
-            key=r[key],
-            messages=tuple(messages(r)),
-            n=n or sampling.n,
-            max_tokens=max_tokens or sampling.max_tokens,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-        )
-        for r in iterable
-        if where is None or where(r)
-    ]
+    return requests_from(
+        rows,
+        key,
+        messages,
+        n=n or sampling.n,
+        max_tokens=max_tokens or sampling.max_tokens,
+        temperature=sampling.temperature,
+        top_p=sampling.top_p,
+        where=where,
+    )

@@ -8,12 +8,13 @@ answer and the model's lead-in and sign-off are stripped (step1.3 `extract_instr
 
 import json
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 from dagster import AssetExecutionContext, Config, asset
 
-from assets.common.ask import Answers, ask
+from assets.common.ask import Answers, RowRequests, ask
 from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.family import partitioned
 from assets.common.formats import MESSAGES_DTYPE
@@ -132,48 +133,63 @@ def kodcode_seed_prompts(
     return report.emit(context, df, preview=["mode", "subset", "seed_line"])
 
 
+def _prompt_text() -> pl.Expr:
+    """A prompt's identity as one string: the raw prompt, or every message's role and content."""
+    message = pl.element().struct.field("role") + "\x1f" + pl.element().struct.field("content")
+    messages = pl.col("messages").list.eval(message).list.join("\x1e")
+    return (
+        pl.when(pl.col("raw_prompt").is_not_null())
+        .then(pl.lit("raw\x1d") + pl.col("raw_prompt"))
+        .otherwise(pl.lit("chat\x1d") + messages)
+    )
+
+
 def question_requests(
-    rows: list[dict], config: QuestionConfig, profile: Profile
-) -> tuple[list[LLMRequest], dict[str, list[str]]]:
+    seed_prompts: pl.DataFrame, config: QuestionConfig, profile: Profile
+) -> tuple[RowRequests, pl.DataFrame]:
     """One request per distinct prompt, with one sample per seed line that asks it.
 
     Identical seed lines (many `prefill` lines with the same opening, as Magpie uses them)
     must get different answers, not one cached answer each: their prompt is asked once with
-    n = the number of lines. Returns the requests and each request key's seed lines in
-    sample order."""
+    n = the number of lines. Returns the requests (made as they are asked) and which seed
+    line each (request key, sample index) answers."""
     m = method(profile)
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        what = row["raw_prompt"] if row["raw_prompt"] is not None else json.dumps(row["messages"])
-        groups.setdefault(what, []).append(row)
-    requests, members = [], {}
-    for group in groups.values():
-        first = group[0]
-        members[first["prompt_id"]] = [r["prompt_id"] for r in group]
-        if first["raw_prompt"] is not None:
-            requests.append(
-                LLMRequest(
-                    key=first["prompt_id"],
-                    prompt=first["raw_prompt"],
-                    n=len(group),
-                    max_tokens=config.prefill_max_tokens or m.prefill.max_tokens,
-                    temperature=m.prefill.temperature,
-                    top_p=m.prefill.top_p,
-                    stop=tuple(first["stop"] or ()) or None,
-                )
+    groups = (
+        seed_prompts.group_by(_prompt_text().alias("_prompt"), maintain_order=True)
+        .agg(
+            pl.col("prompt_id").first().alias("key"),
+            pl.col("prompt_id").alias("members"),
+            pl.col("raw_prompt", "messages", "stop").first(),
+        )
+        .drop("_prompt")
+    )
+    members = (
+        groups.select("key", "members", pl.int_ranges(pl.col("members").list.len()).alias("i"))
+        .explode("members", "i")
+        .select("key", pl.col("i").cast(pl.Int64).alias("sample_index"), "members")
+    )
+
+    def request(g: Mapping[str, Any]) -> LLMRequest:
+        if g["raw_prompt"] is not None:
+            return LLMRequest(
+                key=g["key"],
+                prompt=g["raw_prompt"],
+                n=len(g["members"]),
+                max_tokens=config.prefill_max_tokens or m.prefill.max_tokens,
+                temperature=m.prefill.temperature,
+                top_p=m.prefill.top_p,
+                stop=tuple(g["stop"] or ()) or None,
             )
-        else:
-            requests.append(
-                LLMRequest(
-                    key=first["prompt_id"],
-                    messages=tuple(first["messages"]),
-                    n=len(group),
-                    max_tokens=config.max_tokens or m.question.max_tokens,
-                    temperature=m.question.temperature,
-                    top_p=m.question.top_p,
-                )
-            )
-    return requests, members
+        return LLMRequest(
+            key=g["key"],
+            messages=tuple(g["messages"]),
+            n=len(g["members"]),
+            max_tokens=config.max_tokens or m.question.max_tokens,
+            temperature=m.question.temperature,
+            top_p=m.question.top_p,
+        )
+
+    return RowRequests(groups, request, n=lambda g: len(g["members"])), members
 
 
 @asset(
@@ -187,16 +203,17 @@ def kodcode_raw_questions(
     kodcode_profile: Profile,
     kodcode_seed_prompts: pl.DataFrame,
 ) -> pl.DataFrame:
-    rows = list(kodcode_seed_prompts.iter_rows(named=True))
-    requests, members = question_requests(rows, config, kodcode_profile)
+    requests, members = question_requests(kodcode_seed_prompts, config, kodcode_profile)
     answers = ask(llm, requests, log=context.log)
     # Sample i of a shared prompt is the answer of its i-th seed line.
-    spread = [
-        replace(c, key=members[c.key][c.sample_index], sample_index=0) for c in answers.completions
-    ]
+    spread = (
+        answers.table.join(members, on=["key", "sample_index"], how="left", maintain_order="left")
+        .with_columns(pl.col("members").alias("key"), pl.lit(0, pl.Int64).alias("sample_index"))
+        .drop("members")
+    )
     keep = ["partition", "mode", "subset", "prefix", "seed_text"]
     df = Answers(spread, answers.result).frame(kodcode_seed_prompts, key="prompt_id", keep=keep)
-    report = StepReport(rows_in=len(rows))
+    report = StepReport(rows_in=kodcode_seed_prompts.height)
     report.add(answers.metadata())
     return report.emit(context, df, preview=["mode", "response", "llm_error"])
 

@@ -67,7 +67,7 @@ def kodcode_sft_responses(
     )
     answers = ask(reasoner, requests, log=context.log, truncation_is_an_outcome=True)
     df = answers.frame(key="question_id")
-    report = StepReport(rows_in=sum(r.n for r in requests))
+    report = StepReport(rows_in=requests.samples)
     report.add(answers.metadata())
     return report.emit(
         context, df, preview=["question_id", "sample_index", "finish_reason", "response"]

@@ -143,7 +143,7 @@ def kodcode_solution_trials(
         pl.Series("test_code", [p.tests for p in parsed], dtype=pl.Utf8),
         pl.Series("parse_error", [p.error for p in parsed], dtype=pl.Utf8),
     )
-    report = StepReport(rows_in=sum(r.n for r in requests))
+    report = StepReport(rows_in=requests.samples)
     report.add(answers.metadata())
     report.tally("parse_error", [p.error.split(":")[0] for p in parsed if p.error])
     return report.emit(context, df, preview=["trial_id", "trial_index", "parse_error"])
@@ -159,12 +159,12 @@ def kodcode_test_results(
     kodcode_profile: Profile,
     kodcode_solution_trials: pl.DataFrame,
 ) -> pl.DataFrame:
-    trials = list(kodcode_solution_trials.iter_rows(named=True))
-    jobs = [
+    trials = kodcode_solution_trials
+    runnable = trials.filter(pl.col("parse_error").fill_null("") == "")
+    jobs = (
         pytest_job(t["trial_id"], t["solution_code"], t["test_code"], kodcode_profile)
-        for t in trials
-        if not t["parse_error"]
-    ]
+        for t in runnable.select("trial_id", "solution_code", "test_code").iter_rows(named=True)
+    )
     results = run_jobs(sandbox, jobs, log=context.log)
     rows = [
         {
@@ -175,13 +175,15 @@ def kodcode_test_results(
                 results.get(t["trial_id"]), "llm_failed" if t["llm_error"] else "unparsed"
             ),
         }
-        for t in trials
+        for t in trials.select("trial_id", "question_id", "trial_index", "llm_error").iter_rows(
+            named=True
+        )
     ]
     df = pl.DataFrame(rows, schema=RESULT_SCHEMA)
-    report = StepReport(rows_in=len(trials))
+    report = StepReport(rows_in=trials.height)
     statuses = report.tally("status", df["status"].to_list())
-    report.share("pass_rate", statuses.get("passed", 0), len(trials))
-    report.add({"sandbox_jobs": len(jobs), **job_timing(results)})
+    report.share("pass_rate", statuses.get("passed", 0), trials.height)
+    report.add({"sandbox_jobs": runnable.height, **job_timing(results)})
     preview = ["trial_id", "status", "tests_passed", "tests_failed", "coverage"]
     return report.emit(context, df, preview=preview)
 

@@ -8,7 +8,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
@@ -102,30 +102,110 @@ def expand(requests: Sequence[LLMRequest], defaults: SamplingDefaults) -> list[U
     return units
 
 
+def windows(requests: Iterable[LLMRequest], samples: int) -> Iterator[list[LLMRequest]]:
+    """Consecutive runs of requests holding about `samples` samples each (a request is never
+    split): a batch of any size is asked a window at a time, so its prompts, units and
+    completions never all sit in memory together."""
+    window: list[LLMRequest] = []
+    held = 0
+    for request in requests:
+        window.append(request)
+        held += request.n
+        if held >= samples:
+            yield window
+            window, held = [], 0
+    if window:
+        yield window
+
+
+def total_samples(requests: Iterable[LLMRequest]) -> int | None:
+    """Samples in the batch when that is known without building it (progress shows done/total)."""
+    if isinstance(requests, Sequence):
+        return sum(r.n for r in requests)
+    known = getattr(requests, "samples", None)
+    return known if isinstance(known, int) else None
+
+
+class BatchProgress:
+    """A batch's running counts and its progress lines, across all of its windows."""
+
+    def __init__(
+        self,
+        stats: BatchStats,
+        log: logging.Logger | None,
+        total: int | None = None,
+        progress_every_s: float = 5.0,
+    ) -> None:
+        self.stats = stats
+        self.total = total
+        self.lock = threading.Lock()
+        self._log = log
+        self._every = progress_every_s
+        self._started = time.monotonic()
+        self._last_log = self._started
+        self.done = 0
+        self.done_cached = 0
+
+    def report(self, finished: bool = False) -> None:
+        """Tell progress listeners (a live screen) where the batch stands."""
+        if not progress.listening():
+            return
+        with self.lock:
+            event = progress.Progress(
+                "llm",
+                self.done,
+                self.total if self.total is not None else self.done,
+                time.monotonic() - self._started,
+                cache_hits=self.stats.cache_hits,
+                failed=self.stats.failed,
+                prompt_tokens=self.stats.prompt_tokens,
+                completion_tokens=self.stats.completion_tokens,
+                finished=finished,
+            )
+        progress.report(event)
+
+    def tick(self) -> None:
+        """Log a progress line if the last one is older than the interval.
+
+        Called on every outcome, and by engines on a timer so slow answers still show progress.
+        """
+        if self._log is None:
+            return
+        now = time.monotonic()
+        with self.lock:
+            if now - self._last_log < self._every:
+                return
+            self._last_log = now
+            line = self.progress_line(now)
+        self._log.info(line)
+
+    def progress_line(self, now: float | None = None) -> str:
+        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
+        fresh = self.done - self.done_cached
+        of = f"/{self.total}" if self.total is not None else ""
+        return (
+            f"llm: {self.done}{of} samples done, {fresh / elapsed:.1f} req/s, "
+            f"{self.stats.prompt_tokens / elapsed:.0f} prompt tok/s, "
+            f"{self.stats.completion_tokens / elapsed:.0f} completion tok/s, "
+            f"{self.stats.cache_hits} cache hits, {self.stats.retries} retries, {self.stats.failed} failed"
+        )
+
+
 class BatchRecorder:
-    """Collects outcomes, hands successes to the cache writer as they arrive, and logs progress.
+    """Collects one window's outcomes, hands successes to the cache writer as they arrive,
+    and counts them in the batch's progress.
 
     Thread-safe, so engines may report from an event loop thread or worker threads.
     """
 
     def __init__(
-        self,
-        units: Sequence[Unit],
-        writer: CacheWriter | None,
-        stats: BatchStats,
-        log: logging.Logger | None,
-        progress_every_s: float = 5.0,
+        self, units: Sequence[Unit], writer: CacheWriter | None, batch: BatchProgress
     ) -> None:
         self._slots: list[Completion | None] = [None] * len(units)
         self._writer = writer
-        self.stats = stats
-        self._log = log
-        self._every = progress_every_s
-        self._lock = threading.Lock()
-        self._started = time.monotonic()
-        self._last_log = self._started
-        self._done = 0
-        self._done_at_start = 0
+        self.batch = batch
+        self.stats = batch.stats
+        self._lock = batch.lock
         # position of a unit being sent -> units with the same cache key that share its outcome
         self.followers: dict[int, list[Unit]] = {}
 
@@ -148,8 +228,8 @@ class BatchRecorder:
                 hit.model,
                 hit.reasoning,
             )
-            self._done += 1
-            self._done_at_start += 1
+            self.batch.done += 1
+            self.batch.done_cached += 1
 
     def attempt(self, retry: bool) -> None:
         """Count one request sent to the engine (retries included)."""
@@ -212,57 +292,18 @@ class BatchRecorder:
                     completion, key=follower.key, cached=completion.ok
                 )
             for filled in [unit, *self.followers.get(unit.position, ())]:
-                self._done += 1
+                self.batch.done += 1
                 if reason is not None:
                     self.stats.failed += 1
                     self.stats.failure_reasons[reason] += 1
                 elif filled is not unit:
                     self.stats.cache_hits += 1
-        self.report()
-        self.tick()
-
-    def report(self, finished: bool = False) -> None:
-        """Tell progress listeners (a live screen) where the batch stands."""
-        if not progress.listening():
-            return
-        with self._lock:
-            event = progress.Progress(
-                "llm",
-                self._done,
-                len(self._slots),
-                time.monotonic() - self._started,
-                cache_hits=self.stats.cache_hits,
-                failed=self.stats.failed,
-                prompt_tokens=self.stats.prompt_tokens,
-                completion_tokens=self.stats.completion_tokens,
-                finished=finished,
-            )
-        progress.report(event)
+        self.batch.report()
+        self.batch.tick()
 
     def tick(self) -> None:
-        """Log a progress line if the last one is older than the interval.
-
-        Called on every outcome, and by engines on a timer so slow answers still show progress.
-        """
-        if self._log is None:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last_log < self._every:
-                return
-            self._last_log = now
-            line = self.progress_line(now)
-        self._log.info(line)
-
-    def progress_line(self, now: float | None = None) -> str:
-        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
-        fresh = self._done - self._done_at_start
-        return (
-            f"llm: {self._done}/{len(self._slots)} samples done, {fresh / elapsed:.1f} req/s, "
-            f"{self.stats.prompt_tokens / elapsed:.0f} prompt tok/s, "
-            f"{self.stats.completion_tokens / elapsed:.0f} completion tok/s, "
-            f"{self.stats.cache_hits} cache hits, {self.stats.retries} retries, {self.stats.failed} failed"
-        )
+        """Engines call this on a timer: a progress line even while every answer is slow."""
+        self.batch.tick()
 
     def completions(self) -> list[Completion]:
         """Every slot filled; any unit an engine never reported is recorded, not dropped."""
@@ -273,30 +314,62 @@ class BatchRecorder:
         return [slot for slot in self._slots if slot is not None]
 
 
+# Samples asked per window. Large enough that the tail of a window (its last answers, while
+# fewer than `concurrency` are in flight) is a small share of it; small enough that a window's
+# prompts and answers are a few MiB.
+WINDOW_SAMPLES = 2048
+
+
 def run_batch(
-    requests: Sequence[LLMRequest],
+    requests: Iterable[LLMRequest],
     defaults: SamplingDefaults,
     engine_factory: Any,
     cache: AnswerCache | None,
     log: logging.Logger | None = None,
+    *,
+    sink: Callable[[list[Completion]], None] | None = None,
+    window: int = WINDOW_SAMPLES,
 ) -> BatchResult:
-    """Drive one batch. `engine_factory()` is only called when something is not cached,
-    so a fully cached re-run never starts a model or opens a connection."""
+    """Drive one batch, a window of requests at a time. `engine_factory()` is only called
+    when something is not cached, so a fully cached re-run never starts a model or opens a
+    connection. Each window's completions go to `sink` when one is given (the result then
+    holds none: memory stays one window's worth), otherwise into the result."""
     started = time.monotonic()
-    units = expand(requests, defaults)
-    stats = BatchStats(requests=len(requests), samples=len(units))
-    writer = CacheWriter(cache) if cache is not None else None
-    recorder = BatchRecorder(units, writer, stats, log)
-    try:
-        asked = _serve_and_send(units, cache, recorder, engine_factory, log)
-    finally:
-        if writer is not None:
-            writer.close()  # every answer received is committed before the batch returns
+    stats = BatchStats()
+    batch = BatchProgress(stats, log, total_samples(requests))
+    engine = _OnDemand(engine_factory)
+    kept: list[Completion] = []
+    asked = False
+    for number, window_requests in enumerate(windows(requests, window)):
+        units = expand(window_requests, defaults)
+        stats.requests += len(window_requests)
+        stats.samples += len(units)
+        writer = CacheWriter(cache) if cache is not None else None
+        recorder = BatchRecorder(units, writer, batch)
+        try:
+            asked |= _serve_and_send(units, cache, recorder, engine, log if number == 0 else None)
+        finally:
+            if writer is not None:
+                writer.close()  # committed before the next window looks in the cache
+        (sink or kept.extend)(recorder.completions())
     stats.elapsed_s = time.monotonic() - started
-    recorder.report(finished=True)
+    batch.report(finished=True)
     if log is not None and asked:
-        log.info(recorder.progress_line())
-    return BatchResult(recorder.completions(), stats)
+        log.info(batch.progress_line())
+    return BatchResult(kept, stats)
+
+
+class _OnDemand:
+    """The engine, made on the first window that has something to send, then reused."""
+
+    def __init__(self, factory: Callable[[], Engine]) -> None:
+        self._factory = factory
+        self._engine: Engine | None = None
+
+    def __call__(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._factory()
+        return self._engine
 
 
 def _serve_and_send(
@@ -317,11 +390,13 @@ def _serve_and_send(
             recorder.cached(unit, hit)
         else:
             pending.append(unit)
-    recorder.report()
+    recorder.batch.report()
     if log is not None:
+        total = recorder.batch.total
+        more = f" ({total} in all, asked {len(units)} at a time)" if total and total > len(units) else ""
         log.info(
             f"llm: {len(units)} samples for {recorder.stats.requests} requests,"
-            f" {len(units) - len(pending)} cached"
+            f" {len(units) - len(pending)} cached{more}"
         )
     leaders: dict[str, Unit] = {}
     to_send: list[Unit] = []

@@ -5,16 +5,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 
 import dagster as dg
 from pydantic import Field
 
 from resources.interrupts import interruptible
 from resources.llm.cache import AnswerCache
-from resources.llm.client import TRUNCATED, Engine, SamplingDefaults, run_batch
+from resources.llm.client import (
+    TRUNCATED,
+    WINDOW_SAMPLES,
+    Engine,
+    SamplingDefaults,
+    run_batch,
+)
 from resources.llm.retry import RetryPolicy
-from resources.llm.types import BatchResult, LLMBatchFailed, LLMRequest
+from resources.llm.types import BatchResult, Completion, LLMBatchFailed, LLMRequest
 
 ENGINES = ("embedded", "openai", "vllm")
 _OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -55,6 +61,10 @@ class LLMResource(dg.ConfigurableResource):
     retry_max_s: float = Field(
         default=30.0, description="longest backoff step without a Retry-After"
     )
+    window_samples: int = Field(
+        default=WINDOW_SAMPLES,
+        description="samples asked at a time: a batch's prompts and answers are held one window at a time",
+    )
     circuit_breaker_after: int = Field(
         default=10,
         description="consecutive connection failures before the rest of a batch fails fast",
@@ -82,22 +92,32 @@ class LLMResource(dg.ConfigurableResource):
 
     def generate(
         self,
-        requests: Sequence[LLMRequest],
+        requests: Iterable[LLMRequest],
         log: logging.Logger | None = None,
         truncation_is_an_outcome: bool = False,
+        sink: Callable[[list[Completion]], None] | None = None,
     ) -> BatchResult:
         """Answer every sample of every request, in order; raise if too many failed.
 
         `truncation_is_an_outcome`: answers cut off at max_tokens are results the asset
         records (a reasoning model thinking past its budget, a prediction with no final
-        answer), not an outage: they do not count towards failure_threshold."""
-        requests = list(requests)
+        answer), not an outage: they do not count towards failure_threshold.
+        `sink`: receives the completions a window at a time, in order, instead of the result
+        (whose `completions` is then empty): requests may be a generator of any length."""
         model = self.resolved_model()
         defaults = SamplingDefaults(model, self.temperature, self.top_p, self.max_tokens, self.seed)
         cache = AnswerCache(self.cache_path) if self.cache_path else None
         try:
             with interruptible():
-                result = run_batch(requests, defaults, lambda: self._engine(model), cache, log)
+                result = run_batch(
+                    requests,
+                    defaults,
+                    lambda: self._engine(model),
+                    cache,
+                    log,
+                    sink=sink,
+                    window=self.window_samples,
+                )
         finally:
             if cache is not None:
                 cache.close()

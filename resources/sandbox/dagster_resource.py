@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
@@ -46,10 +46,17 @@ class SandboxResource(ConfigurableResource):
             )
         return self._sandbox
 
-    def run(self, jobs: Sequence[dict | Job], log: logging.Logger | None = None) -> list[dict]:
+    def run(self, jobs: Iterable[dict | Job], log: logging.Logger | None = None) -> list[dict]:
         """One result per job in input order; logs done/total and jobs/s to `log` for long batches."""
         with interruptible():
             return self._get_sandbox().run(jobs, log=log)
+
+    def run_windows(
+        self, jobs: Iterable[dict | Job], log: logging.Logger | None = None
+    ) -> Iterator[tuple[list[dict | Job], list[dict]]]:
+        """Each window of jobs with its results (see Sandbox.run_windows)."""
+        with interruptible():
+            yield from self._get_sandbox().run_windows(jobs, log=log)
 
     def teardown_after_execution(self, context: object) -> None:
         self.close()

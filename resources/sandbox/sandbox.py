@@ -6,11 +6,12 @@ until the context exits, so a pipeline pays the interpreter start-up once.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Any, TypeVar
 
 from resources import progress
 
@@ -22,6 +23,10 @@ from .pool import Pool
 from .typed import Job
 
 PROGRESS_EVERY_S = 10.0
+# Jobs sent to the pool at a time. The pool's workers stay warm between windows; a window's
+# tail (fewer jobs left than workers) is a small share of it.
+WINDOW_JOBS = 512
+T = TypeVar("T")
 
 
 class Sandbox:
@@ -81,11 +86,25 @@ class Sandbox:
                 self._pool = pool
             return self._pool
 
-    def run(self, jobs: Sequence[dict | Job], log: logging.Logger | None = None) -> list[dict]:
+    def run(self, jobs: Iterable[dict | Job], log: logging.Logger | None = None) -> list[dict]:
         """One result per job, in input order, each carrying its job's "id".
 
         Jobs are wire dicts or typed jobs (typed.py), which are sent as their `wire()` dict."""
-        jobs = [j.wire() if hasattr(j, "wire") else j for j in jobs]
+        return [result for _, results in self.run_windows(jobs, log) for result in results]
+
+    def run_windows(
+        self, jobs: Iterable[dict | Job], log: logging.Logger | None = None
+    ) -> Iterator[tuple[list[dict | Job], list[dict]]]:
+        """Each window of `WINDOW_JOBS` jobs with its results, in input order: the jobs of a
+        batch of any size (their code, their results) are held a window at a time. Progress
+        counts the whole batch."""
+        progress = _Progress(len(jobs) if isinstance(jobs, Sized) else None, log)
+        for window in chunked(jobs, WINDOW_JOBS):
+            yield window, self._run_window(window, progress)
+        progress.finish()
+
+    def _run_window(self, window: list[dict | Job], progress: _Progress) -> list[dict]:
+        jobs = [j.wire() if hasattr(j, "wire") else j for j in window]
         results: list[dict | None] = [None] * len(jobs)
         runnable: list[int] = []
         for i, job in enumerate(jobs):
@@ -94,16 +113,14 @@ class Sandbox:
                 runnable.append(i)
             else:
                 results[i] = invalid_result(job, why)
+                progress.tick()
         if runnable:
             settings = {
                 "timeout_s": self.timeout_s,
                 "memory_mb": self.memory_mb,
                 "coverage": self.coverage,
             }
-            pool = self.pool
-            progress = _Progress(len(runnable), log)
-            sub = pool.run([jobs[i] for i in runnable], settings, on_result=progress.tick)
-            progress.finish()
+            sub = self.pool.run([jobs[i] for i in runnable], settings, on_result=progress.tick)
             for i, result in zip(runnable, sub):
                 results[i] = finish_trace(result) if jobs[i].get("kind") == "trace" else result
         return [r for r in results if r is not None]
@@ -123,10 +140,17 @@ class Sandbox:
                 self._pool = None
 
 
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter)."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
 class _Progress:
     """Logs done/total and jobs/s for long batches, at most every PROGRESS_EVERY_S seconds."""
 
-    def __init__(self, total: int, log: logging.Logger | None) -> None:
+    def __init__(self, total: int | None, log: logging.Logger | None) -> None:
         self.total = total
         self.log = log
         self.done = 0
@@ -134,27 +158,28 @@ class _Progress:
         self.last = self.started
         self._lock = threading.Lock()
 
-    def tick(self, index: int, result: dict) -> None:
+    def tick(self, index: int = 0, result: dict | None = None) -> None:
         with self._lock:
             self.done += 1
             now = time.monotonic()
             if progress.listening():
-                progress.report(
-                    progress.Progress("sandbox", self.done, self.total, now - self.started)
-                )
+                total = self.total if self.total is not None else self.done
+                progress.report(progress.Progress("sandbox", self.done, total, now - self.started))
             if self.log is not None and now - self.last >= PROGRESS_EVERY_S:
                 self.last = now
                 rate = self.done / max(now - self.started, 1e-9)
-                self.log.info("sandbox: %d/%d jobs done, %.1f jobs/s", self.done, self.total, rate)
+                self.log.info("sandbox: %s jobs done, %.1f jobs/s", self._count(), rate)
+
+    def _count(self) -> str:
+        return f"{self.done}/{self.total}" if self.total is not None else str(self.done)
 
     def finish(self) -> None:
-        if self.log is None or self.total == 0:
+        if self.log is None or self.done == 0:
             return
         elapsed = max(time.monotonic() - self.started, 1e-9)
         self.log.info(
-            "sandbox: %d/%d jobs done in %.1fs, %.1f jobs/s",
-            self.total,
-            self.total,
+            "sandbox: %s jobs done in %.1fs, %.1f jobs/s",
+            self._count(),
             elapsed,
-            self.total / elapsed,
+            self.done / elapsed,
         )

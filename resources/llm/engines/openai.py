@@ -106,6 +106,8 @@ class OpenAIEngine:
         self.timeout_s = timeout_s
         self.retry = retry
         self.breaker_threshold = breaker_threshold
+        # One per engine, so per batch: once open, every later window of the batch fails fast.
+        self.breaker = CircuitBreaker(breaker_threshold)
         self.send_seed = send_seed
         self.penalty_field = (
             penalty_field  # vLLM and SGLang servers: repetition_penalty; llama.cpp: repeat_penalty
@@ -122,7 +124,7 @@ class OpenAIEngine:
         for client in clients:
             # Set once: headers passed per request are parsed and validated on every request.
             client.headers.update(endpoint.headers)
-        breaker = CircuitBreaker(self.breaker_threshold)
+        breaker = self.breaker
         queue: asyncio.Queue[Unit] = asyncio.Queue()
         for unit in units:
             queue.put_nowait(unit)

@@ -45,7 +45,7 @@ def asking(generate):
 
     def ask(requests: list[LLMRequest]) -> Answers:
         result = generate(requests)
-        return Answers(result.completions, result)
+        return Answers.of(result.completions, result)
 
     return ask
 
@@ -136,7 +136,7 @@ def test_an_answer_cut_off_at_max_tokens_is_judged_not_asked_again():
 
     def ask(requests):
         asked.append([r.key for r in requests])
-        return Answers([cut], BatchResult([cut], BatchStats(requests=1, samples=1)))
+        return Answers.of([cut], BatchResult([cut], BatchStats(requests=1, samples=1)))
 
     state, _ = ask_until_usable(
         ["x"],

@@ -7,7 +7,7 @@ import shutil
 import polars as pl
 import pytest
 
-from assets.common.ask import ANSWER_SCHEMA, ask, row_failure
+from assets.common.ask import ANSWER_SCHEMA, ask, requests_from, row_failure
 from assets.common.checks import count_check
 from assets.common.decontam import BenchmarkProblem, DecontamIndex
 from assets.common.execute import CallJob, PytestJob, job_timing, run_jobs
@@ -68,8 +68,78 @@ def test_ask_names_a_truncated_answer_truncated_on_the_completion_and_the_row(tm
 
 def test_ask_sends_nothing_for_no_requests():
     answers = ask(None, [])  # type: ignore[arg-type]
-    assert answers.completions == [] and answers.metadata() == {}
+    assert len(answers) == 0 and list(answers.completions) == [] and answers.metadata() == {}
     assert answers.frame(key="question_id").columns == ["question_id", *ANSWER_SCHEMA]
+
+
+def test_a_batch_is_asked_a_window_at_a_time_and_answers_come_back_in_request_order(tmp_path):
+    made: list[str] = []
+    built_when_first_asked: list[int] = []
+
+    def responder(body: dict) -> str:
+        built_when_first_asked.append(len(made))
+        return "answer to " + body["messages"][-1]["content"]
+
+    def requests():
+        for k in range(10):
+            made.append(f"q{k}")
+            yield LLMRequest(key=f"q{k}", messages=[{"role": "user", "content": f"x{k}"}], n=2)
+
+    with OpenAIServer(responder) as server:
+        llm = scripted_llm(server.base_url, tmp_path, window_samples=4, concurrency=2)
+        answers = ask(llm, requests())
+    assert built_when_first_asked[0] <= 2  # one window (4 samples = 2 requests) built, no more
+    df = answers.frame(key="question_id")
+    assert df["question_id"].to_list() == [f"q{k}" for k in range(10) for _ in (0, 1)]
+    assert df["sample_index"].to_list() == [0, 1] * 10
+    assert df["response"].to_list()[5] == "answer to x2"
+    assert answers.metadata()["llm/samples"] == 20 and answers.metadata()["llm/requests"] == 10
+
+
+def test_a_sample_repeated_in_a_later_window_is_served_from_the_cache(tmp_path):
+    sent: list[str] = []
+
+    def responder(body: dict) -> str:
+        sent.append(body["messages"][-1]["content"])
+        return "ok"
+
+    same = [{"role": "user", "content": "same"}]
+    requests = [LLMRequest(key=f"k{k}", messages=same) for k in range(6)]
+    with OpenAIServer(responder) as server:
+        answers = ask(scripted_llm(server.base_url, tmp_path, window_samples=2), requests)
+    assert sent == ["same"]
+    assert [c.cached for c in answers.completions] == [False, True, True, True, True, True]
+
+
+def test_a_dead_endpoint_opens_the_breaker_once_for_the_whole_batch_not_once_per_window(tmp_path):
+    llm = scripted_llm(
+        "http://127.0.0.1:9/v1",
+        tmp_path,
+        window_samples=2,
+        circuit_breaker_after=3,
+        max_retries=0,
+        failure_threshold=1.0,
+        concurrency=1,
+    )
+    requests = [
+        LLMRequest(key=f"k{k}", messages=[{"role": "user", "content": str(k)}]) for k in range(8)
+    ]
+    answers = ask(llm, requests)
+    assert answers.metadata()["llm/sent"] == 3
+    assert answers.metadata()["llm/failed/circuit_open"] == 5
+
+
+def test_requests_from_rows_are_made_lazily_and_count_their_samples():
+    rows = pl.DataFrame({"id": ["a", "b", "c"], "text": ["x", "", "z"]})
+    made: list[str] = []
+
+    def messages(r):
+        made.append(r["id"])
+        return [{"role": "user", "content": r["text"]}]
+
+    requests = requests_from(rows, "id", messages, n=3, where=lambda r: bool(r["text"]))
+    assert len(requests) == 2 and requests.samples == 6 and made == []
+    assert [r.key for r in requests] == ["a", "c"] and made == ["a", "c"]
 
 
 def test_the_step_report_accounts_for_every_row_and_keeps_one_example_per_reason():
@@ -159,3 +229,29 @@ def test_run_jobs_returns_typed_results_by_job_id():
     assert [o.value() for o in results["c"].outcomes] == [(True, [1, 1]), (True, ["a", "a"])]
     assert set(job_timing(results)) == {"sandbox/job_s_median", "sandbox/job_s_max"}
     assert run_jobs(sandbox, []) == {}
+
+
+@needs_bwrap
+def test_sandbox_jobs_are_made_and_run_a_window_at_a_time(monkeypatch):
+    from resources.sandbox import sandbox as plain
+
+    monkeypatch.setattr(plain, "WINDOW_JOBS", 2)
+    made: list[str] = []
+
+    def jobs():
+        for k in range(5):
+            made.append(f"c{k}")
+            yield CallJob(f"c{k}", "def g(x):\n    return x * 2", "g", inputs=[{"x": k}])
+
+    sandbox = SandboxResource(backend="bwrap", workers=1, timeout_s=10, coverage=False)
+    try:
+        windows = sandbox.run_windows(jobs())
+        first, results = next(windows)
+        assert [j.id for j in first] == ["c0", "c1"] and made == ["c0", "c1"]
+        assert [r["id"] for r in results] == ["c0", "c1"]
+        rest = run_jobs(sandbox, jobs())
+    finally:
+        sandbox.close()
+    assert [o.value() for r in rest.values() for o in r.outcomes] == [
+        (True, 2 * k) for k in range(5)
+    ]

@@ -148,7 +148,7 @@ def test_an_engine_that_forgets_a_sample_records_it_instead_of_dropping_it(cache
 
 
 def test_progress_keeps_coming_while_answers_are_slow(cache_path, caplog):
-    from resources.llm.client import BatchRecorder, expand
+    from resources.llm.client import BatchProgress, BatchRecorder, expand
     from resources.llm.engines.openai import OpenAIEngine
     from resources.llm.retry import RetryPolicy
     from resources.llm.types import BatchStats
@@ -158,9 +158,8 @@ def test_progress_keeps_coming_while_answers_are_slow(cache_path, caplog):
         SamplingDefaults("fake-model", 0.7, 0.95, 16, 0),
     )
     log = logging.getLogger("assay.test.slow")
-    recorder = BatchRecorder(
-        units, None, BatchStats(requests=1, samples=1), log, progress_every_s=0.2
-    )
+    batch = BatchProgress(BatchStats(requests=1, samples=1), log, total=1, progress_every_s=0.2)
+    recorder = BatchRecorder(units, None, batch)
     with OpenAIServer(latency_s=1.5) as fake, caplog.at_level(logging.INFO, logger=log.name):
         OpenAIEngine(fake.base_url, "k", "fake-model", 1, 10.0, RetryPolicy(), 10).run(
             units, recorder
