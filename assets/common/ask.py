@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from assets.common.frames import FromRows
 from resources.llm import (
     ERROR_FAILURE,
     FILTERED_FAILURE,
@@ -157,31 +158,17 @@ class Answers:
 
 
 @dataclass(frozen=True)
-class RowRequests:
-    """One request per row (for which `where` holds), made when the batch reaches it: a
-    partition's prompts are never all built at once. Sized, so progress shows a total.
-    `n`: samples each request asks for, or a function of its row giving them."""
+class RowRequests(FromRows[LLMRequest]):
+    """Requests made from rows as the batch reaches them (see FromRows); `n`: samples each
+    request asks for, or a function of its row giving them."""
 
-    rows: pl.DataFrame | Sequence[Mapping[str, Any]]
-    make: Callable[[Mapping[str, Any]], LLMRequest]
-    where: Callable[[Mapping[str, Any]], bool] | None = None
     n: int | Callable[[Mapping[str, Any]], int] = 1
-
-    def _selected(self) -> Iterator[Mapping[str, Any]]:
-        rows = self.rows.iter_rows(named=True) if isinstance(self.rows, pl.DataFrame) else self.rows
-        return (r for r in rows if self.where is None or self.where(r))
-
-    def __iter__(self) -> Iterator[LLMRequest]:
-        return map(self.make, self._selected())
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self._selected())
 
     @property
     def samples(self) -> int:
         """Samples the batch asks for."""
         if callable(self.n):
-            return sum(map(self.n, self._selected()))
+            return sum(map(self.n, self.selected()))
         return len(self) * self.n
 
 

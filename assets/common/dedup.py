@@ -37,6 +37,8 @@ _TOKEN = re.compile(r"\w+")
 _BLOCK = 2048
 # Candidate pairs handled per numpy step.
 _PAIR_BLOCK = 1 << 18
+# Pairs whose signatures are compared at once (two 16 MiB gathers at 128 permutations).
+_AGREE_BLOCK = 1 << 15
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 
@@ -199,6 +201,16 @@ def _pairs(keys: np.ndarray) -> Iterable[tuple[np.ndarray, np.ndarray]]:
         yield np.minimum(a, b), np.maximum(a, b)
 
 
+def _agreement(sig: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Signature positions rows i[k] and j[k] agree on, _AGREE_BLOCK pairs at a time: the
+    two gathered (pairs x num_perm) blocks are the largest arrays of the whole dedup."""
+    out = np.empty(i.size, dtype=np.int64)
+    for start in range(0, i.size, _AGREE_BLOCK):
+        bi, bj = i[start : start + _AGREE_BLOCK], j[start : start + _AGREE_BLOCK]
+        out[start : start + bi.size] = np.count_nonzero(sig[bi] == sig[bj], axis=1)
+    return out
+
+
 def exact_jaccard(sk: Sketches, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Jaccard similarity of the shingle-hash sets of texts i[k] and j[k] (1.0 for two empty
     texts, as their MinHash signatures are equal)."""
@@ -252,8 +264,7 @@ def near_duplicate_pairs(sk: Sketches, params: MinHashParams = MinHashParams()) 
     for band in range(params.bands):
         columns = slice(band * params.rows_per_band, (band + 1) * params.rows_per_band)
         for i, j in _pairs(_row_keys(rep_sig[:, columns])):
-            agree = np.count_nonzero(rep_sig[i] == rep_sig[j], axis=1)
-            close = agree / params.num_perm >= floor
+            close = _agreement(rep_sig, i, j) / params.num_perm >= floor
             candidates.append(reps[i[close]].astype(np.int64) * n + reps[j[close]])
     if candidates:
         pair = np.unique(np.concatenate(candidates))

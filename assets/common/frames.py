@@ -9,9 +9,13 @@ through JSON and decoding them in Polars builds the same frame for ~44 MiB.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import polars as pl
+
+T = TypeVar("T")
 
 
 def rows_frame(
@@ -37,3 +41,24 @@ def rows_frame(
     ]
     flat = pl.DataFrame(encoded, schema=flat_schema)
     return flat.with_columns(pl.col(name).str.json_decode(schema[name]) for name in nested)
+
+
+@dataclass(frozen=True)
+class FromRows(Generic[T]):
+    """One item made from each row (for which `where` holds) when a batch reaches it, so a
+    partition's prompts or jobs are never all built at once. Sized: progress has a total."""
+
+    rows: pl.DataFrame | Sequence[Mapping[str, Any]]
+    make: Callable[[Mapping[str, Any]], T]
+    where: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def selected(self) -> Iterator[Mapping[str, Any]]:
+        """The rows an item is made from."""
+        rows = self.rows.iter_rows(named=True) if isinstance(self.rows, pl.DataFrame) else self.rows
+        return (r for r in rows if self.where is None or self.where(r))
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self.make, self.selected())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.selected())

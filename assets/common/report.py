@@ -27,6 +27,9 @@ from assets.common.bookkeeping import AccountingError, frame_metadata, preview_m
 __all__ = ["AccountingError", "StepReport", "preview_markdown"]
 
 EXAMPLE_CHARS = 500
+# Drops logged one by one per reason; the rest are counted in one line at emit. Each log
+# line is an event in the Dagster instance: 100,000 rows must not write 7,000 of them.
+LOGGED_DROPS = 5
 
 
 class StepReport:
@@ -46,7 +49,7 @@ class StepReport:
         self.drops[reason] += n
         if key or detail:
             self.examples.setdefault(reason, f"{key}: {detail}"[:EXAMPLE_CHARS] if detail else key)
-        if self._log is not None:
+        if self._log is not None and self.drops[reason] - n < LOGGED_DROPS:
             self._log.debug(f"{key or reason} dropped: {reason}{': ' + detail if detail else ''}")
 
     def tally(self, prefix: str, values: Iterable[Any], known: Sequence[str] = ()) -> Counter:
@@ -80,9 +83,18 @@ class StepReport:
             extra={**self.figures, **examples},
         )
 
+    def log_unlisted_drops(self) -> None:
+        """One line per reason for the drops past the first LOGGED_DROPS."""
+        if self._log is None:
+            return
+        for reason, count in sorted(self.drops.items()):
+            if count > LOGGED_DROPS:
+                self._log.debug(f"... and {count - LOGGED_DROPS} more dropped: {reason}")
+
     def emit(
         self, context: AssetExecutionContext, df: pl.DataFrame, preview: Sequence[str] | None = None
     ) -> pl.DataFrame:
         """Attach the metadata to the asset's output and hand `df` back."""
+        self.log_unlisted_drops()
         context.add_output_metadata(self.metadata(df, preview))
         return df

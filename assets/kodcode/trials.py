@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, Config, asset
 
 from assets.common.ask import ask
 from assets.common.execute import PytestJob, PytestResult, job_timing, run_jobs
-from assets.common.frames import rows_frame
+from assets.common.frames import FromRows, rows_frame
 from assets.common.ids import stable_id
 from assets.common.profiles import Profile
 from assets.common.report import StepReport
@@ -161,9 +161,9 @@ def kodcode_test_results(
 ) -> pl.DataFrame:
     trials = kodcode_solution_trials
     runnable = trials.filter(pl.col("parse_error").fill_null("") == "")
-    jobs = (
-        pytest_job(t["trial_id"], t["solution_code"], t["test_code"], kodcode_profile)
-        for t in runnable.select("trial_id", "solution_code", "test_code").iter_rows(named=True)
+    jobs = FromRows(
+        runnable.select("trial_id", "solution_code", "test_code"),
+        lambda t: pytest_job(t["trial_id"], t["solution_code"], t["test_code"], kodcode_profile),
     )
     results = run_jobs(sandbox, jobs, log=context.log)
     rows = [

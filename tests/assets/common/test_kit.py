@@ -255,3 +255,17 @@ def test_sandbox_jobs_are_made_and_run_a_window_at_a_time(monkeypatch):
     assert [o.value() for r in rest.values() for o in r.outcomes] == [
         (True, 2 * k) for k in range(5)
     ]
+
+
+def test_a_step_logs_its_first_drops_per_reason_and_counts_the_rest_in_one_line(caplog):
+    import logging
+
+    log = logging.getLogger("assay.test.drops")
+    report = StepReport(rows_in=8, log=log)
+    with caplog.at_level(logging.DEBUG, logger=log.name):
+        for k in range(8):
+            report.drop("near_duplicate", key=f"q{k}", detail="of q0")
+        report.log_unlisted_drops()  # as emit does
+    lines = [r.getMessage() for r in caplog.records if r.name == log.name]
+    assert lines[:5] == [f"q{k} dropped: near_duplicate: of q0" for k in range(5)]
+    assert lines[5:] == ["... and 3 more dropped: near_duplicate"]
