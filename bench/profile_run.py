@@ -226,7 +226,6 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     home = args.home or Path(tempfile.mkdtemp(prefix=f"{family}-{args.profile}-"))
-    shutil.rmtree(home / "storage", ignore_errors=True)
     seed_dir = home / "seeds" / family
     seed_dir.mkdir(parents=True, exist_ok=True)
     lines = seed_lines(family, spec, args.seeds or spec.seeds, args.seed_file)
@@ -251,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     from dagster_project.screen import DemoScreen
     from dagster_project.settings import load_settings
 
+    settings = load_settings()
+    storage = Path(settings.storage_dir)
+    shutil.rmtree(storage, ignore_errors=True)  # a fresh run; the LLM cache stays
     registry.FAMILIES[family] = dataclasses.replace(
         registry.FAMILIES[family],
         demo_run_config={"ops": {k: {"config": v} for k, v in spec.overrides.items()}},
@@ -259,8 +261,6 @@ def main(argv: list[str] | None = None) -> int:
     with DemoScreen(home / "logs" / f"{family}-{args.profile}.log") as screen:
         failures = demo.run_family(family, screen, release=not args.no_release)
     elapsed = time.monotonic() - started
-    settings = load_settings()
-    storage = Path(settings.storage_dir)
     problems = {} if args.no_release else spec.field_check(storage, settings.export_dir)
     print(
         json.dumps(
