@@ -116,6 +116,17 @@ def line(arm: str, r: dict) -> str:
     )
 
 
+def tagged(requests: list[LLMRequest], tag: str) -> list[LLMRequest]:
+    """The same requests with `[tag]` after the user turn, so no earlier run's cache answers."""
+    return [
+        LLMRequest(
+            r.key,
+            (r.messages[0], {**r.messages[1], "content": f"{r.messages[1]['content']} [{tag}]"}),
+        )
+        for r in requests
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=embedded.DEFAULT_MODEL)
@@ -134,28 +145,9 @@ def main() -> None:
     direct = direct_server(args.model, args.slots)
     ratios = []
     for round_ in range(args.rounds):
-        # Different prompts per round: neither arm finds the previous round's prompts cached.
-        batch = [
-            LLMRequest(
-                r.key,
-                (
-                    r.messages[0],
-                    {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}]"},
-                ),
-            )
-            for r in requests
-        ]
-        a = run_assay(args.model, batch, args.slots, args.max_tokens)
-        batch = [
-            LLMRequest(
-                r.key,
-                (
-                    r.messages[0],
-                    {**r.messages[1], "content": f"{r.messages[1]['content']} [round {round_}b]"},
-                ),
-            )
-            for r in requests
-        ]
+        # Different prompts per round and arm: neither finds the other's prompts cached.
+        a = run_assay(args.model, tagged(requests, f"round {round_}"), args.slots, args.max_tokens)
+        batch = tagged(requests, f"round {round_}b")
         d = run_direct(direct, args.model, batch, args.slots, args.max_tokens)
         print(line("assay", a))
         print(line("direct", d))

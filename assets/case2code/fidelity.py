@@ -14,12 +14,10 @@ import contextlib
 import io
 import json
 import random
-import subprocess
-import sys
 import tempfile
 import types
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +57,13 @@ from assets.common.fidelity import (
     CANNOT,
     DIFFERS,
     MATCH,
-    MISSING,
     Finding,
     compare_renderings,
     compare_schema,
     compare_values,
+    guarded,
+    run_python,
+    through_files,
 )
 from assets.common.profiles import ORIGINAL
 
@@ -81,14 +81,8 @@ def findings(profile: str) -> list[Finding]:
     each difference is named. Without a checkout the comparisons are `missing`."""
     out: list[Finding] = []
     for section in (_prompts, _parameters, _mechanisms, _schemas):
-        try:
-            out += section(profile)
-        except MissingCheckout as exc:
-            out.append(
-                Finding(
-                    section.__name__.strip("_"), "case2code", "step", "checkout", MISSING, str(exc)
-                )
-            )
+        step = section.__name__.strip("_")
+        out += guarded(step, "case2code", "step", "checkout", partial(section, profile))
     return out
 
 
@@ -292,9 +286,8 @@ def _run_main(
     relpath: str, rows: list[dict], extra: dict[str, Any], **arguments: Any
 ) -> list[dict]:
     """Run an original script's `main` on JSON Lines rows; its output rows."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "in.jsonl", Path(tmp) / "out" / "out.jsonl"
-        src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def run(src: Path, dst: Path) -> None:
         main = CHECKOUT.load(
             relpath,
             "main",
@@ -306,7 +299,8 @@ def _run_main(
         )
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             main()
-        return [json.loads(x) for x in dst.read_text().splitlines() if x.strip()]
+
+    return through_files(rows, run, target="out/out.jsonl")
 
 
 @cache
@@ -429,14 +423,7 @@ def _their_outputs() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "exe.py"
         path.write_text(script)
-        ran = subprocess.run(
-            [sys.executable, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=tmp,
-            check=False,
-        )
+        ran = run_python(path, cwd=Path(tmp), timeout=60)
     if ran.returncode != 0:
         raise MissingCheckout(f"sandbox_prefix.py did not run: {ran.stderr[-300:]}")
     (row,) = _run_main(

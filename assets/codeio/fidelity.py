@@ -14,10 +14,9 @@ from __future__ import annotations
 import ast
 import json
 import re
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,16 @@ from assets.common.fidelity import (
     CANNOT,
     DIFFERS,
     MATCH,
-    MISSING,
     Finding,
+    as_mechanism,
+    checkout_missing,
     compare_renderings,
     compare_schema,
     compare_values,
+    guarded,
+    read_rows,
+    run_python,
+    write_rows,
 )
 from assets.common.original_src import MissingCheckout
 from assets.common.profiles import ORIGINAL
@@ -210,24 +214,9 @@ def _load_utils() -> dict[str, Any]:
 
 
 def _run_script(relpath: str, args: list[str]) -> None:
+    """One of the original's scripts, run from its own folder as its README runs it."""
     script = CHECKOUT.path(relpath)
-    subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=script.parent,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def _write(path: Path, rows: list[dict]) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return str(path)
-
-
-def _read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    run_python(script, args, cwd=script.parent, timeout=120).check_returncode()
 
 
 # --- prompts --------------------------------------------------------------------------
@@ -235,12 +224,12 @@ def _read(path: Path) -> list[dict]:
 
 def unify_finding(tmp: Path) -> Finding:
     codes = raw_code_inputs()
-    src = _write(tmp / "raw.jsonl", [{"content": c} for c in codes])
+    src = write_rows(tmp / "raw.jsonl", [{"content": c} for c in codes])
     _run_script(
         original_src.TRANSFORM,
         ["--raw_code_file", src, "--raw_code_msg_file", str(tmp / "msg.jsonl")],
     )
-    theirs = {c: r["messages"][0]["content"] for c, r in zip(codes, _read(tmp / "msg.jsonl"))}
+    theirs = {c: r["messages"][0]["content"] for c, r in zip(codes, read_rows(tmp / "msg.jsonl"))}
     return compare_renderings(
         "src/build_transform_msg.py:20",
         "codeio_unified",
@@ -255,13 +244,13 @@ def prediction_findings(tmp: Path) -> list[Finding]:
     from assets.codeio.assets import _prediction_prompt
 
     items = parsed_inputs()
-    src = _write(tmp / "parsed.jsonl", items)
+    src = write_rows(tmp / "parsed.jsonl", items)
     _run_script(
         original_src.BUILD_MSG, ["--input_file", src, "--output_file", str(tmp / "io_msg.jsonl")]
     )
     theirs = {
         (r["itemid"], r["ioid"], r["io_pred"]): r["messages"][0]["content"]
-        for r in _read(tmp / "io_msg.jsonl")
+        for r in read_rows(tmp / "io_msg.jsonl")
     }
 
     def ours(key: tuple[int, int, str]) -> str:
@@ -315,11 +304,11 @@ def _turn_one_items(n: int = 20) -> list[dict]:
 def revision_finding(tmp: Path) -> Finding:
     items = _turn_one_items(2 * N)
     failed = [it for it in items if it["res"]["status"] != "success"]
-    src = _write(tmp / "verified.jsonl", items)
+    src = write_rows(tmp / "verified.jsonl", items)
     _run_script(
         original_src.REV_MSG, ["--input_file", src, "--output_file", str(tmp / "rev_only.jsonl")]
     )
-    theirs = {r["index"]: json.dumps(r["messages"]) for r in _read(tmp / "rev_only.jsonl")}
+    theirs = {r["index"]: json.dumps(r["messages"]) for r in read_rows(tmp / "rev_only.jsonl")}
 
     def ours(item: dict) -> str:
         kind = "input" if item["io_pred"] == "i" else "output"
@@ -376,16 +365,16 @@ def assembly_findings(tmp: Path) -> list[Finding]:
     """assemble_codeio_demo.py on turn-1 and turn-2 results vs our final records: which
     records are CodeI/O++'s, their five fields, and the released types."""
     items = _turn_one_items(2 * N)
-    first = _write(tmp / "t1.jsonl", items)
+    first = write_rows(tmp / "t1.jsonl", items)
     _run_script(
         original_src.REV_MSG, ["--input_file", first, "--output_file", str(tmp / "t1_rev.jsonl")]
     )
     second = []
-    for j, row in enumerate(_read(tmp / "t1_rev.jsonl")):
+    for j, row in enumerate(read_rows(tmp / "t1_rev.jsonl")):
         row["output"] = f'Revised {j}: {{"output": {j}}}'
         row["res"] = {"status": "success" if j % 2 else "failed", "message": f"verdict {j}"}
         second.append(row)
-    _write(tmp / "t2.jsonl", second)
+    write_rows(tmp / "t2.jsonl", second)
     _run_script(
         original_src.ASSEMBLE,
         [
@@ -397,7 +386,7 @@ def assembly_findings(tmp: Path) -> list[Finding]:
             str(tmp / "final.jsonl"),
         ],
     )
-    theirs = _read(tmp / "final.jsonl")
+    theirs = read_rows(tmp / "final.jsonl")
     ours_all = _ours_records(items, {r["original_id"]: r for r in second})
     ours = [r for r in ours_all.values() if r["in_codeio_pp"]]
     key = lambda r: (r["prompt"], r["turn_2"] is not None)
@@ -758,14 +747,6 @@ def timeout_message_finding() -> Finding:
 # --- assembly -------------------------------------------------------------------------
 
 
-def _safely(step: str, asset: str, aspect: str, item: str, fn: Callable[[], Any]) -> list[Finding]:
-    try:
-        found = fn()
-    except MissingCheckout as exc:
-        return [Finding(step, asset, aspect, item, MISSING, str(exc))]  # type: ignore[arg-type]
-    return found if isinstance(found, list) else [found]
-
-
 def parameter_findings(method: Method) -> list[Finding]:
     theirs = original_parameters()
     out = []
@@ -844,80 +825,78 @@ def fixed_findings() -> list[Finding]:
 
 
 def original_findings() -> list[Finding]:
-    if not CHECKOUT.available():
-        try:
-            CHECKOUT.root()
-        except MissingCheckout as exc:
-            return [Finding("hkust-nlp/CodeIO", "codeio", "step", "checkout", MISSING, str(exc))]
+    missing = checkout_missing(CHECKOUT, "hkust-nlp/CodeIO", "codeio")
+    if missing:
+        return missing
     with tempfile.TemporaryDirectory(prefix="codeio-fidelity-") as name:
         tmp = Path(name)
         out: list[Finding] = []
-        out += _safely(
+        out += guarded(
             "src/build_transform_msg.py",
             "codeio_unified",
             "prompt",
             "unified-code prompt",
             lambda: unify_finding(tmp),
         )
-        out += _safely(
+        out += guarded(
             "src/build_codeio_msg.py",
             "codeio_prediction_prompts",
             "prompt",
             "prediction prompts",
             lambda: prediction_findings(tmp),
         )
-        out += _safely(
+        out += guarded(
             "src/build_codeio_rev_msg.py",
             "codeio_revisions",
             "prompt",
             "revision turn",
             lambda: revision_finding(tmp),
         )
-        out += _safely(
+        out += guarded(
             "src/codeio_utils.py",
             "codeio_predictions",
             "prompt",
             "timeout feedback",
             timeout_message_finding,
         )
-        out += _safely(
+        out += guarded(
             "src/parse_gen_ios.py", "codeio_unified", "mechanism", "answer reading", parse_finding
         )
-        out += _safely(
+        out += guarded(
             "src/codeio_utils.py", "codeio_io_pairs", "mechanism", "size limits", size_finding
         )
-        out += _safely(
+        out += guarded(
             "src/check_io_pred_acc_mp.py",
             "codeio_predictions",
             "mechanism",
             "output check",
             output_check_finding,
         )
-        out += _safely(
+        out += guarded(
             "src/check_io_pred_acc_mp.py",
             "codeio_predictions",
             "mechanism",
             "input check",
             lambda: input_check_finding(tmp),
         )
-        out += _safely(
+        out += guarded(
             "src/codeio_utils.py", "codeio_predictions", "mechanism", "floats", float_defect_finding
         )
-        out += _safely(
+        out += guarded(
             "README.md, scripts/, src/",
             "codeio",
             "parameter",
             "parameters",
             lambda: parameter_findings(ORIGINAL_METHOD),
         )
-        out += _safely(
+        out += guarded(
             "src/assemble_codeio_demo.py",
             "codeio_final",
             "schema",
             "CodeI/O++ records",
             lambda: assembly_findings(tmp),
         )
-        out += _safely(
+        out += guarded(
             "src/batched_api_inference.py", "llm resource", "parameter", "fixed", fixed_findings
         )
     return [_mechanism(f) for f in out]
@@ -928,7 +907,7 @@ def _mechanism(f: Finding) -> Finding:
     if f.aspect == "prompt" and f.item.startswith(
         ("reading", "size", "output check", "input check")
     ):
-        return Finding(f.step, f.asset, "mechanism", f.item, f.status, f.detail)
+        return as_mechanism(f)
     return f
 
 

@@ -11,9 +11,16 @@ The code location's `fidelity` command prints the tables (README, "Profiles").
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
+
+from assets.common.original_src import Checkout, MissingCheckout
 
 Aspect = Literal["prompt", "parameter", "mechanism", "schema", "step"]
 Status = Literal["match", "differs", "cannot", "missing"]
@@ -92,3 +99,81 @@ def compare_schema(
 def failures(findings: Iterable[Finding]) -> list[Finding]:
     """Under `original`, what keeps the report from passing: differences without a checkout excuse."""
     return [f for f in findings if f.status == DIFFERS]
+
+
+def guarded(
+    step: str, asset: str, aspect: Aspect, item: str, compare: Callable[[], Finding | list[Finding]]
+) -> list[Finding]:
+    """Run a comparison that reads the original's checkout; without the checkout (or a file
+    of it) the row is `missing` with the reason, so one absent file does not end the report."""
+    try:
+        found = compare()
+    except MissingCheckout as exc:
+        return [Finding(step, asset, aspect, item, MISSING, str(exc))]
+    return found if isinstance(found, list) else [found]
+
+
+# --- running the original's code on rows we write ----------------------------------------
+# The originals' scripts read and write JSON Lines (or one JSON array, for `.json` names);
+# the reports feed them the inputs our assets saw and compare what comes back.
+
+
+def write_rows(path: Path, rows: Sequence[Mapping[str, Any]]) -> str:
+    """`rows` as the originals' loaders read them: one JSON array for a `.json` name, else
+    JSON Lines. Returns the path as a string, for a script's arguments."""
+    if path.suffix == ".json":
+        path.write_text(json.dumps(list(rows)))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The JSON Lines a script wrote (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def through_files(
+    rows: Sequence[Mapping[str, Any]],
+    run: Callable[[Path, Path], object],
+    source: str = "in.jsonl",
+    target: str = "out.jsonl",
+) -> list[dict]:
+    """Write `rows` to `source` in a fresh temporary directory, `run(source, target)` (an
+    original's function that reads one file and writes the other), and read `target` back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / source, Path(tmp) / target
+        write_rows(src, rows)
+        run(src, dst)
+        return read_rows(dst)
+
+
+def run_python(
+    script: Path, args: Sequence[str] = (), *, cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run a Python script (one of the original's, or one made from its template) in its own
+    process with this interpreter, output captured; the caller judges the return code."""
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def as_mechanism(finding: Finding) -> Finding:
+    """A behaviour compared through renderings (a reader's verdicts, a message) is reported
+    as a mechanism, not as a prompt."""
+    return replace(finding, aspect="mechanism")
+
+
+def checkout_missing(checkout: Checkout, step: str, asset: str) -> list[Finding]:
+    """No rows when `checkout` is there; else one `missing` row saying how to get it, for a
+    report whose every comparison needs it."""
+    try:
+        checkout.root()
+    except MissingCheckout as exc:
+        return [Finding(step, asset, "step", "checkout", MISSING, str(exc))]
+    return []

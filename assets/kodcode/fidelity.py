@@ -16,9 +16,7 @@ import dataclasses
 import json
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -29,8 +27,10 @@ from assets.common.fidelity import (
     MATCH,
     MISSING,
     Finding,
+    as_mechanism,
     compare_renderings,
     compare_values,
+    through_files,
 )
 from assets.common.profiles import ORIGINAL
 from assets.kodcode import original, prompts, release_fidelity
@@ -102,10 +102,6 @@ def _jinja_globals() -> dict[str, Any]:
 def load(relpath: str, name: str, extra: dict[str, Any] | None = None) -> Callable[..., Any]:
     with _argv():
         return original.CHECKOUT.load(relpath, name, {**_jinja_globals(), **(extra or {})})
-
-
-def _mechanism(f: Finding) -> Finding:
-    return dataclasses.replace(f, aspect="mechanism")
 
 
 # --- prompts: our `original` builders against the original's own ---
@@ -261,14 +257,12 @@ def sft_prompt_findings() -> list[Finding]:
         "gpt_pass_percentage",
         "metadata",
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        source, target = Path(tmp) / "in.json", Path(tmp) / "out.jsonl"
-        source.write_text(json.dumps([{**dict.fromkeys(fields), "question": q} for q in questions]))
-        prepare(str(source), str(target))
-        theirs = {
-            q: json.loads(line)["messages"][0]["content"]
-            for q, line in zip(questions, target.read_text().splitlines(), strict=True)
-        }
+    rows = through_files(
+        [{**dict.fromkeys(fields), "question": q} for q in questions],
+        lambda source, target: prepare(str(source), str(target)),
+        source="in.json",
+    )
+    theirs = {q: row["messages"][0]["content"] for q, row in zip(questions, rows, strict=True)}
     return [
         compare_renderings(
             f"{STEP331}:32-49 prepare_questions",
@@ -312,7 +306,7 @@ def extraction_findings() -> list[Finding]:
     ]
     inputs = [shape.replace("{}", q[i]) for i, shape in enumerate(shapes)]
     return [
-        _mechanism(
+        as_mechanism(
             compare_renderings(
                 f"{STEP13}:43-81 extract_instruction",
                 "kodcode_questions",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from assets.common.decontam import LOCAL_BENCHMARKS
@@ -19,11 +20,11 @@ from assets.common.fidelity import (
     CANNOT,
     DIFFERS,
     MATCH,
-    MISSING,
     Finding,
     compare_renderings,
     compare_schema,
     compare_values,
+    guarded,
 )
 from assets.common.original_src import MissingCheckout
 from assets.common.release import CAUTION, TRAIN
@@ -291,25 +292,30 @@ def _argparse_default(relpath: str, flag: str) -> Any:
     raise MissingCheckout(f"{relpath}: no {flag} argument")
 
 
+def _tag_prompt_finding(mission: str, builder_name: str, item: str, profile: str) -> Finding:
+    builder: Callable[[str], str] = tagging.CHECKOUT.load(tagging.STR_UTILS, builder_name)
+    return compare_renderings(
+        f"{STEP_TAG}:74-82",
+        "kodcode_question_tags",
+        item,
+        lambda q: tagging.tag_prompt(mission, q, profile),
+        builder,
+        TAG_INPUTS,
+    )
+
+
 def tagging_findings(profile: str) -> list[Finding]:
     relpath = "pipeline/tagging/unitag.py"
     out = []
     for mission, builder_name in tagging.BUILDERS.items():
         item = f"str_utils.{builder_name} ({mission})"
-        try:
-            builder: Callable[[str], str] = tagging.CHECKOUT.load(tagging.STR_UTILS, builder_name)
-            finding = compare_renderings(
-                f"{STEP_TAG}:74-82",
-                "kodcode_question_tags",
-                item,
-                lambda q, m=mission: tagging.tag_prompt(m, q, profile),
-                builder,
-                TAG_INPUTS,
-            )
-        except MissingCheckout as error:
-            finding = Finding(
-                STEP_TAG, "kodcode_question_tags", "prompt", item, MISSING, str(error)
-            )
+        (finding,) = guarded(
+            STEP_TAG,
+            "kodcode_question_tags",
+            "prompt",
+            item,
+            partial(_tag_prompt_finding, mission, builder_name, item, profile),
+        )
         if finding.status == DIFFERS and profile != "original":
             finding = Finding(
                 finding.step,
@@ -327,27 +333,20 @@ def tagging_findings(profile: str) -> list[Finding]:
         "--repetition_penalty": tagging.REPETITION_PENALTY,
     }
     for flag, value in ours.items():
-        try:
-            out.append(
-                compare_values(
-                    f"{STEP_TAG}:47-49",
-                    "kodcode_question_tags",
-                    flag.strip("-"),
-                    value,
-                    _argparse_default(relpath, flag),
-                )
-            )
-        except MissingCheckout as error:
-            out.append(
-                Finding(
-                    STEP_TAG,
-                    "kodcode_question_tags",
-                    "parameter",
-                    flag.strip("-"),
-                    MISSING,
-                    str(error),
-                )
-            )
+        name = flag.strip("-")
+        out += guarded(
+            STEP_TAG,
+            "kodcode_question_tags",
+            "parameter",
+            name,
+            lambda flag=flag, value=value, name=name: compare_values(
+                f"{STEP_TAG}:47-49",
+                "kodcode_question_tags",
+                name,
+                value,
+                _argparse_default(relpath, flag),
+            ),
+        )
     out += [
         compare_values(f"{STEP_TAG}:71", "kodcode_question_tags", "stop", tagging.STOP, ("}",)),
         Finding(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import polars as pl
@@ -16,8 +18,10 @@ from assets.common.release import CAUTION, TRAIN
 from assets.kodcode import release_schema as shape
 from assets.kodcode.trials import TEST_INFO
 
-# Our columns after KodCode's: the split our policy chose, the partition and our metadata.
+# Our columns after KodCode's: the profile, the split our policy chose, the partition and our
+# metadata.
 V1_EXTRA: dict[str, pl.DataType] = {
+    "assay_profile": pl.Utf8,
     "assay_question_id": pl.Utf8,
     "parent_question_id": pl.Utf8,
     "partition": pl.Utf8,
@@ -64,6 +68,17 @@ def question_sources(seed_prompts: pl.DataFrame, questions: pl.DataFrame) -> dic
     return out
 
 
+@cache
+def release_version() -> str:
+    """The `version` of our rows. KodCode-V1's names the dataset release a row was published in
+    (KodCode-V1.1 added rows to V1's); ours names the assay release that made it,
+    `assay-<package version>`, in both profiles (the profile is `assay_profile`)."""
+    try:
+        return f"assay-{version('assay')}"
+    except PackageNotFoundError:  # a source tree run without installing the package
+        return "assay-unknown"
+
+
 def v1_rows(
     triplets: Sequence[Mapping[str, Any]],
     trials: Mapping[str, Sequence[Mapping[str, Any]]],
@@ -95,7 +110,7 @@ def v1_rows(
         records.append(trial_map)
         rows.append(
             {
-                "version": f"assay-{profile}",
+                "version": release_version(),
                 "style": "instruct" if profile == "original" else t["style"],
                 "subset": shape.subset_name(t["mode"]) if profile == "original" else t["subset"],
                 "question_id": (
@@ -125,6 +140,7 @@ def v1_rows(
                     if caution
                     else None
                 ),
+                "assay_profile": profile,
                 "assay_question_id": t["question_id"],
                 "parent_question_id": t["parent_question_id"],
                 "partition": t["partition"],
@@ -176,6 +192,7 @@ def v1_schema(records: Sequence[Mapping[str, Any]] = ()) -> dict[str, pl.DataTyp
 
 
 SFT_EXTRA: dict[str, pl.DataType] = {
+    "assay_profile": pl.Utf8,
     "assay_question_id": pl.Utf8,
     "r1_chosen_trial_key": pl.Utf8,
     "r1_samples": pl.Int64,
@@ -221,6 +238,7 @@ def sft_r1_rows(answers: pl.DataFrame, v1: pl.DataFrame, profile: str) -> pl.Dat
                     else chosen["conversations"]
                 ),
                 "system": chosen["system"],
+                "assay_profile": profile,
                 "assay_question_id": q["assay_question_id"],
                 "r1_chosen_trial_key": f"trial_r1_{chosen['sample_index']}",
                 "r1_samples": len(samples),

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from resources.sandbox import Sandbox
+from tests.resources.sandbox.sandbox_support import bwrap_usable
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "execverify"
 
@@ -45,15 +44,8 @@ def execverify_src() -> Path:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap (bwrap) is not installed")
-    probe = subprocess.run(
-        ["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"],
-        capture_output=True,
-        check=False,
-        timeout=30,
-    )
-    if probe.returncode != 0:
-        pytest.skip("bwrap cannot create namespaces here")
+    why = bwrap_usable()
+    if why:
+        pytest.skip(why)
     with Sandbox(backend="bwrap", workers=2, timeout_s=4.0, memory_mb=512) as sb:
         yield sb

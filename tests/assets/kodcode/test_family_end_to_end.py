@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -303,6 +304,17 @@ def test_released_triplets_are_kodcode_v1_records_with_every_trial(family):
     assert all("def has_close_elements" in t for t in caution["benchmark_instruction"])
 
 
+def test_released_rows_name_the_assay_release_as_version_and_the_profile_apart(family):
+    """KodCode-V1's `version` names the dataset release a row came in; ours is assay's
+    release (`assay-<package version>`), and the profile has a column of its own."""
+    out = family["ab"] / "datasets" / "kodcode"
+    for split in ("triplets", "sft"):
+        rows = pl.read_parquet(out / split / "data" / "*.parquet")
+        assert set(rows["version"]) == {f"assay-{version('assay')}"}, split
+        assert re.fullmatch(r"assay-\d+\.\d+\.\d+\S*", rows["version"][0])
+        assert set(rows["assay_profile"]) == {"assay"}, split
+
+
 def test_released_sft_is_one_kodcode_v1_sft_r1_row_per_question(family):
     out = family["ab"] / "datasets" / "kodcode" / "sft"
     sft = pl.read_parquet(out / "data" / "*.parquet")
@@ -347,7 +359,8 @@ def test_the_original_profile_drops_every_near_duplicate_and_labels_as_kodcode(t
     assert shape.field_problems(triplets, shape.KODCODE_V1_FIELDS) == []
     assert set(triplets["style"]) == {"instruct"}, "step3.2 labels complete items instruct too"
     assert set(triplets["subset"]) <= set(shape.SUBSET_NAMES.values())
-    assert set(triplets["version"]) == {"assay-original"}
+    assert set(triplets["version"]) == {f"assay-{version('assay')}"}
+    assert set(triplets["assay_profile"]) == {"original"}
     assert all(re.fullmatch(r"[A-Z][A-Za-z_]+_[0-9a-f]+_[IC]", q) for q in triplets["question_id"])
     sft = pl.read_parquet(out / "sft" / "data" / "*.parquet")
     assert shape.field_problems(sft, shape.KODCODE_SFT_R1_FIELDS) == []
