@@ -8,7 +8,7 @@ answer and the model's lead-in and sign-off are stripped (step1.3 `extract_instr
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -92,10 +92,49 @@ def seed_prompt_row(seed: dict, partition: str, shown: list[dict], profile: Prof
     }
 
 
-def shown_seeds(seed: dict, same_mode: list[dict], rng) -> list[dict]:
+class SameMode:
+    """A file's seed lines of one mode, and where each question text occurs among them."""
+
+    def __init__(self, seeds: list[dict]) -> None:
+        self.seeds = seeds
+        self.positions: dict[Any, list[int]] = defaultdict(list)
+        for k, s in enumerate(seeds):
+            self.positions[s.get("question")].append(k)
+
+    def others(self, seed: dict) -> Sequence[dict]:
+        """The lines whose question differs from `seed`'s, without copying the list: a file
+        of 100,000 lines would otherwise build 100,000 lists of 20,000."""
+        return _Skipping(self.seeds, self.positions.get(seed.get("question"), []))
+
+
+class _Skipping(Sequence[dict]):
+    """`items` without the positions in `skipped` (sorted), indexed lazily."""
+
+    def __init__(self, items: list[dict], skipped: list[int]) -> None:
+        self.items, self.skipped = items, skipped
+
+    def __len__(self) -> int:
+        return len(self.items) - len(self.skipped)
+
+    def __getitem__(self, j):  # type: ignore[override]
+        if isinstance(j, slice):
+            return [self[k] for k in range(*j.indices(len(self)))]
+        if j < 0:
+            j += len(self)
+        if not 0 <= j < len(self):
+            raise IndexError(j)
+        p = j  # step over every skipped position at or before the answer (sorted)
+        for skipped in self.skipped:
+            if skipped > p:
+                break
+            p += 1
+        return self.items[p]
+
+
+def shown_seeds(seed: dict, same_mode: SameMode, rng) -> list[dict]:
     """The seed lines a prompt shows: the line itself and, for leetcode, two others of its
     mode drawn at random (as many as the file has), in random order."""
-    others = [s for s in same_mode if s.get("question") != seed.get("question")]
+    others = same_mode.others(seed)
     wanted = min(shots(seed["mode"]) - 1, len(others))
     shown = [seed, *(rng.sample(others, wanted) if wanted else [])]
     if len(shown) > 1:
@@ -111,9 +150,10 @@ def kodcode_seed_prompts(
     context: AssetExecutionContext, workspace: Workspace, kodcode_profile: Profile
 ) -> pl.DataFrame:
     seeds, seed_meta = read_partition_seeds(context, workspace, FAMILY, validate_seed)
-    by_mode: dict[str, list[dict]] = defaultdict(list)
+    lines: dict[str, list[dict]] = defaultdict(list)
     for seed in seeds.rows:
-        by_mode[seed["mode"]].append(seed)
+        lines[seed["mode"]].append(seed)
+    by_mode = {mode: SameMode(mode_lines) for mode, mode_lines in lines.items()}
     rng = seeded_rng(workspace.global_seed, context.partition_key, "kodcode_seed_prompts")
     rows = [
         seed_prompt_row(

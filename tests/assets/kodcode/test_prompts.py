@@ -9,7 +9,7 @@ from assets.kodcode import original
 from assets.kodcode.method import shots
 from assets.kodcode.modes import MODES, validate_seed
 from assets.kodcode.prompts import question_prompt, trial_messages
-from assets.kodcode.questions import shown_seeds
+from assets.kodcode.questions import SameMode, shown_seeds
 
 EXAMPLE_SEEDS = {
     "leetcode": {"question": "Two sum."},
@@ -53,18 +53,30 @@ def test_prefill_is_a_raw_completion_that_continues_the_prefix_and_stops_at_the_
 
 def test_leetcode_prompts_show_three_seed_questions_every_other_mode_one():
     pool = [{"mode": "leetcode", "question": f"Problem {i}."} for i in range(5)]
-    shown = shown_seeds(pool[0], pool, random.Random(0))
+    shown = shown_seeds(pool[0], SameMode(pool), random.Random(0))
     assert len(shown) == shots("leetcode") == 3 and pool[0] in shown
     assert len({s["question"] for s in shown}) == 3
     content = question_prompt(pool[0], shown, original=False).messages[1]["content"]
     assert all(s["question"].rstrip(".") in content for s in shown)
     evol = [{"mode": "evol", "question": f"E {i}."} for i in range(5)]
-    assert shown_seeds(evol[0], evol, random.Random(0)) == [evol[0]] and shots("evol") == 1
+    assert (
+        shown_seeds(evol[0], SameMode(evol), random.Random(0)) == [evol[0]] and shots("evol") == 1
+    )
 
 
 def test_a_leetcode_file_with_fewer_seeds_shows_what_it_has():
     pool = [{"mode": "leetcode", "question": "Only one."}]
-    assert shown_seeds(pool[0], pool, random.Random(0)) == pool
+    assert shown_seeds(pool[0], SameMode(pool), random.Random(0)) == pool
+
+
+def test_the_other_seeds_of_a_mode_skip_every_line_with_the_same_question_without_a_copy():
+    pool = [{"mode": "leetcode", "question": q} for q in ["a", "b", "a", "c", "a", "d"]]
+    others = SameMode(pool).others(pool[0])
+    assert len(others) == 3 and list(others) == [pool[1], pool[3], pool[5]]
+    assert others[-1] is pool[5] and others[1:] == [pool[3], pool[5]]
+    # random.sample over the lazy view draws what it draws over the copied list
+    copied = [s for s in pool if s["question"] != "a"]
+    assert random.Random(3).sample(others, 2) == random.Random(3).sample(copied, 2)
 
 
 def test_evol_and_package_ask_for_a_new_question_in_the_seeds_style_not_a_harder_one():
