@@ -75,23 +75,25 @@ def export_parquet_dataset(
             shards = shard_count(frame.height, rows_per_shard)
             for index in range(shards):
                 part = frame.slice(index * rows_per_shard, rows_per_shard)
-                part.write_parquet(
-                    staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet",
-                    compression="zstd",
-                    statistics=False,
-                )
+                write_shard(part, staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet")
             meta[f"export/{split}_rows"] = frame.height
         (staging / "README.md").write_text(card)
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text)
-        _swap_into_place(staging, out_dir)
+        swap_into_place(staging, out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return meta
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
+def write_shard(frame: pl.DataFrame, path: Path) -> None:
+    """One shard, with the fixed options that make the same rows give the same bytes."""
+    frame.write_parquet(path, compression="zstd", statistics=False)
+
+
+def swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace `out_dir` by the finished `staging` folder (a sibling of it)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex}")
     if out_dir.exists():
