@@ -34,11 +34,11 @@ def shard_count(rows: int, rows_per_shard: int = ROWS_PER_SHARD) -> int:
     return max(1, -(-rows // rows_per_shard))
 
 
-def counts_table(df: pl.DataFrame, by: str) -> dict[str, int]:
+def counts_table(df: pl.DataFrame | pl.LazyFrame, by: str) -> dict[str, int]:
     """`{value: rows}` for one column, sorted by value, for dataset cards and metadata."""
-    if df.height == 0 or by not in df.columns:
+    if by not in df.collect_schema().names():
         return {}
-    grouped = df.group_by(by).len().sort(by)
+    grouped = df.lazy().group_by(by).len().sort(by).collect()
     return {str(k): int(v) for k, v in grouped.iter_rows()}
 
 
@@ -88,8 +88,13 @@ def export_parquet_dataset(
 
 
 def write_shard(frame: pl.DataFrame, path: Path) -> None:
-    """One shard, with the fixed options that make the same rows give the same bytes."""
-    frame.write_parquet(path, compression="zstd", statistics=False)
+    """One shard, with the fixed options that make the same rows give the same bytes.
+
+    The rows are copied out first: a slice of a bigger frame shares its nested columns'
+    values, and Polars splits a column into data pages by the size of what it shares, so
+    the bytes would depend on what the shard was cut from (a whole split, or one batch)."""
+    compact = frame.select(pl.all().gather(pl.int_range(pl.len())))
+    compact.write_parquet(path, compression="zstd", statistics=False)
 
 
 def swap_into_place(staging: Path, out_dir: Path) -> None:
@@ -232,37 +237,45 @@ class ReleasePolicy:
 
     def decide(
         self,
-        items: Sequence[ReleaseItem],
+        items: Iterable[ReleaseItem],
         index: DecontamIndex,
         canonical: Mapping[str, str] | None = None,
     ) -> dict[str, Decision]:
         """Every item's decision; depends only on the set of items, never on their order.
 
+        `items` is read once, and only an item's id, root, dedup text and best benchmark match
+        are kept, so a generator of items never holds every item's `texts` at once.
         `canonical` (id -> its cluster's canonical id) replaces the MinHash clustering, for a
         family that finds near-duplicates another way (KodCode's `original`: embeddings)."""
-        ordered = sorted(items, key=lambda i: i.id)
+        roots: dict[str, str] = {}
+        matches: dict[str, Match | None] = {}
+        dedup: list[tuple[str, str]] = []
+        for i in items:
+            roots[i.id] = i.root
+            matches[i.id] = closest_match(i.id, i.texts, index)
+            if i.dedup_text is not None and canonical is None:
+                dedup.append((i.id, i.dedup_text))
         if canonical is None:
-            canonical = canonical_members(
-                [(i.id, i.dedup_text) for i in ordered if i.dedup_text is not None], self.minhash
-            )
+            canonical = canonical_members(dedup, self.minhash)
+        del dedup
         # Canonical ids of clusters with more than one member (DROP_ALL drops those too).
         clustered = {c for c, n in Counter(canonical.values()).items() if n > 1}
-        matches = {i.id: closest_match(i.id, i.texts, index) for i in ordered}
         contaminated = {
-            i.root
-            for i in ordered
-            if matches[i.id] and matches[i.id].similarity >= self.contamination_threshold
+            roots[i]
+            for i, match in matches.items()
+            if match and match.similarity >= self.contamination_threshold
         }
         out = {}
-        for i in ordered:
-            root = canonical.get(i.root, i.root)
-            if root != i.root or (self.near_duplicates == DROP_ALL and root in clustered):
+        for item_id in sorted(roots):
+            own_root = roots[item_id]
+            root = canonical.get(own_root, own_root)
+            if root != own_root or (self.near_duplicates == DROP_ALL and root in clustered):
                 decision = NEAR_DUPLICATE
-            elif i.root in contaminated:
+            elif own_root in contaminated:
                 decision = self.contaminated
             else:
                 decision = TRAIN
-            out[i.id] = Decision(i.id, decision, root, matches[i.id])
+            out[item_id] = Decision(item_id, decision, root, matches[item_id])
         return out
 
     def splits_text(self, benchmarks: Sequence[str]) -> str:

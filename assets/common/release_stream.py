@@ -22,7 +22,6 @@ import polars as pl
 from assets.common.release import (
     ROWS_PER_SHARD,
     TRAIN,
-    combine_partitions,
     shard_count,
     swap_into_place,
     write_shard,
@@ -61,23 +60,25 @@ def partition_batches(scans: Scans, rows_per_batch: int = ROWS_PER_BATCH) -> lis
 def collect_released(
     scans: Scans,
     schema: Mapping[str, pl.DataType],
-    sort_by: str | list[str],
+    sort_by: str | list[str] | None,
     columns: Sequence[str] | None = None,
     keys: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """`released_frames` for lazily read partitions: the rows of `keys` (default: every
-    partition) with only `columns` (default: all of `schema`) read, sorted by `sort_by`;
-    an empty frame of those columns of `schema` when there are none."""
+    partition) with only `columns` (default: all of `schema`) read, sorted by `sort_by`
+    (None: partition by partition in key order, which saves the sort's copy); an empty
+    frame of those columns of `schema` when there are none."""
     wanted = list(columns or schema)
     chosen = sorted(scans) if keys is None else sorted(k for k in keys if k in scans)
-    frames = {}
-    for key in chosen:
-        present = scans[key].collect_schema().names()
-        frames[key] = scans[key].select([c for c in wanted if c in present]).collect()
-    combined = combine_partitions(frames, sort_by)
-    if not combined.height:
+    parts = []
+    for key, rows in partition_rows({k: scans[k] for k in chosen}).items():
+        if rows:
+            present = set(scans[key].collect_schema().names())
+            parts.append(scans[key].select([c for c in wanted if c in present]))
+    if not parts:
         return pl.DataFrame(schema={c: schema[c] for c in wanted})
-    return combined
+    combined = pl.concat(parts, how="diagonal_relaxed")
+    return (combined if sort_by is None else combined.sort(sort_by)).collect()
 
 
 class ShardedExport:

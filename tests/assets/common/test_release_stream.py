@@ -149,3 +149,15 @@ def test_collect_released_reads_only_the_columns_asked_for_sorted_across_partiti
     assert set(only_c["partition"]) == {"c"} and only_c.columns == list(schema)
     none = collect_released({}, schema, "question_id", columns=["question_id", "n"])
     assert none.height == 0 and none.schema == pl.Schema({"question_id": pl.Utf8, "n": pl.Int64})
+
+
+def test_a_shard_has_the_same_bytes_whatever_frame_it_was_cut_from(tmp_path):
+    """Nested columns of a slice share the whole frame's values (and Polars' writer pages
+    them by that); a shard written from a batch must not differ from one cut from the split."""
+    ids = [f"{k:08d}" for k in range(30_000)]
+    df = pl.DataFrame({"question_id": ids, "tags": [[f"tag {i}" * 8] * 2 for i in ids]})
+    export_parquet_dataset({TRAIN: df}, tmp_path / "whole", "# card\n", "question_id", 10_000)
+    alone = df.slice(10_000, 10_000)
+    export_parquet_dataset({TRAIN: alone}, tmp_path / "alone", "# card\n", "question_id", 10_000)
+    whole = _files(tmp_path / "whole")["data/train-00001-of-00003.parquet"]
+    assert _files(tmp_path / "alone")["data/train-00000-of-00001.parquet"] == whole
