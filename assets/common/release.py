@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from assets.common.decontam import BenchmarkProblem, DecontamIndex, Match, load_benchmarks
-from assets.common.dedup import MinHashParams, canonical_members
+from assets.common.dedup import MinHashParams, NearDuplicateClusters
 from assets.common.formats import llamafactory_dataset_info
 
 ROWS_PER_SHARD = 50_000
@@ -243,21 +243,22 @@ class ReleasePolicy:
     ) -> dict[str, Decision]:
         """Every item's decision; depends only on the set of items, never on their order.
 
-        `items` is read once, and only an item's id, root, dedup text and best benchmark match
-        are kept, so a generator of items never holds every item's `texts` at once.
+        `items` is read once, and only an item's id, root, best benchmark match and dedup
+        sketch are kept, so a generator of items (a batch of partitions at a time) never
+        holds every item's texts at once.
         `canonical` (id -> its cluster's canonical id) replaces the MinHash clustering, for a
         family that finds near-duplicates another way (KodCode's `original`: embeddings)."""
         roots: dict[str, str] = {}
         matches: dict[str, Match | None] = {}
-        dedup: list[tuple[str, str]] = []
+        clusters = NearDuplicateClusters(self.minhash) if canonical is None else None
         for i in items:
             roots[i.id] = i.root
             matches[i.id] = closest_match(i.id, i.texts, index)
-            if i.dedup_text is not None and canonical is None:
-                dedup.append((i.id, i.dedup_text))
-        if canonical is None:
-            canonical = canonical_members(dedup, self.minhash)
-        del dedup
+            if i.dedup_text is not None and clusters is not None:
+                clusters.add(i.id, i.dedup_text)
+        if clusters is not None:
+            canonical = clusters.canonical()
+        assert canonical is not None
         # Canonical ids of clusters with more than one member (DROP_ALL drops those too).
         clustered = {c for c, n in Counter(canonical.values()).items() if n > 1}
         contaminated = {

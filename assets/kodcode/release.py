@@ -8,6 +8,7 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 """
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -125,20 +126,30 @@ def kodcode_release_selection(
     kodcode_profile: Profile,
     kodcode_triplets: Scans,
 ) -> pl.DataFrame:
-    triplets = collect_released(
-        kodcode_triplets, TRIPLETS_SCHEMA, None, columns=selection.DECISION_INPUTS
-    )
+    def batches() -> Iterator[pl.DataFrame]:
+        """The decision columns a batch of partitions at a time (read once, by the policy)."""
+        for keys in partition_batches(kodcode_triplets):
+            yield collect_released(
+                kodcode_triplets, TRIPLETS_SCHEMA, None, selection.DECISION_INPUTS, keys
+            )
+
     policy = config.policy(kodcode_profile)
     index = policy.index()
     method = config.method(kodcode_profile)
-    canonical = (
-        embedding_dedup.embedding_canonical(
-            selection.instruct_texts(triplets), embedding_dedup.sentence_embedder()
+    triplets: pl.DataFrame | Iterator[pl.DataFrame] = batches()
+    canonical = None
+    if method == "embeddings":
+        # Embedding clusters need every instruct text at once (the original profile's way).
+        triplets = collect_released(
+            kodcode_triplets, TRIPLETS_SCHEMA, None, columns=selection.DECISION_INPUTS
         )
-        if method == "embeddings" and triplets.height
-        else None
-    )
-    df = selection.select(triplets, policy, index, canonical).with_columns(
+        if triplets.height:
+            canonical = embedding_dedup.embedding_canonical(
+                selection.instruct_texts(triplets), embedding_dedup.sentence_embedder()
+            )
+    df = selection.select(triplets, policy, index, canonical)
+    rows_in = df.height  # one decision per triplet
+    df = df.with_columns(
         pl.lit(config.contamination_threshold).alias("contamination_threshold"),
         pl.lit(",".join(index.benchmarks)).alias("decontam_benchmarks"),
     )
@@ -152,7 +163,7 @@ def kodcode_release_selection(
         "benchmark_similarity",
         "benchmark_jaccard",
     ]
-    report = StepReport(rows_in=triplets.height)
+    report = StepReport(rows_in=rows_in)
     report.tally("decision", df["decision"])
     report.add(
         {

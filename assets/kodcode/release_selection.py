@@ -11,7 +11,7 @@ together with the complete-style items derived from them; SFT/RL releases take `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -72,28 +72,41 @@ DECISION_INPUTS = [
 
 
 def select(
-    triplets: pl.DataFrame,
+    triplets: pl.DataFrame | Iterable[pl.DataFrame],
     policy: ReleasePolicy,
     index: DecontamIndex,
     canonical: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not
-    released). `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
-    # Only the columns a decision reads, and one Python row at a time: Python rows of every
-    # column cost ~8 KiB a triplet (bench/scale.py release), the largest share of a release's
-    # peak memory; the policy keeps only each item's id, root, question and best match, and
-    # its decisions do not depend on the order, so only the (narrow) result is sorted.
-    ordered = triplets.select(DECISION_INPUTS)
-    items = (
-        ReleaseItem(
-            id=r["question_id"],
-            dedup_text=r["question"] if r["style"] == "instruct" else None,
-            texts=trainer_texts(r),
-            parent=r["parent_question_id"],
+    released). `triplets`: a frame, or batches of one (a few partitions each), read once.
+    `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
+    # Only the columns a decision reads, one Python row at a time: Python rows of every
+    # column cost ~8 KiB a triplet (bench/scale.py release). The policy keeps each item's id,
+    # root, best match and dedup sketch, and its decisions do not depend on the order; what
+    # stays of a batch is its narrow output columns.
+    batches = [triplets] if isinstance(triplets, pl.DataFrame) else triplets
+    kept: list[pl.DataFrame] = []
+
+    def items() -> Iterator[ReleaseItem]:
+        for batch in batches:
+            rows = batch.select(DECISION_INPUTS)
+            kept.append(rows.select(c for c in SELECTION_SCHEMA if c in rows.columns))
+            for r in rows.iter_rows(named=True):
+                yield ReleaseItem(
+                    id=r["question_id"],
+                    dedup_text=r["question"] if r["style"] == "instruct" else None,
+                    texts=trainer_texts(r),
+                    parent=r["parent_question_id"],
+                )
+
+    decisions = policy.decide(items(), index, canonical)
+    ordered = (
+        pl.concat(kept)
+        if kept
+        else pl.DataFrame(
+            schema={c: SELECTION_SCHEMA[c] for c in SELECTION_SCHEMA if c in DECISION_INPUTS}
         )
-        for r in ordered.iter_rows(named=True)
     )
-    decisions = policy.decide(items, index, canonical)
     chosen = [decisions[i] for i in ordered["question_id"]]
     matches = [d.match for d in chosen]
     decided = pl.DataFrame(
