@@ -29,8 +29,8 @@ from assets.common.release import (
 
 Scans = Mapping[str, pl.LazyFrame]
 
-# Rows shaped in Python at a time: KodCode's V1 rows (trials included) take ~10-20 KiB each
-# while being built, so a batch costs a few hundred MiB at most.
+# Rows shaped in Python at a time: building KodCode's V1 rows took ~0.5 GiB for a batch of
+# 20,000 (bench/scale.py release, rows without trials), whatever the release's size.
 ROWS_PER_BATCH = 20_000
 # Spill files are read back by row ranges; small row groups keep a shard's read close to its rows.
 SPILL_ROW_GROUP = 4_096
