@@ -7,13 +7,16 @@ PUT visible only once it completes, so there we keep the library's behaviour.
 
 An unpartitioned asset (a release) reading a partitioned one always gets a dict
 partition key -> frame, also when one partition or none exists (dagster-polars hands
-over a bare frame, or None, then).
+over a bare frame, or None, then); with a `dict[str, pl.LazyFrame]` annotation the
+frames are scans, so a release reads only the columns and partitions it collects. A
+`pl.LazyFrame` output is streamed to its file (sink_parquet), atomically as well.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -38,15 +41,14 @@ class AtomicParquetIOManager(PolarsParquetIOManager):
         if not _is_local(path):
             super().write_df_to_path(context, df, path)
             return
-        final = os.fspath(path.path if hasattr(path, "path") else path)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        tmp = f"{final}.tmp-{uuid.uuid4().hex}"
-        try:
-            df.write_parquet(tmp, compression="zstd")
-            os.replace(tmp, final)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        _atomically(path, lambda tmp: df.write_parquet(tmp, compression="zstd"))
+
+    def sink_df_to_path(self, context: OutputContext, df: pl.LazyFrame, path: UPath) -> None:
+        """A LazyFrame output (a release too big to collect) is streamed to the file."""
+        if not _is_local(path):
+            super().sink_df_to_path(context, df, path)
+            return
+        _atomically(path, lambda tmp: df.sink_parquet(tmp, compression="zstd"))
 
     def load_input(self, context: InputContext) -> Any:
         loaded = super().load_input(context)
@@ -58,6 +60,19 @@ class AtomicParquetIOManager(PolarsParquetIOManager):
             return loaded
         (key,) = context.asset_partition_keys
         return {key: loaded}
+
+
+def _atomically(path: UPath, write: Callable[[str], None]) -> None:
+    """`write(tmp)` to a sibling temp file, then rename it over `path`."""
+    final = os.fspath(path.path if hasattr(path, "path") else path)
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    tmp = f"{final}.tmp-{uuid.uuid4().hex}"
+    try:
+        write(tmp)
+        os.replace(tmp, final)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _reads_all_partitions(context: InputContext) -> bool:

@@ -43,16 +43,20 @@ def frame_metadata(
     drops: Mapping[str, int] | None = None,
     preview: Sequence[str] | None = None,
     extra: Mapping[str, Any] | None = None,
+    height: int | None = None,
 ) -> dict[str, Any]:
-    """Materialization metadata; raises AccountingError if rows vanished without a reason."""
+    """Materialization metadata; raises AccountingError if rows vanished without a reason.
+
+    `height`: the output's rows when `df` is only its first rows (a lazy output's head)."""
+    rows_out = df.height if height is None else height
     drops = {k: int(v) for k, v in sorted(Counter(drops or {}).items()) if v}
     dropped = sum(drops.values())
-    if rows_in is not None and rows_in != df.height + dropped:
+    if rows_in is not None and rows_in != rows_out + dropped:
         raise AccountingError(
-            f"{rows_in} rows in, {df.height} out and {dropped} dropped ({drops}): "
-            f"{rows_in - df.height - dropped} rows are unaccounted for"
+            f"{rows_in} rows in, {rows_out} out and {dropped} dropped ({drops}): "
+            f"{rows_in - rows_out - dropped} rows are unaccounted for"
         )
-    meta: dict[str, Any] = {"dagster/row_count": df.height, "rows_out": df.height}
+    meta: dict[str, Any] = {"dagster/row_count": rows_out, "rows_out": rows_out}
     if rows_in is not None:
         meta["rows_in"] = rows_in
         meta["rows_dropped"] = dropped

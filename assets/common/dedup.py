@@ -286,18 +286,73 @@ def cluster_labels(n: int, pairs: np.ndarray) -> np.ndarray:
     return smallest[component]
 
 
+def _take(sk: Sketches, order: np.ndarray) -> Sketches:
+    """The sketches of texts `order[0]`, `order[1]`, ... (a text's sketch is its own, so
+    sketching in any order then taking gives the sketches of the texts in that order)."""
+    counts = np.diff(sk.offsets)[order]
+    positions, _ = _segments(sk.offsets[:-1][order], counts)
+    return Sketches(
+        signatures=sk.signatures[order],
+        hashes=sk.hashes[positions],
+        offsets=np.concatenate(([0], np.cumsum(counts))),
+    )
+
+
+class NearDuplicateClusters:
+    """canonical_members fed one item at a time: texts are sketched a block at a time as
+    they come and then dropped, so only signatures and shingle hashes stay (~0.5 KiB a
+    text, bench/scale.py release) and a caller can stream its items."""
+
+    def __init__(self, params: MinHashParams = MinHashParams()) -> None:
+        self.params = params
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._parts: list[Sketches] = []
+
+    def add(self, item_id: str, text: str) -> None:
+        self._ids.append(item_id)
+        self._texts.append(text)
+        if len(self._texts) == _BLOCK:
+            self._sketch_pending()
+
+    def _sketch_pending(self) -> None:
+        if self._texts:
+            self._parts.append(sketch(self._texts, self.params))
+            self._texts = []
+
+    def canonical(self) -> dict[str, str]:
+        """Map every item id to the id of its cluster's canonical member (itself if unique)."""
+        self._sketch_pending()
+        order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        ids = [self._ids[k] for k in order]
+        for previous, current in itertools.pairwise(ids):
+            if previous == current:
+                raise ValueError(f"duplicate item id {current!r} in near-duplicate input")
+        if not ids:
+            return {}
+        sk = _take(_joined(self._parts), np.asarray(order, dtype=np.int64))
+        self._parts = []
+        labels = cluster_labels(len(ids), near_duplicate_pairs(sk, self.params))
+        return {item_id: ids[label] for item_id, label in zip(ids, labels.tolist(), strict=True)}
+
+
+def _joined(parts: Sequence[Sketches]) -> Sketches:
+    counts = [np.diff(p.offsets) for p in parts]
+    return Sketches(
+        signatures=np.concatenate([p.signatures for p in parts]),
+        hashes=np.concatenate([p.hashes for p in parts]),
+        offsets=np.concatenate(([0], np.cumsum(np.concatenate(counts)))),
+    )
+
+
 def canonical_members(
     items: Iterable[tuple[str, str]], params: MinHashParams = MinHashParams()
 ) -> dict[str, str]:
     """Map every item id to the id of its cluster's canonical member (itself if unique)."""
-    ordered: Sequence[tuple[str, str]] = sorted(items)
-    ids = [item_id for item_id, _ in ordered]
-    for previous, current in itertools.pairwise(ids):
-        if previous == current:
-            raise ValueError(f"duplicate item id {current!r} in near-duplicate input")
-    sk = sketch([text for _, text in ordered], params)
-    labels = cluster_labels(len(ids), near_duplicate_pairs(sk, params))
-    return {item_id: ids[label] for item_id, label in zip(ids, labels.tolist(), strict=True)}
+    clusters = NearDuplicateClusters(params)
+    for item_id, text in items:
+        clusters.add(item_id, text)
+    return clusters.canonical()
 
 
 def jaccard(a: str, b: str, shingle_words: int = 3) -> float:

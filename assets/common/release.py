@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from assets.common.decontam import BenchmarkProblem, DecontamIndex, Match, load_benchmarks
-from assets.common.dedup import MinHashParams, canonical_members
+from assets.common.dedup import MinHashParams, NearDuplicateClusters
 from assets.common.formats import llamafactory_dataset_info
 
 ROWS_PER_SHARD = 50_000
@@ -34,11 +34,11 @@ def shard_count(rows: int, rows_per_shard: int = ROWS_PER_SHARD) -> int:
     return max(1, -(-rows // rows_per_shard))
 
 
-def counts_table(df: pl.DataFrame, by: str) -> dict[str, int]:
+def counts_table(df: pl.DataFrame | pl.LazyFrame, by: str) -> dict[str, int]:
     """`{value: rows}` for one column, sorted by value, for dataset cards and metadata."""
-    if df.height == 0 or by not in df.columns:
+    if by not in df.collect_schema().names():
         return {}
-    grouped = df.group_by(by).len().sort(by)
+    grouped = df.lazy().group_by(by).len().sort(by).collect()
     return {str(k): int(v) for k, v in grouped.iter_rows()}
 
 
@@ -75,23 +75,30 @@ def export_parquet_dataset(
             shards = shard_count(frame.height, rows_per_shard)
             for index in range(shards):
                 part = frame.slice(index * rows_per_shard, rows_per_shard)
-                part.write_parquet(
-                    staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet",
-                    compression="zstd",
-                    statistics=False,
-                )
+                write_shard(part, staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet")
             meta[f"export/{split}_rows"] = frame.height
         (staging / "README.md").write_text(card)
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text)
-        _swap_into_place(staging, out_dir)
+        swap_into_place(staging, out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return meta
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
+def write_shard(frame: pl.DataFrame, path: Path) -> None:
+    """One shard, with the fixed options that make the same rows give the same bytes.
+
+    The rows are copied out first: a slice of a bigger frame shares its nested columns'
+    values, and Polars splits a column into data pages by the size of what it shares, so
+    the bytes would depend on what the shard was cut from (a whole split, or one batch)."""
+    compact = frame.select(pl.all().gather(pl.int_range(pl.len())))
+    compact.write_parquet(path, compression="zstd", statistics=False)
+
+
+def swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace `out_dir` by the finished `staging` folder (a sibling of it)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex}")
     if out_dir.exists():
@@ -230,37 +237,46 @@ class ReleasePolicy:
 
     def decide(
         self,
-        items: Sequence[ReleaseItem],
+        items: Iterable[ReleaseItem],
         index: DecontamIndex,
         canonical: Mapping[str, str] | None = None,
     ) -> dict[str, Decision]:
         """Every item's decision; depends only on the set of items, never on their order.
 
+        `items` is read once, and only an item's id, root, best benchmark match and dedup
+        sketch are kept, so a generator of items (a batch of partitions at a time) never
+        holds every item's texts at once.
         `canonical` (id -> its cluster's canonical id) replaces the MinHash clustering, for a
         family that finds near-duplicates another way (KodCode's `original`: embeddings)."""
-        ordered = sorted(items, key=lambda i: i.id)
-        if canonical is None:
-            canonical = canonical_members(
-                [(i.id, i.dedup_text) for i in ordered if i.dedup_text is not None], self.minhash
-            )
+        roots: dict[str, str] = {}
+        matches: dict[str, Match | None] = {}
+        clusters = NearDuplicateClusters(self.minhash) if canonical is None else None
+        for i in items:
+            roots[i.id] = i.root
+            matches[i.id] = closest_match(i.id, i.texts, index)
+            if i.dedup_text is not None and clusters is not None:
+                clusters.add(i.id, i.dedup_text)
+        if clusters is not None:
+            canonical = clusters.canonical()
+        assert canonical is not None
         # Canonical ids of clusters with more than one member (DROP_ALL drops those too).
         clustered = {c for c, n in Counter(canonical.values()).items() if n > 1}
-        matches = {i.id: closest_match(i.id, i.texts, index) for i in ordered}
         contaminated = {
-            i.root
-            for i in ordered
-            if matches[i.id] and matches[i.id].similarity >= self.contamination_threshold
+            roots[i]
+            for i, match in matches.items()
+            if match and match.similarity >= self.contamination_threshold
         }
         out = {}
-        for i in ordered:
-            root = canonical.get(i.root, i.root)
-            if root != i.root or (self.near_duplicates == DROP_ALL and root in clustered):
+        for item_id in sorted(roots):
+            own_root = roots[item_id]
+            root = canonical.get(own_root, own_root)
+            if root != own_root or (self.near_duplicates == DROP_ALL and root in clustered):
                 decision = NEAR_DUPLICATE
-            elif i.root in contaminated:
+            elif own_root in contaminated:
                 decision = self.contaminated
             else:
                 decision = TRAIN
-            out[i.id] = Decision(i.id, decision, root, matches[i.id])
+            out[item_id] = Decision(item_id, decision, root, matches[item_id])
         return out
 
     def splits_text(self, benchmarks: Sequence[str]) -> str:

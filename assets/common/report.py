@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from dagster import AssetExecutionContext, MetadataValue
@@ -30,6 +30,8 @@ EXAMPLE_CHARS = 500
 # Drops logged one by one per reason; the rest are counted in one line at emit. Each log
 # line is an event in the Dagster instance: 100,000 rows must not write 7,000 of them.
 LOGGED_DROPS = 5
+PREVIEW_ROWS = 5  # preview_markdown's default
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 class StepReport:
@@ -69,18 +71,26 @@ class StepReport:
         """More figures (e.g. `answers.metadata()`, a config's parameters)."""
         self.figures.update(figures)
 
-    def metadata(self, df: pl.DataFrame, preview: Sequence[str] | None = None) -> dict[str, Any]:
-        """The materialization metadata; raises AccountingError if rows are unaccounted for."""
+    def metadata(
+        self, df: pl.DataFrame | pl.LazyFrame, preview: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """The materialization metadata; raises AccountingError if rows are unaccounted for.
+        A LazyFrame (a release streamed to its file) is counted and previewed, not collected."""
         examples = {
             f"drop_example/{reason}": MetadataValue.text(text)
             for reason, text in sorted(self.examples.items())
         }
+        height = None
+        if isinstance(df, pl.LazyFrame):
+            height = int(df.select(pl.len()).collect().item())
+            df = df.head(PREVIEW_ROWS).collect()
         return frame_metadata(
             df,
             rows_in=self.rows_in,
             drops=self.drops,
             preview=preview,
             extra={**self.figures, **examples},
+            height=height,
         )
 
     def log_unlisted_drops(self) -> None:
@@ -92,8 +102,11 @@ class StepReport:
                 self._log.debug(f"... and {count - LOGGED_DROPS} more dropped: {reason}")
 
     def emit(
-        self, context: AssetExecutionContext, df: pl.DataFrame, preview: Sequence[str] | None = None
-    ) -> pl.DataFrame:
+        self,
+        context: AssetExecutionContext,
+        df: FrameT,
+        preview: Sequence[str] | None = None,
+    ) -> FrameT:
         """Attach the metadata to the asset's output and hand `df` back."""
         self.log_unlisted_drops()
         context.add_output_metadata(self.metadata(df, preview))

@@ -8,6 +8,7 @@ kodcode_sft_dataset and kodcode_rl_dataset export under
 """
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,13 @@ from assets.common.release import (
     export_parquet_dataset,
     released_frames,
     sharegpt_files,
+)
+from assets.common.release_stream import (
+    Scans,
+    ShardedExport,
+    collect_released,
+    partition_batches,
+    scan_exported,
 )
 from assets.common.report import StepReport, preview_markdown
 from assets.kodcode import embedding_dedup, release_records, rl
@@ -96,12 +104,6 @@ def _out_dir(workspace: Workspace, config: ExportConfig, default: str) -> Path:
     return Path(workspace.export_dir) / FAMILY / (config.folder or default)
 
 
-def _nonempty_splits(splits: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """`datasets` cannot load an empty split file; keep empty ones out (train stays, so
-    Polars still sees a schema)."""
-    return {name: df for name, df in splits.items() if df.height or name == TRAIN}
-
-
 def _recorded_policy(selection_df: pl.DataFrame) -> tuple[ReleasePolicy, list[str]]:
     """The policy threshold and benchmarks the selection was made with (recorded on its rows)."""
     if not selection_df.height:
@@ -122,20 +124,32 @@ def kodcode_release_selection(
     context: AssetExecutionContext,
     config: SelectionConfig,
     kodcode_profile: Profile,
-    kodcode_triplets: Frames,
+    kodcode_triplets: Scans,
 ) -> pl.DataFrame:
-    triplets = released_frames(kodcode_triplets, TRIPLETS_SCHEMA, ["question_id"])
+    def batches() -> Iterator[pl.DataFrame]:
+        """The decision columns a batch of partitions at a time (read once, by the policy)."""
+        for keys in partition_batches(kodcode_triplets):
+            yield collect_released(
+                kodcode_triplets, TRIPLETS_SCHEMA, None, selection.DECISION_INPUTS, keys
+            )
+
     policy = config.policy(kodcode_profile)
     index = policy.index()
     method = config.method(kodcode_profile)
-    canonical = (
-        embedding_dedup.embedding_canonical(
-            selection.instruct_texts(triplets), embedding_dedup.sentence_embedder()
+    triplets: pl.DataFrame | Iterator[pl.DataFrame] = batches()
+    canonical = None
+    if method == "embeddings":
+        # Embedding clusters need every instruct text at once (the original profile's way).
+        triplets = collect_released(
+            kodcode_triplets, TRIPLETS_SCHEMA, None, columns=selection.DECISION_INPUTS
         )
-        if method == "embeddings" and triplets.height
-        else None
-    )
-    df = selection.select(triplets, policy, index, canonical).with_columns(
+        if triplets.height:
+            canonical = embedding_dedup.embedding_canonical(
+                selection.instruct_texts(triplets), embedding_dedup.sentence_embedder()
+            )
+    df = selection.select(triplets, policy, index, canonical)
+    rows_in = df.height  # one decision per triplet
+    df = df.with_columns(
         pl.lit(config.contamination_threshold).alias("contamination_threshold"),
         pl.lit(",".join(index.benchmarks)).alias("decontam_benchmarks"),
     )
@@ -149,8 +163,8 @@ def kodcode_release_selection(
         "benchmark_similarity",
         "benchmark_jaccard",
     ]
-    report = StepReport(rows_in=triplets.height)
-    report.tally("decision", df["decision"].to_list())
+    report = StepReport(rows_in=rows_in)
+    report.tally("decision", df["decision"])
     report.add(
         {
             "dedup/method": method,
@@ -178,16 +192,6 @@ def kodcode_release_selection(
     )
     preview = ["question_id", "style", "decision", "benchmark_task_id", "benchmark_similarity"]
     return report.emit(context, df, preview=preview)
-
-
-def _decided(
-    frames: Frames, schema: dict, sort_by: str, selection_df: pl.DataFrame
-) -> tuple[pl.DataFrame, StepReport]:
-    """Every partition's rows with their release decision, and the step's report (rows in:
-    all of them; near-duplicates dropped)."""
-    rows = released_frames(frames, schema, [sort_by])
-    report = StepReport(rows_in=rows.height)
-    return _with_decisions(rows, selection_df, pl.col("question_id"), report), report
 
 
 def _with_decisions(
@@ -225,10 +229,6 @@ SOLUTION_TRIALS_SCHEMA = {
 }
 
 
-def _frames(frames: Frames, schema: dict, sort_by: list[str]) -> pl.DataFrame:
-    return released_frames(frames, schema, sort_by)
-
-
 def benchmark_texts(selection_df: pl.DataFrame) -> dict[tuple[str, str], str]:
     """(benchmark, problem id) -> the problem's text, for KodCode-V1's benchmark_instruction."""
     _, names = _recorded_policy(selection_df)
@@ -257,55 +257,126 @@ def kodcode_dataset(
     config: ExportConfig,
     workspace: Workspace,
     kodcode_profile: Profile,
-    kodcode_triplets: Frames,
-    kodcode_seed_prompts: Frames,
-    kodcode_questions: Frames,
-    kodcode_solution_trials: Frames,
-    kodcode_test_results: Frames,
-    kodcode_retry_trials: Frames,
+    kodcode_triplets: Scans,
+    kodcode_seed_prompts: Scans,
+    kodcode_questions: Scans,
+    kodcode_solution_trials: Scans,
+    kodcode_test_results: Scans,
+    kodcode_retry_trials: Scans,
     kodcode_release_selection: pl.DataFrame,
-) -> pl.DataFrame:
-    decided, report = _decided(
-        kodcode_triplets, TRIPLETS_SCHEMA, "question_id", kodcode_release_selection
+) -> pl.LazyFrame:
+    # A batch of partitions at a time: a question's trials, question and seed prompt are in
+    # its own partition, so each batch is built alone and the export cuts the shards.
+    report = StepReport(rows_in=0)
+    texts = benchmark_texts(kodcode_release_selection)
+    trials_type = _released_trials_type(
+        kodcode_triplets, kodcode_solution_trials, kodcode_retry_trials, kodcode_release_selection
     )
-    trials = release_records.all_trials(
-        _frames(kodcode_solution_trials, SOLUTION_TRIALS_SCHEMA, ["trial_id"]),
-        _frames(kodcode_test_results, RESULT_SCHEMA, ["trial_id"]),
-        _frames(kodcode_retry_trials, RETRY_SCHEMA, ["trial_id"]),
-    )
-    sources = release_records.question_sources(
-        _frames(kodcode_seed_prompts, SEED_PROMPT_SCHEMA, ["prompt_id"]),
-        _frames(kodcode_questions, QUESTION_SCHEMA, ["question_id"]),
-    )
-    df = release_records.v1_rows(
-        list(decided.sort("question_id").iter_rows(named=True)),
-        trials,
-        sources,
-        benchmark_texts(kodcode_release_selection),
-        kodcode_profile.name,
-    )
-    shape.validate_release(df, shape.KODCODE_V1_FIELDS, "kodcode_dataset")
-    splits = {name: df.filter(pl.col("split") == name).drop("split") for name in (TRAIN, CAUTION)}
-    policy, benchmarks = _recorded_policy(kodcode_release_selection)
-    if kodcode_profile.original:
-        policy = replace(policy, near_duplicates=selection.ORIGINAL_POLICY.near_duplicates)
-    counts = {f: counts_table(df, f) for f in ("split", "style", "subset", "gpt_difficulty")}
-    card = card_markdown(
-        "KodCode-style verified triplets (assay)",
-        f"{df.height} question / solution / test triplets verified by execution, with KodCode-V1's "
-        f"fields and types (profile `{kodcode_profile.name}`), then assay's own columns. "
-        'Load with `datasets.load_dataset("parquet", data_dir=<this folder>)` or `polars.read_parquet("data/*.parquet")`.',
-        selection.card_sections(policy, benchmarks),
-        counts,
-    )
+    schema = release_records.v1_schema(trials_type=trials_type)
+    shape.validate_release(pl.DataFrame(schema=schema), shape.KODCODE_V1_FIELDS, "kodcode_dataset")
     out = _out_dir(workspace, config, "triplets")
-    report.add(export_parquet_dataset(_nonempty_splits(splits), out, card, sort_by="question_id"))
+    with ShardedExport(out, sort_by="question_id") as export:
+        for keys in partition_batches(kodcode_triplets):
+            triplets = collect_released(
+                kodcode_triplets,
+                TRIPLETS_SCHEMA,
+                ["question_id"],
+                columns=release_records.TRIPLET_INPUTS,
+                keys=keys,
+            )
+            report.rows_in = (report.rows_in or 0) + triplets.height
+            decided = _with_decisions(
+                triplets, kodcode_release_selection, pl.col("question_id"), report
+            )
+            trials = release_records.all_trials(
+                *(
+                    collect_released(frames, schema_of, ["trial_id"], columns, keys)
+                    for frames, schema_of, columns in (
+                        (
+                            kodcode_solution_trials,
+                            SOLUTION_TRIALS_SCHEMA,
+                            release_records.SOLUTION_TRIAL_INPUTS,
+                        ),
+                        (kodcode_test_results, RESULT_SCHEMA, release_records.TEST_RESULT_INPUTS),
+                        (kodcode_retry_trials, RETRY_SCHEMA, release_records.RETRY_TRIAL_INPUTS),
+                    )
+                )
+            )
+            sources = release_records.question_sources(
+                collect_released(
+                    kodcode_seed_prompts,
+                    SEED_PROMPT_SCHEMA,
+                    ["prompt_id"],
+                    release_records.SEED_PROMPT_INPUTS,
+                    keys,
+                ),
+                collect_released(
+                    kodcode_questions,
+                    QUESTION_SCHEMA,
+                    ["question_id"],
+                    release_records.QUESTION_INPUTS,
+                    keys,
+                ),
+            )
+            export.add(
+                release_records.v1_rows(
+                    list(decided.sort("question_id").iter_rows(named=True)),
+                    trials,
+                    sources,
+                    texts,
+                    kodcode_profile.name,
+                    trials_type,
+                )
+            )
+        rows = export.scan()
+        policy, benchmarks = _recorded_policy(kodcode_release_selection)
+        if kodcode_profile.original:
+            policy = replace(policy, near_duplicates=selection.ORIGINAL_POLICY.near_duplicates)
+        counts = {f: counts_table(rows, f) for f in ("split", "style", "subset", "gpt_difficulty")}
+        released = sum(counts["split"].values())
+        card = card_markdown(
+            "KodCode-style verified triplets (assay)",
+            f"{released} question / solution / test triplets verified by execution, with KodCode-V1's "
+            f"fields and types (profile `{kodcode_profile.name}`), then assay's own columns. "
+            'Load with `datasets.load_dataset("parquet", data_dir=<this folder>)` or `polars.read_parquet("data/*.parquet")`.',
+            selection.card_sections(policy, benchmarks),
+            counts,
+        )
+        report.add(export.finish(card, splits=(TRAIN, CAUTION), schema=schema))
     report.add({f"split/{k}": v for k, v in counts["split"].items()})
     report.add({f"style/{k}": v for k, v in counts["style"].items()})
     report.add(
         {"schema/kodcode_v1_fields": len(shape.KODCODE_V1_FIELDS), "profile": kodcode_profile.name}
     )
-    return report.emit(context, df, preview=["split", "style", "subset", "question"])
+    # The stored frame is the exported rows (split by split, each in export order), streamed
+    # from the shards by the IO manager rather than held here.
+    return report.emit(
+        context, scan_exported(out, schema), preview=["split", "style", "subset", "question"]
+    )
+
+
+def _released_trials_type(
+    triplets: Scans, solution_trials: Scans, retry_trials: Scans, selection_df: pl.DataFrame
+) -> pl.Struct:
+    """The release's `trials` struct: a key for each (model, trial index) among the trials
+    of the released items' roots (read from three small columns of every partition)."""
+    ids = collect_released(
+        triplets, TRIPLETS_SCHEMA, None, columns=["question_id", "parent_question_id"]
+    )
+    kept = selection_df.filter(pl.col("decision") != NEAR_DUPLICATE).select("question_id")
+    parent = pl.col("parent_question_id")
+    roots = ids.join(kept, on="question_id", how="semi").select(
+        pl.when(parent.is_null() | (parent == "")).then(pl.col("question_id")).otherwise(parent)
+    )
+    columns = ["question_id", "model", "trial_index"]
+    trials = pl.concat(
+        [
+            collect_released(solution_trials, SOLUTION_TRIALS_SCHEMA, None, columns),
+            collect_released(retry_trials, RETRY_SCHEMA, None, columns),
+        ],
+        how="vertical_relaxed",
+    )
+    return release_records.released_trials_type(trials, roots.to_series())
 
 
 SFT_METHOD = (
@@ -340,14 +411,21 @@ def kodcode_sft_dataset(
     workspace: Workspace,
     kodcode_profile: Profile,
     kodcode_sft: Frames,
-    kodcode_dataset: pl.DataFrame,
+    kodcode_dataset: pl.LazyFrame,
 ) -> pl.DataFrame:
     answers = released_frames(kodcode_sft, SFT_SCHEMA, ["sft_id"])
     asked = set(answers["question_id"].to_list())
-    released = set(kodcode_dataset["assay_question_id"].to_list())
+    # The released triplets that were asked, without their trials (the SFT rows carry none).
+    asked_ids = pl.Series("assay_question_id", sorted(asked), dtype=pl.Utf8).to_frame()
+    triplets = (
+        kodcode_dataset.select(pl.exclude("trials"))
+        .join(asked_ids.lazy(), on="assay_question_id", how="semi")
+        .collect()
+    )
+    released = set(triplets["assay_question_id"].to_list())
     report = StepReport(rows_in=len(asked))
     report.drop(NEAR_DUPLICATE, n=len(asked - released))
-    df = release_records.sft_r1_rows(answers, kodcode_dataset, kodcode_profile.name)
+    df = release_records.sft_r1_rows(answers, triplets, kodcode_profile.name)
     shape.validate_release(df, shape.KODCODE_SFT_R1_FIELDS, "kodcode_sft_dataset")
     train = df.filter(pl.col("split") == TRAIN)
     records = [

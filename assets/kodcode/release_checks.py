@@ -35,8 +35,9 @@ def _contamination(texts: list[tuple[str, str]], selection: pl.DataFrame) -> Ass
     )
 
 
-def _triplet_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
-    return list(df.filter(pl.col("split") == TRAIN).select("question_id", "question").iter_rows())
+def _triplet_texts(df: pl.LazyFrame) -> list[tuple[str, str]]:
+    train = df.filter(pl.col("split") == TRAIN).select("question_id", "question")
+    return list(train.collect().iter_rows())
 
 
 def _sft_texts(df: pl.DataFrame) -> list[tuple[str, str]]:
@@ -66,7 +67,7 @@ DESCRIPTION = "No released {} is as similar to a HumanEval problem as the contam
     asset=kodcode_dataset, additional_ins=SELECTION, description=DESCRIPTION.format("train triplet")
 )
 def kodcode_dataset_uncontaminated(
-    kodcode_dataset: pl.DataFrame, kodcode_release_selection: pl.DataFrame
+    kodcode_dataset: pl.LazyFrame, kodcode_release_selection: pl.DataFrame
 ) -> AssetCheckResult:
     return _contamination(_triplet_texts(kodcode_dataset), kodcode_release_selection)
 
@@ -91,12 +92,14 @@ def kodcode_rl_dataset_uncontaminated(
     return _contamination(_rl_texts(kodcode_rl_dataset), kodcode_release_selection)
 
 
-def _shaped(df: pl.DataFrame, fields: dict[str, str]) -> AssetCheckResult:
-    """Passes when every field of the original's card is there with its type."""
-    problems = shape.field_problems(df, fields)
+def _shaped(df: pl.DataFrame | pl.LazyFrame, fields: dict[str, str]) -> AssetCheckResult:
+    """Passes when every field of the original's card is there with its type (a LazyFrame's
+    schema and row count come from the file's footer, no row is read)."""
+    problems = shape.field_problems(pl.DataFrame(schema=df.collect_schema()), fields)
+    rows = df.height if isinstance(df, pl.DataFrame) else df.select(pl.len()).collect().item()
     return count_check(
         {"field_problems": len(problems)},
-        info={"fields": len(fields), "rows": df.height, "problems": "; ".join(problems[:10])},
+        info={"fields": len(fields), "rows": rows, "problems": "; ".join(problems[:10])},
     )
 
 
@@ -104,7 +107,7 @@ def _shaped(df: pl.DataFrame, fields: dict[str, str]) -> AssetCheckResult:
     asset=kodcode_dataset,
     description="The triplets carry every KodCode-V1 field with its type (ours come after).",
 )
-def kodcode_dataset_has_kodcode_v1_fields(kodcode_dataset: pl.DataFrame) -> AssetCheckResult:
+def kodcode_dataset_has_kodcode_v1_fields(kodcode_dataset: pl.LazyFrame) -> AssetCheckResult:
     return _shaped(kodcode_dataset, shape.KODCODE_V1_FIELDS)
 
 

@@ -31,6 +31,16 @@ V1_EXTRA: dict[str, pl.DataType] = {
 }
 TRIAL_COLUMNS = ("trial_id", "question_id", "trial_index", "solution_code", "test_code")
 RESULT_COLUMNS = ("status", "coverage")
+# The columns each input of v1_rows is read for (a release collects only these).
+TRIPLET_INPUTS = (
+    "style", "question_id", "parent_question_id", "partition", "subset", "mode", "question",
+    "solution", "test_code", "test_info", "pass_sequence", "chosen_trial_id", "metadata",
+)  # fmt: skip
+SOLUTION_TRIAL_INPUTS = (*TRIAL_COLUMNS, "model")
+TEST_RESULT_INPUTS = ("trial_id", *RESULT_COLUMNS)
+RETRY_TRIAL_INPUTS = (*TRIAL_COLUMNS, *RESULT_COLUMNS, "model")
+SEED_PROMPT_INPUTS = ("prompt_id", "seed_line", "seed_json")
+QUESTION_INPUTS = ("question_id", "prompt_id")
 
 
 def all_trials(
@@ -49,6 +59,16 @@ def all_trials(
     for row in rows.iter_rows(named=True):
         out.setdefault(row["question_id"], []).append(row)
     return out
+
+
+def released_trials_type(trials: pl.DataFrame, roots: pl.Series) -> pl.Struct:
+    """The `trials` struct of a whole release, from its trials' (question_id, model,
+    trial_index) and the roots of its released items: the type v1_rows gives the release
+    built at once, so that rows built a batch at a time share it."""
+    released = roots.alias("question_id").to_frame()
+    pairs = trials.join(released, on="question_id", how="semi").select("model", "trial_index")
+    keys = {shape.trial_key(model, index) for model, index in pairs.unique().iter_rows()}
+    return shape.trials_dtype([dict.fromkeys(keys)])
 
 
 def question_sources(seed_prompts: pl.DataFrame, questions: pl.DataFrame) -> dict[str, dict]:
@@ -85,9 +105,11 @@ def v1_rows(
     sources: Mapping[str, Mapping[str, Any]],
     benchmark_texts: Mapping[tuple[str, str], str],
     profile: str,
+    trials_type: pl.Struct | None = None,
 ) -> pl.DataFrame:
     """KodCode-V1 rows for decided triplets (each carries `decision`, `benchmark`,
-    `benchmark_task_id`, `benchmark_similarity`, `contamination_threshold`).
+    `benchmark_task_id`, `benchmark_similarity`, `contamination_threshold`). `trials_type`:
+    the release's `trials` struct when these rows are one batch of it (default: their own).
 
     A complete-style item has its instruct parent's trials, as KodCode's complete triplets
     carry the parent's (step3.1.3_gen_complete_triplets.py:55-64). Under `original` both styles
@@ -151,7 +173,7 @@ def v1_rows(
                 ),
             }
         )
-    return pl.DataFrame(rows, schema=v1_schema(records))
+    return pl.DataFrame(rows, schema=v1_schema(records, trials_type))
 
 
 def kodcode_question_id(triplet: Mapping[str, Any], prompt_id: str | None) -> str:
@@ -165,8 +187,11 @@ def _chosen_trial_id(triplet: Mapping[str, Any]) -> str | None:
     return triplet.get("chosen_trial_id") or meta.get("chosen_trial_id")
 
 
-def v1_schema(records: Sequence[Mapping[str, Any]] = ()) -> dict[str, pl.DataType]:
-    """The Polars schema of KodCode-V1 rows plus ours (`trials` typed by the keys present)."""
+def v1_schema(
+    records: Sequence[Mapping[str, Any]] = (), trials_type: pl.Struct | None = None
+) -> dict[str, pl.DataType]:
+    """The Polars schema of KodCode-V1 rows plus ours (`trials` typed by the keys present,
+    or `trials_type`)."""
     types: dict[str, pl.DataType] = {
         "version": pl.Utf8,
         "style": pl.Utf8,
@@ -180,7 +205,7 @@ def v1_schema(records: Sequence[Mapping[str, Any]] = ()) -> dict[str, pl.DataTyp
         "gpt_pass_trial_num": pl.Int64,
         "gpt_difficulty": pl.Utf8,
         "gpt_pass_percentage": pl.Float64,
-        "trials": shape.trials_dtype(records),
+        "trials": trials_type or shape.trials_dtype(records),
         "chosen_trial": pl.Utf8,
         "metadata": shape.METADATA_STRUCT,
         "benchmark_similarity": pl.Float64,

@@ -11,7 +11,7 @@ together with the complete-style items derived from them; SFT/RL releases take `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -72,44 +72,56 @@ DECISION_INPUTS = [
 
 
 def select(
-    triplets: pl.DataFrame,
+    triplets: pl.DataFrame | Iterable[pl.DataFrame],
     policy: ReleasePolicy,
     index: DecontamIndex,
     canonical: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """One row per triplet with its decision: train, use_with_caution, or near_duplicate (not
-    released). `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
-    # Only the columns a decision reads: Python rows of every column cost ~8 KiB a triplet
-    # (bench/scale.py release), the largest share of a release's peak memory.
-    rows = list(triplets.select(DECISION_INPUTS).sort("question_id").iter_rows(named=True))
-    items = [
-        ReleaseItem(
-            id=r["question_id"],
-            dedup_text=r["question"] if r["style"] == "instruct" else None,
-            texts=trainer_texts(r),
-            parent=r["parent_question_id"],
+    released). `triplets`: a frame, or batches of one (a few partitions each), read once.
+    `canonical` replaces the policy's MinHash clusters (KodCode's embeddings)."""
+    # Only the columns a decision reads, one Python row at a time: Python rows of every
+    # column cost ~8 KiB a triplet (bench/scale.py release). The policy keeps each item's id,
+    # root, best match and dedup sketch, and its decisions do not depend on the order; what
+    # stays of a batch is its narrow output columns.
+    batches = [triplets] if isinstance(triplets, pl.DataFrame) else triplets
+    kept: list[pl.DataFrame] = []
+
+    def items() -> Iterator[ReleaseItem]:
+        for batch in batches:
+            rows = batch.select(DECISION_INPUTS)
+            kept.append(rows.select(c for c in SELECTION_SCHEMA if c in rows.columns))
+            for r in rows.iter_rows(named=True):
+                yield ReleaseItem(
+                    id=r["question_id"],
+                    dedup_text=r["question"] if r["style"] == "instruct" else None,
+                    texts=trainer_texts(r),
+                    parent=r["parent_question_id"],
+                )
+
+    decisions = policy.decide(items(), index, canonical)
+    ordered = (
+        pl.concat(kept)
+        if kept
+        else pl.DataFrame(
+            schema={c: SELECTION_SCHEMA[c] for c in SELECTION_SCHEMA if c in DECISION_INPUTS}
         )
-        for r in rows
-    ]
-    decisions = policy.decide(items, index, canonical)
-    out = []
-    for r in rows:
-        d = decisions[r["question_id"]]
-        match = d.match
-        out.append(
-            {
-                **{k: r[k] for k in ("question_id", "parent_question_id", "partition", "style")},
-                "subset": r["subset"],
-                "difficulty": r["difficulty"],
-                "decision": d.decision,
-                "canonical_question_id": d.canonical_id,
-                "benchmark": match.benchmark if match else None,
-                "benchmark_task_id": match.problem_id if match else None,
-                "benchmark_similarity": match.similarity if match else 0.0,
-                "benchmark_jaccard": match.jaccard if match else 0.0,
-            }
-        )
-    return pl.DataFrame(out, schema=SELECTION_SCHEMA)
+    )
+    chosen = [decisions[i] for i in ordered["question_id"]]
+    matches = [d.match for d in chosen]
+    decided = pl.DataFrame(
+        {
+            "decision": [d.decision for d in chosen],
+            "canonical_question_id": [d.canonical_id for d in chosen],
+            "benchmark": [m.benchmark if m else None for m in matches],
+            "benchmark_task_id": [m.problem_id if m else None for m in matches],
+            "benchmark_similarity": [m.similarity if m else 0.0 for m in matches],
+            "benchmark_jaccard": [m.jaccard if m else 0.0 for m in matches],
+        },
+        schema={k: SELECTION_SCHEMA[k] for k in SELECTION_SCHEMA if k not in ordered.columns},
+    )
+    columns = [pl.col(name).cast(dtype) for name, dtype in SELECTION_SCHEMA.items()]
+    return ordered.hstack(decided.get_columns()).select(columns).sort("question_id")
 
 
 TRIPLET_EXPORT = [

@@ -1,6 +1,7 @@
 """Assets land as Parquet at <base>/<asset>/<partition>.parquet and are never half-written."""
 
 import polars as pl
+import pytest
 from dagster import AssetIn, DagsterInstance, DynamicPartitionsDefinition, asset, materialize
 
 from io_managers import AtomicParquetIOManager
@@ -57,3 +58,33 @@ def test_an_unpartitioned_reader_gets_a_dict_of_partitions_even_when_one_exists(
     assert pl.read_parquet(tmp_path / "every_partition.parquet")["partition"].to_list() == [
         "only.jsonl"
     ]
+
+
+@asset(ins={"doubled": AssetIn(metadata={"allow_missing_partitions": True})})
+def every_partition_lazily(doubled: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+    assert isinstance(doubled, dict), f"a release reads a dict, got {type(doubled).__name__}"
+    assert all(isinstance(f, pl.LazyFrame) for f in doubled.values())
+    frames = [doubled[k].select("partition", "n") for k in sorted(doubled)]
+    empty = pl.LazyFrame(schema={"partition": pl.Utf8, "n": pl.Int64})
+    return pl.concat(frames) if frames else empty
+
+
+@pytest.mark.parametrize("keys", [[], ["only.jsonl"], ["a.jsonl", "b.jsonl"]])
+def test_a_lazy_reader_gets_a_dict_of_scans_and_its_lazy_output_is_written_whole(tmp_path, keys):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("io_test", keys)
+    io = AtomicParquetIOManager(base_dir=str(tmp_path))
+    resources = {"io_manager": io}
+    assets = [numbers, doubled, every_partition_lazily]
+    for key in keys:
+        assert materialize(
+            assets, partition_key=key, instance=instance, resources=resources,
+            selection=[numbers, doubled],
+        ).success  # fmt: skip
+    assert materialize(
+        assets, instance=instance, resources=resources, selection=[every_partition_lazily]
+    ).success
+    written = pl.read_parquet(tmp_path / "every_partition_lazily.parquet")
+    assert written["partition"].to_list() == keys
+    assert written["n"].to_list() == [2] * len(keys)
+    assert [p.name for p in tmp_path.rglob("*") if ".tmp-" in p.name] == []

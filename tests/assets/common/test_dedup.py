@@ -72,3 +72,26 @@ def test_a_release_over_several_partitions_keeps_the_first_files_copy_whatever_t
     assert dropped and all(d.canonical_id < d.id for d in dropped)
     kept_clusters = {corpus.cluster[k] for k, i in enumerate(items) if decisions[i.id].released}
     assert kept_clusters == set(corpus.cluster.tolist()), "every planted cluster keeps a member"
+
+
+def test_items_sketched_as_they_stream_in_cluster_as_the_sorted_texts_sketched_at_once():
+    """Texts are sketched a block at a time in arrival order and dropped; the clusters are
+    those of the sorted texts sketched together (the sketches of the sorted order)."""
+    from assets.common.dedup import (
+        NearDuplicateClusters,
+        cluster_labels,
+        near_duplicate_pairs,
+        sketch,
+    )
+
+    corpus = near_duplicates.corpus(5000, seed=5)  # more than two sketch blocks
+    items = sorted(zip(corpus.ids, corpus.texts, strict=True), key=lambda i: i[1][::-1])
+    clusters = NearDuplicateClusters()
+    for item_id, text in items:
+        clusters.add(item_id, text)
+    ordered = sorted(items)
+    at_once = sketch([text for _, text in ordered])
+    labels = cluster_labels(len(ordered), near_duplicate_pairs(at_once))
+    expected = {i: ordered[k][0] for (i, _), k in zip(ordered, labels.tolist(), strict=True)}
+    canon = clusters.canonical()
+    assert canon == expected and len(set(canon.values())) < len(canon)
