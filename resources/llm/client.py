@@ -393,7 +393,11 @@ def _serve_and_send(
     recorder.batch.report()
     if log is not None:
         total = recorder.batch.total
-        more = f" ({total} in all, asked {len(units)} at a time)" if total and total > len(units) else ""
+        more = (
+            f" ({total} in all, asked {len(units)} at a time)"
+            if total and total > len(units)
+            else ""
+        )
         log.info(
             f"llm: {len(units)} samples for {recorder.stats.requests} requests,"
             f" {len(units) - len(pending)} cached{more}"
