@@ -9,13 +9,17 @@ through JSON and decoding them in Polars builds the same frame for ~44 MiB.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import polars as pl
 
+from resources.chunks import chunked
+
 T = TypeVar("T")
+# Rows a step builds in Python before they become columns (see frame_in_slices).
+SLICE_ROWS = 4096
 
 
 def rows_frame(
@@ -41,6 +45,22 @@ def rows_frame(
     ]
     flat = pl.DataFrame(encoded, schema=flat_schema)
     return flat.with_columns(pl.col(name).str.json_decode(schema[name]) for name in nested)
+
+
+def frame_in_slices(
+    items: Iterable[T],
+    row: Callable[[T], Mapping[str, Any] | None],
+    schema: Mapping[str, pl.DataType | type[pl.DataType]],
+    rows: int = SLICE_ROWS,
+) -> pl.DataFrame:
+    """`rows_frame` of `row(item)` for every item (None: the item makes no row), built `rows`
+    items at a time: a step that makes its rows in Python holds one slice of them as dicts,
+    not the whole partition's."""
+    parts = [
+        rows_frame([r for item in chunk if (r := row(item)) is not None], schema)
+        for chunk in chunked(items, rows)
+    ]
+    return pl.concat(parts, rechunk=True) if parts else rows_frame([], schema)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from assets.common.ask import Answers, RowRequests, ask
 from assets.common.dedup import MinHashParams, canonical_members, jaccard
 from assets.common.family import partitioned
 from assets.common.formats import MESSAGES_DTYPE
-from assets.common.frames import rows_frame
+from assets.common.frames import frame_in_slices
 from assets.common.ids import seeded_rng, stable_id
 from assets.common.profiles import Profile
 from assets.common.report import StepReport
@@ -155,16 +155,16 @@ def kodcode_seed_prompts(
         lines[seed["mode"]].append(seed)
     by_mode = {mode: SameMode(mode_lines) for mode, mode_lines in lines.items()}
     rng = seeded_rng(workspace.global_seed, context.partition_key, "kodcode_seed_prompts")
-    rows = [
-        seed_prompt_row(
+    df = frame_in_slices(
+        seeds.rows,
+        lambda seed: seed_prompt_row(
             seed,
             context.partition_key,
             shown_seeds(seed, by_mode[seed["mode"]], rng),
             kodcode_profile,
-        )
-        for seed in seeds.rows
-    ]
-    df = rows_frame(rows, SEED_PROMPT_SCHEMA)
+        ),
+        SEED_PROMPT_SCHEMA,
+    )
     report = StepReport(rows_in=seeds.lines_read, log=context.log)
     report.drop("quarantined", n=len(seeds.bad))
     report.add(seed_meta)

@@ -23,8 +23,8 @@ from assets.kodcode.trials import (
     pytest_job,
     result_fields,
     trial_id,
-    trials_by_question,
     verify_question,
+    with_trials,
 )
 from resources.llm import Completion, LLMResource
 from resources.sandbox import SandboxResource
@@ -173,10 +173,11 @@ def kodcode_instruct_triplets(
         kodcode_test_results, on="trial_id"
     )
     shared = sorted(set(first.columns) & set(RETRY_SCHEMA))
-    trials = trials_by_question(
+    questions = with_trials(
+        kodcode_questions,
         pl.concat(
             [first.select(shared), kodcode_retry_trials.select(shared)], how="diagonal_relaxed"
-        )
+        ),
     )
     retried = set(kodcode_retry_trials["question_id"].to_list())
     # Which model wrote each trial, so the released metadata names it (licences follow the model).
@@ -191,12 +192,12 @@ def kodcode_instruct_triplets(
     )
     report = StepReport(rows_in=kodcode_questions.height, log=context.log)
     rows = []
-    for q in kodcode_questions.iter_rows(named=True):
-        qid = q["question_id"]
-        row = verified.get(qid) or verify_question(q, trials.get(qid, []), kodcode_profile.original)
+    for q in questions.iter_rows(named=True):
+        qid, trials = q["question_id"], q.pop("trials") or []
+        row = verified.get(qid) or verify_question(q, trials, kodcode_profile.original)
         if row is None:
             reason = "no_passing_trial_after_retries" if qid in retried else "no_passing_trial"
-            report.drop(reason, qid, f"0 of {len(trials.get(qid, []))} trials passed")
+            report.drop(reason, qid, f"0 of {len(trials)} trials passed")
             continue
         meta = {
             "mode": q["mode"],

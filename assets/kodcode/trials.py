@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, Config, asset
 
 from assets.common.ask import ask
 from assets.common.execute import PytestJob, PytestResult, job_timing, run_jobs
-from assets.common.frames import FromRows, rows_frame
+from assets.common.frames import FromRows, frame_in_slices
 from assets.common.ids import stable_id
 from assets.common.profiles import Profile
 from assets.common.report import StepReport
@@ -239,12 +239,17 @@ def verify_question(
     }
 
 
-def trials_by_question(trials: pl.DataFrame) -> dict[str, list[dict]]:
-    """Each question's trials in trial order."""
-    out: dict[str, list[dict]] = {}
-    for t in trials.sort(["question_id", "trial_index"]).iter_rows(named=True):
-        out.setdefault(t["question_id"], []).append(t)
-    return out
+def with_trials(questions: pl.DataFrame, trials: pl.DataFrame) -> pl.DataFrame:
+    """`questions` with a `trials` column: each question's trials in trial order, as a list
+    of structs (null when it has none). Rows become Python dicts only as a step reads them."""
+    grouped = (
+        trials.sort("question_id", "trial_index")
+        .with_columns(pl.col("question_id").alias("_qid"))
+        .group_by("_qid", maintain_order=True)
+        .agg(pl.struct(pl.all().exclude("_qid")).alias("trials"))
+        .rename({"_qid": "question_id"})
+    )
+    return questions.join(grouped, on="question_id", how="left", maintain_order="left")
 
 
 @asset(
@@ -259,17 +264,17 @@ def kodcode_verified_triplets(
     kodcode_test_results: pl.DataFrame,
 ) -> pl.DataFrame:
     code = kodcode_solution_trials.select(["trial_id", "solution_code", "test_code"])
-    by_question = trials_by_question(code.join(kodcode_test_results, on="trial_id"))
+    questions = with_trials(kodcode_questions, code.join(kodcode_test_results, on="trial_id"))
     report = StepReport(rows_in=kodcode_questions.height, log=context.log)
-    rows = []
-    for q in kodcode_questions.iter_rows(named=True):
-        trials = by_question.get(q["question_id"], [])
+
+    def verified(q: dict) -> dict | None:
+        trials = q.pop("trials") or []
         row = verify_question(q, trials, kodcode_profile.original)
         if row is None:
             report.drop("no_passing_trial", q["question_id"], f"0 of {len(trials)} trials passed")
-        else:
-            rows.append(row)
-    df = rows_frame(rows, TRIPLET_SCHEMA)
+        return row
+
+    df = frame_in_slices(questions.iter_rows(named=True), verified, TRIPLET_SCHEMA)
     report.share("verified_share", df.height, kodcode_questions.height)
     report.tally("difficulty", df["difficulty"].to_list())
     preview = ["subset", "difficulty", "pass_sequence", "question"]

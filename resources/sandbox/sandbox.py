@@ -6,14 +6,14 @@ until the context exits, so a pipeline pays the interpreter start-up once.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Any, TypeVar
+from typing import Any
 
 from resources import progress
+from resources.chunks import chunked
 
 from .assay_runtime.preload import HEAVY_PRELOAD as DEFAULT_HEAVY
 from .assay_runtime.preload import LIGHT_PRELOAD as DEFAULT_PRELOAD
@@ -26,7 +26,6 @@ PROGRESS_EVERY_S = 10.0
 # Jobs sent to the pool at a time. The pool's workers stay warm between windows; a window's
 # tail (fewer jobs left than workers) is a small share of it.
 WINDOW_JOBS = 512
-T = TypeVar("T")
 
 
 class Sandbox:
@@ -138,13 +137,6 @@ class Sandbox:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of `size` items (the last may be shorter)."""
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 class _Progress:
