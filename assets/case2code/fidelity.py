@@ -418,7 +418,7 @@ def _their_outputs() -> dict:
     template = CHECKOUT.read("sandbox_prefix.py")
     example_str = "examples = [\n" + "".join(f"    dict(v={v}),\n" for v in _VALUES) + "]"
     script = template.replace("### FUNCTION & EX DEFINITION ###", _TARGET + "\n\n" + example_str)
-    # sandbox_prefix.py calls the function under its own placeholder name; ours is `target`.
+    # sandbox_prefix.py calls the function `target_function_XXX`; ours is named `target`.
     script = script.replace("target_function_XXX", "target")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "exe.py"
