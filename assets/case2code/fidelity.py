@@ -134,37 +134,16 @@ def _prompts(profile: str) -> list[Finding]:
             lambda c: processors("write_testcase").prompt_item({"id": "x", "content": c})["prompt"],
             contents,
         ),
-        compare_renderings(
-            COMPOSE_STEP,
-            "case2code_prompts",
-            "training prompt",
-            lambda d: _our_prompt(rows[d[0]], d[1])["prompt"],
-            lambda d: _their_prompt(d[0], d[1])["prompt"],
-            draws,
-        ),
-        compare_renderings(
-            COMPOSE_STEP,
-            "case2code_prompts",
-            "cases shown (choosed_example_idx)",
-            lambda d: json.dumps(_our_prompt(rows[d[0]], d[1])["choosed_example_idx"]),
-            lambda d: json.dumps(_their_prompt(d[0], d[1])["choosed_example_idx"]),
-            draws,
-        ),
-        compare_renderings(
-            COMPOSE_STEP,
-            "case2code_prompts",
-            "response (output)",
-            lambda d: _our_prompt(rows[d[0]], d[1])["output"],
-            lambda d: _their_prompt(d[0], d[1])["output"],
-            draws,
-        ),
-        compare_renderings(
-            COMPOSE_STEP,
-            "case2code_cases",
-            "parsed_inputs",
-            lambda d: json.dumps(_our_prompt(rows[d[0]], d[1])["parsed_inputs"]),
-            lambda d: json.dumps(_their_prompt(d[0], d[1])["parsed_inputs"]),
-            draws,
+        *(
+            compare_renderings(
+                COMPOSE_STEP,
+                asset,
+                item,
+                lambda d, f=field: _shown(_our_prompt(rows[d[0]], d[1])[f]),
+                lambda d, f=field: _shown(_their_prompt(d[0], d[1])[f]),
+                draws,
+            )
+            for asset, item, field in PROMPT_FIELDS
         ),
         _exec_rendering(),
         compare_renderings(
@@ -241,6 +220,20 @@ DROPPED = {
     "choosed_example_idx": [],
     "parsed_inputs": [],
 }
+
+
+# The fields of one composed training prompt compared with the original's: (asset, item, field).
+PROMPT_FIELDS = [
+    ("case2code_prompts", "training prompt", "prompt"),
+    ("case2code_prompts", "cases shown (choosed_example_idx)", "choosed_example_idx"),
+    ("case2code_prompts", "response (output)", "output"),
+    ("case2code_cases", "parsed_inputs", "parsed_inputs"),
+]
+
+
+def _shown(value: Any) -> str:
+    """A prompt field as text to compare: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _our_prompt(row: dict, seed: int) -> dict:
