@@ -75,12 +75,9 @@ def export_parquet_dataset(
             shards = shard_count(frame.height, rows_per_shard)
             for index in range(shards):
                 part = frame.slice(index * rows_per_shard, rows_per_shard)
-                write_shard(part, staging / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet")
+                write_shard(part, shard_path(staging, split, index, shards))
             meta[f"export/{split}_rows"] = frame.height
-        (staging / "README.md").write_text(card)
-        for name, text in (extra_files or {}).items():
-            (staging / name).write_text(text)
-        swap_into_place(staging, out_dir)
+        publish(staging, out_dir, card, extra_files)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -95,6 +92,23 @@ def write_shard(frame: pl.DataFrame, path: Path) -> None:
     the bytes would depend on what the shard was cut from (a whole split, or one batch)."""
     compact = frame.select(pl.all().gather(pl.int_range(pl.len())))
     compact.write_parquet(path, compression="zstd", statistics=False)
+
+
+def shard_path(folder: Path, split: str, index: int, shards: int) -> Path:
+    """Where shard `index` of a split's `shards` goes: `data/<split>-00000-of-00002.parquet`,
+    the names `datasets` reads splits from."""
+    return folder / "data" / f"{split}-{index:05d}-of-{shards:05d}.parquet"
+
+
+def publish(
+    staging: Path, out_dir: Path, card: str, extra_files: Mapping[str, str] | None = None
+) -> None:
+    """Add README.md (the card) and `extra_files` to a staged dataset folder whose shards are
+    written, and move it into place."""
+    (staging / "README.md").write_text(card)
+    for name, text in (extra_files or {}).items():
+        (staging / name).write_text(text)
+    swap_into_place(staging, out_dir)
 
 
 def swap_into_place(staging: Path, out_dir: Path) -> None:

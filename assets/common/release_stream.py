@@ -22,8 +22,9 @@ import polars as pl
 from assets.common.release import (
     ROWS_PER_SHARD,
     TRAIN,
+    publish,
     shard_count,
-    swap_into_place,
+    shard_path,
     write_shard,
 )
 
@@ -170,8 +171,7 @@ class ShardedExport:
             )
         )
         meta: dict[str, Any] = {"export/path": str(self.out_dir)}
-        data = self.staging / "data"
-        data.mkdir()
+        (self.staging / "data").mkdir()
         for split in sorted(splits):
             ranked = keys.filter(pl.col(self.split_column) == split)
             if not ranked.height and split not in keep_empty:
@@ -181,13 +181,10 @@ class ShardedExport:
             for index in range(shards):
                 part = ranked.slice(index * self.rows_per_shard, self.rows_per_shard)
                 frame = self._gather(part, schema).drop(self.split_column)
-                write_shard(frame, data / f"{split}-{index:05d}-of-{shards:05d}.parquet")
+                write_shard(frame, shard_path(self.staging, split, index, shards))
             meta[f"export/{split}_rows"] = ranked.height
         shutil.rmtree(self._spill)
-        (self.staging / "README.md").write_text(card)
-        for name, text in (extra_files or {}).items():
-            (self.staging / name).write_text(text)
-        swap_into_place(self.staging, self.out_dir)
+        publish(self.staging, self.out_dir, card, extra_files)
         return meta
 
     def _gather(self, part: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
